@@ -1,0 +1,197 @@
+"""The maturity catalog: levels, dimensions and measures, as read from YAML or JSON.
+
+A catalog is data, not code. This module defines its validated in-memory form (pydantic
+models, immutable) and reads and writes the file format. It does not touch the database,
+so that the scoring engine can depend on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from spatz.errors import CatalogError
+
+OVERALL = "overall"
+"""Reserved dimension id for the aggregate over all dimensions."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Level(_Strict):
+    level: int = Field(ge=1)
+    name: str = Field(min_length=1)
+    description: str = ""
+
+
+class Measure(_Strict):
+    id: str = Field(min_length=1)
+    level: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    description: str = ""
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    mandatory: bool = False
+    valid_for_months: int | None = Field(default=None, ge=1)
+    source: str = ""
+
+
+class Dimension(_Strict):
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    description: str = ""
+    weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
+    measures: tuple[Measure, ...] = Field(min_length=1)
+
+
+class Catalog(_Strict):
+    """A validated catalog. Dimensions keep file order; that order is the display order."""
+
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    description: str = ""
+    threshold: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
+    levels: tuple[Level, ...] = Field(min_length=2)
+    dimensions: tuple[Dimension, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check_structure(self) -> Catalog:
+        numbers = [lv.level for lv in self.levels]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(
+                f"levels must be numbered 1..{len(numbers)} in order without gaps, got {numbers}"
+            )
+        seen_dims: set[str] = set()
+        seen_measures: dict[str, str] = {}
+        for dim in self.dimensions:
+            if dim.id == OVERALL:
+                raise ValueError(f"dimension id {OVERALL!r} is reserved")
+            if dim.id in seen_dims:
+                raise ValueError(f"duplicate dimension id {dim.id!r}")
+            seen_dims.add(dim.id)
+            for m in dim.measures:
+                if m.id in seen_measures:
+                    raise ValueError(
+                        f"duplicate measure id {m.id!r} (dimensions {seen_measures[m.id]!r} "
+                        f"and {dim.id!r})"
+                    )
+                seen_measures[m.id] = dim.id
+                if m.level > len(numbers):
+                    raise ValueError(
+                        f"measure {m.id!r} has level {m.level}, but the catalog has only "
+                        f"levels 1..{len(numbers)}"
+                    )
+            missing = sorted(set(numbers) - {m.level for m in dim.measures})
+            if missing:
+                raise ValueError(
+                    f"dimension {dim.id!r} has no measure on level(s) "
+                    f"{', '.join(map(str, missing))}"
+                )
+        return self
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels)
+
+    @property
+    def key(self) -> str:
+        """``ID@VERSION``, the name under which a catalog version is addressed."""
+        return f"{self.id}@{self.version}"
+
+    def measures(self) -> Iterator[tuple[Dimension, Measure]]:
+        for dim in self.dimensions:
+            for m in dim.measures:
+                yield dim, m
+
+    def measure(self, measure_id: str) -> Measure:
+        for _, m in self.measures():
+            if m.id == measure_id:
+                return m
+        raise KeyError(measure_id)
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        for dim in self.dimensions:
+            if dim.id == dimension_id:
+                return dim
+        raise KeyError(dimension_id)
+
+    def content_hash(self) -> str:
+        """A stable hash of the content: equal catalogs have equal hashes."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_yaml(self) -> str:
+        """The catalog in the file format, loadable again with :func:`parse_catalog`."""
+        data = self.model_dump(mode="json")
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _describe(error: dict[str, Any], raw: Any) -> str:
+    """Turn one pydantic error into a sentence that names the offending item by its id."""
+    parts: list[str] = []
+    node: Any = raw
+    for loc in error["loc"]:
+        if isinstance(loc, int) and isinstance(node, list) and 0 <= loc < len(node):
+            node = node[loc]
+            ident = node.get("id", node.get("level")) if isinstance(node, dict) else None
+            parts[-1] = f"{parts[-1]}[{ident!r}]" if ident is not None else f"{parts[-1]}[{loc}]"
+            continue
+        parts.append(str(loc))
+        node = node.get(loc) if isinstance(node, dict) else None
+    where = ".".join(parts) or "catalog"
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{where}: {message}"
+
+
+def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
+    """Parse and validate catalog text (YAML or JSON); raise :class:`CatalogError`."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        raise CatalogError(f"{where}: not valid YAML/JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{source}: a catalog must be a mapping with id, version, levels …")
+    try:
+        return Catalog.model_validate(raw)
+    except ValidationError as exc:
+        errors = [dict(e) for e in exc.errors()]
+        # A list whose items failed is also reported as "too short"; that is noise.
+        deeper = {tuple(e["loc"][:-1]) for e in errors if len(e["loc"]) > 1}
+        errors = [
+            e for e in errors
+            if not (e["type"] == "too_short" and any(d[: len(e["loc"])] == tuple(e["loc"]) for d in deeper))
+        ]
+        details = "; ".join(_describe(e, raw) for e in errors)
+        raise CatalogError(f"{source}: invalid catalog: {details}") from None
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read a catalog file (YAML or JSON). Invalid content raises :class:`CatalogError`."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise CatalogError(f"{p}: cannot read catalog: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{p}: catalog is not UTF-8 text") from None
+    return parse_catalog(text, source=str(p))
+
+
+DEFAULT_CATALOG_PATH = Path(__file__).parent / "catalogs" / "spatz-kommunal.yaml"
+
+
+def default_catalog() -> Catalog:
+    """The shipped catalog ``spatz-kommunal``."""
+    return load_catalog(DEFAULT_CATALOG_PATH)
