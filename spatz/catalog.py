@@ -166,12 +166,14 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
     try:
         return Catalog.model_validate(raw)
     except ValidationError as exc:
-        errors = [dict(e) for e in exc.errors()]
+        errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
         # A list whose items failed is also reported as "too short"; that is noise.
-        deeper = {tuple(e["loc"][:-1]) for e in errors if len(e["loc"]) > 1}
+        locs = [tuple(e["loc"]) for e in errors]
+        deeper = {loc[:-1] for loc in locs if len(loc) > 1}
         errors = [
-            e for e in errors
-            if not (e["type"] == "too_short" and any(d[: len(e["loc"])] == tuple(e["loc"]) for d in deeper))
+            e
+            for e, loc in zip(errors, locs, strict=True)
+            if not (e["type"] == "too_short" and any(d[: len(loc)] == loc for d in deeper))
         ]
         details = "; ".join(_describe(e, raw) for e in errors)
         raise CatalogError(f"{source}: invalid catalog: {details}") from None

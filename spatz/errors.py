@@ -60,5 +60,7 @@ class DataImportError(SpatzError, ValueError):
     def __str__(self) -> str:
         lines = [str(p) for p in self.problems]
         if self.truncated:
-            lines.append(f"… weitere Fehler nicht angezeigt (nur die ersten {MAX_REPORTED_PROBLEMS})")
+            lines.append(
+                f"… weitere Fehler nicht angezeigt (nur die ersten {MAX_REPORTED_PROBLEMS})"
+            )
         return "\n".join(lines)

@@ -1,0 +1,44 @@
+"""SQLModel tables and the pydantic schemas around them (Base / table / Create / Public)."""
+
+from spatz.model.catalog import CatalogDimension, CatalogLevel, CatalogMeasure, CatalogVersion
+from spatz.model.common import STATUS_LABELS, OrgKind, Status
+from spatz.model.event import MeasureEvent, MeasureEventCreate, MeasureEventPublic
+from spatz.model.organisation import Organisation, OrganisationCreate, OrganisationPublic
+from spatz.model.project import (
+    Milestone,
+    MilestoneCreate,
+    MilestoneMeasure,
+    MilestonePublic,
+    Project,
+    ProjectCreate,
+    ProjectMeasure,
+    ProjectPublic,
+)
+from spatz.model.target import Target, TargetCreate, TargetPublic
+
+__all__ = [
+    "STATUS_LABELS",
+    "CatalogDimension",
+    "CatalogLevel",
+    "CatalogMeasure",
+    "CatalogVersion",
+    "MeasureEvent",
+    "MeasureEventCreate",
+    "MeasureEventPublic",
+    "Milestone",
+    "MilestoneCreate",
+    "MilestoneMeasure",
+    "MilestonePublic",
+    "OrgKind",
+    "Organisation",
+    "OrganisationCreate",
+    "OrganisationPublic",
+    "Project",
+    "ProjectCreate",
+    "ProjectMeasure",
+    "ProjectPublic",
+    "Status",
+    "Target",
+    "TargetCreate",
+    "TargetPublic",
+]

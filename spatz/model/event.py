@@ -1,0 +1,47 @@
+"""Measure events: the append-only history of a measure's status for an organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from spatz.model.common import Status, enum_column_type, tz_datetime, utcnow
+
+
+class MeasureEventBase(SQLModel):
+    measure_id: str = Field(max_length=100)
+    status: Status = Field(sa_type=enum_column_type(Status, "measure_status"))
+    date: dt.date
+    due_date: dt.date | None = None
+    note: str = Field(default="", sa_type=sa.Text)
+    evidence: str = Field(default="", sa_type=sa.Text)
+
+
+class MeasureEvent(MeasureEventBase, table=True):
+    """Never updated in place: a correction is a new event."""
+
+    __tablename__ = "measure_event"
+    __table_args__ = (
+        sa.Index("ix_measure_event_org_measure_date", "org_id", "measure_id", "date"),
+        sa.Index("ix_measure_event_catalog_date", "catalog_key", "date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="organisation.id")
+    catalog_key: str = Field(max_length=100)
+    recorded_by: str = Field(max_length=100)
+    recorded_at: dt.datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
+
+
+class MeasureEventCreate(MeasureEventBase):
+    org: str = Field(max_length=50)
+
+
+class MeasureEventPublic(MeasureEventBase):
+    id: int
+    org: str
+    catalog_key: str
+    recorded_by: str
+    recorded_at: dt.datetime

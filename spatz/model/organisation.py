@@ -1,0 +1,45 @@
+"""Organisations: Land, Landkreise, Städte, Gemeinden, Behörden and their units."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import field_validator
+from sqlmodel import Field, SQLModel
+
+from spatz.model.common import OrgKind, enum_column_type, tz_datetime, utcnow
+
+KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+AGS_PATTERN = r"^\d{8}$"
+
+
+class OrganisationBase(SQLModel):
+    key: str = Field(max_length=50, regex=KEY_PATTERN, unique=True, index=True)
+    name: str = Field(min_length=1, max_length=200)
+    kind: OrgKind = Field(sa_type=enum_column_type(OrgKind, "org_kind"))
+    land: str = Field(default="", max_length=100)
+    ags: str | None = Field(default=None, regex=AGS_PATTERN, max_length=8)
+
+    @field_validator("name", "land")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class Organisation(OrganisationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
+    updated_by: str = Field(max_length=100)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
+
+
+class OrganisationCreate(OrganisationBase):
+    """An organisation as a user names it: the parent by its key."""
+
+    parent: str | None = Field(default=None, max_length=50)
+
+
+class OrganisationPublic(OrganisationBase):
+    id: int
+    parent: str | None = None

@@ -1,0 +1,34 @@
+"""What every service shares: the acting user and the result of an import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something; recorded with every write."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    file: str
+    rows: int
+    new: int
+    existing: int
+    updated: int = 0
+    dry_run: bool = False
+
+    def __str__(self) -> str:
+        verb = "würde importieren" if self.dry_run else "importiert"
+        text = (
+            f"{self.file}: {self.rows} Zeilen geprüft, {self.new} neu {verb}, "
+            f"{self.existing} bereits vorhanden"
+        )
+        if self.updated:
+            text += f", {self.updated} aktualisiert"
+        return text

@@ -1,0 +1,67 @@
+"""The demo: the default catalog and the sample data of Sachsen-Anhalt, loaded through the
+same import functions that users call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from spatz.catalog import default_catalog
+from spatz.db import session_scope
+from spatz.io.reader import read_table
+from spatz.resources import resource_dir
+from spatz.services.catalogs import store_catalog
+from spatz.services.common import Actor, ImportSummary
+from spatz.services.organisations import import_organisations
+from spatz.services.progress import import_progress
+from spatz.services.projects import import_milestones, import_projects
+from spatz.services.targets import import_targets
+
+HALLE = "15002000"
+GESUNDHEITSAMT = "15002000-GA"
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    label: str
+    file: str
+    run: Callable[..., ImportSummary]
+    org: str | None = None
+
+
+DEMO_STEPS = (
+    DemoStep("Organisationen", "organisations.csv", import_organisations),
+    DemoStep("Maßnahmenverlauf", "progress.csv", import_progress),
+    DemoStep("Ziele", "targets.csv", import_targets),
+    DemoStep("Projektliste Halle 2023", "projekte_halle_2023.tsv", import_projects, HALLE),
+    DemoStep(
+        "Meilensteine Gesundheitsamt",
+        "meilensteine_gesundheitsamt.csv",
+        import_milestones,
+        GESUNDHEITSAMT,
+    ),
+)
+
+
+def load_demo(
+    *,
+    engine: Engine,
+    actor: Actor,
+    data_dir: Path | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> list[ImportSummary]:
+    """Load the default catalog and every sample file in one transaction; safe to repeat."""
+    data_dir = data_dir or resource_dir("sample_data")
+    summaries: list[ImportSummary] = []
+    with session_scope(engine) as session:
+        store_catalog(session=session, actor=actor, catalog=default_catalog())
+        for step in DEMO_STEPS:
+            if on_step:
+                on_step(step.label)
+            table = read_table(data_dir / step.file, name=step.file)
+            extra = {"org": step.org} if step.org else {}
+            summaries.append(step.run(session=session, actor=actor, table=table, **extra))
+    return summaries
