@@ -262,3 +262,7 @@ def dashboard(
         "false",
     ]
     raise typer.Exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":
+    app()

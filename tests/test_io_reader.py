@@ -146,5 +146,5 @@ def test_status_keys_and_german_labels(text: str, expected: Status) -> None:
 
 
 def test_unknown_status_lists_the_allowed_values() -> None:
-    with pytest.raises(ValueError, match="unbekannter Status 'erledigt'.*umgesetzt"):
+    with pytest.raises(ValueError, match=r"unbekannter Status 'erledigt'.*umgesetzt"):
         parse_status("erledigt")

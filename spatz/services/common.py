@@ -24,11 +24,10 @@ class ImportSummary:
     dry_run: bool = False
 
     def __str__(self) -> str:
-        verb = "würde importieren" if self.dry_run else "importiert"
-        text = (
-            f"{self.file}: {self.rows} Zeilen geprüft, {self.new} neu {verb}, "
-            f"{self.existing} bereits vorhanden"
-        )
+        new = f"{self.new} würden neu importiert" if self.dry_run else f"{self.new} neu importiert"
+        text = f"{self.file}: {self.rows} Zeilen geprüft, {new}, {self.existing} bereits vorhanden"
         if self.updated:
             text += f", {self.updated} aktualisiert"
+        if self.dry_run:
+            text += " (Probelauf, nichts geschrieben)"
         return text

@@ -1,0 +1,49 @@
+"""SPATZ dashboard: the frame around every page (sidebar selection, navigation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+import ui
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(
+    page_title="SPATZ – Digitale Reife", page_icon=":material/monitoring:", layout="wide"
+)
+
+orgs = ui.organisations()
+if orgs.empty:
+    st.title("SPATZ")
+    st.info("Noch keine Organisationen erfasst. Beispieldaten laden: `spatz demo`.")
+    st.stop()
+
+labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
+st.session_state.setdefault("org", ui.most_active_org())
+st.session_state.setdefault("as_of", ui.data_as_of())
+with st.sidebar:
+    st.markdown("### SPATZ")
+    st.selectbox(
+        "Organisation",
+        options=list(labels),
+        format_func=labels.__getitem__,
+        key="org",
+    )
+    st.date_input(
+        "Stichtag",
+        format="DD.MM.YYYY",
+        key="as_of",
+        help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
+        "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
+    )
+
+page = st.navigation(
+    [
+        st.Page(
+            PAGES / "overview.py", title="Überblick", icon=":material/dashboard:", default=True
+        ),
+        st.Page(PAGES / "catalog.py", title="Katalog", icon=":material/menu_book:"),
+    ]
+)
+page.run()

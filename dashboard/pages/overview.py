@@ -1,0 +1,167 @@
+"""Überblick: the state of the administration in ten seconds – levels, Ist/Soll, trend."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+import ui
+
+from spatz.catalog import OVERALL
+
+sel = ui.selection()
+catalog = ui.catalog()
+level_names = {lv.level: lv.name for lv in catalog.levels}
+dimension_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
+
+st.title(f"Digitale Reife – {sel.org_name}")
+st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · Katalog {catalog.name} {catalog.version}")
+
+with st.spinner("Reifegrad wird berechnet …"):
+    all_scores = ui.scores(sel.as_of)
+    statuses = ui.target_status(sel.as_of)
+
+own = ui.rows_by(all_scores[all_scores["org"] == sel.org], "dimension_id")
+if not own:
+    st.info("Für diese Organisation sind noch keine Maßnahmen erfasst: alle Stufen sind 0.")
+    zero = {"level": 0, "score": 0.0, "measures_completed": 0}
+    own = {d.id: {**zero, "measures_total": len(d.measures)} for d in catalog.dimensions}
+    own[OVERALL] = {**zero, "measures_total": sum(len(d.measures) for d in catalog.dimensions)}
+targets = ui.rows_by(statuses[statuses["org"] == sel.org], "dimension_id")
+
+
+def target_line(dimension_id: str) -> str:
+    if dimension_id not in targets:
+        return "kein Ziel gesetzt"
+    row = targets[dimension_id]
+    label = ui.TARGET_STATUS_LABELS[str(row["status"])]
+    return f"Ziel Stufe {row['target_level']} bis {ui.fmt_date(row['target_date'])}: **{label}**"
+
+
+overall = own[OVERALL]
+top = st.columns([1, 3])
+with top[0]:
+    st.metric(
+        "Gesamtreifegrad",
+        f"Stufe {overall['level']}",
+        help="Die Gesamtstufe ist die niedrigste Stufe aller Dimensionen.",
+    )
+    st.caption(
+        f"{level_names.get(int(overall['level']), 'noch keine Stufe')} · Punktwert "
+        f"{ui.fmt_number(overall['score'])} · {overall['measures_completed']} von "
+        f"{overall['measures_total']} Maßnahmen umgesetzt"
+    )
+    st.markdown(target_line(OVERALL))
+with top[1]:
+    counts = Counter(str(t["status"]) for t in targets.values())
+    cols = st.columns(4)
+    for col, (status, label) in zip(cols, ui.TARGET_STATUS_LABELS.items(), strict=True):
+        col.metric(f"Ziele {label}", counts[status])
+
+st.subheader("Dimensionen")
+cards = st.columns(4)
+for index, dim in enumerate(catalog.dimensions):
+    row = own[dim.id]
+    with cards[index % 4], st.container(border=True):
+        st.metric(dim.name, f"Stufe {row['level']}")
+        st.caption(
+            f"{level_names.get(int(row['level']), 'noch keine Stufe')} · Punktwert "
+            f"{ui.fmt_number(row['score'])} · {row['measures_completed']}/"
+            f"{row['measures_total']} Maßnahmen"
+        )
+        st.markdown(target_line(dim.id))
+
+st.subheader("Ist und Soll")
+names = [d.name for d in catalog.dimensions]
+ist = [float(own[d.id]["score"]) for d in catalog.dimensions]
+soll = [targets[d.id]["target_level"] if d.id in targets else None for d in catalog.dimensions]
+figure = go.Figure()
+figure.add_bar(
+    y=names,
+    x=ist,
+    orientation="h",
+    name="Ist (Punktwert)",
+    marker_color=ui.IST_COLOUR,
+    hovertemplate="%{y}: Ist %{x:.2f}<extra></extra>",
+)
+figure.add_scatter(
+    y=names,
+    x=soll,
+    mode="markers",
+    name="Soll (Zielstufe)",
+    marker={"color": ui.SOLL_COLOUR, "symbol": "diamond", "size": 14},
+    hovertemplate="%{y}: Ziel Stufe %{x}<extra></extra>",
+)
+figure.update_layout(
+    xaxis={"range": [0, catalog.n_levels], "dtick": 1, "title": "Stufe"},
+    yaxis={"autorange": "reversed"},
+    height=60 + 45 * len(names),
+    margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    separators=",.",
+    legend={"orientation": "h"},
+)
+st.plotly_chart(figure, width="stretch")
+with st.expander("Daten anzeigen"):
+    table = pd.DataFrame(
+        [
+            {
+                "Dimension": dimension_names[d],
+                "Stufe": row["level"],
+                "Punktwert": round(float(row["score"]), 2),
+                "umgesetzt": row["measures_completed"],
+                "Maßnahmen": row["measures_total"],
+                "Zielstufe": targets[d]["target_level"] if d in targets else None,
+                "Zieldatum": ui.fmt_date(targets[d]["target_date"]) if d in targets else "",
+                "Zielstatus": (
+                    ui.TARGET_STATUS_LABELS[str(targets[d]["status"])] if d in targets else ""
+                ),
+            }
+            for d, row in own.items()
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+st.subheader("Entwicklung")
+with st.spinner("Verlauf wird berechnet …"):
+    trend = ui.monthly_trend(sel.org, sel.as_of)
+if trend.empty:
+    st.info("Noch kein Verlauf: es sind keine Maßnahmen erfasst.")
+else:
+    line = go.Figure()
+    for index, dim in enumerate(catalog.dimensions):
+        series = trend[trend["dimension_id"] == dim.id]
+        colour = ui.PALETTE[index % len(ui.PALETTE)]
+        line.add_scatter(
+            x=series["as_of"],
+            y=series["score"],
+            mode="lines",
+            name=dim.name,
+            line={"color": colour, "dash": ["solid", "dash", "dot", "dashdot"][index // 4 % 4]},
+            hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>" + dim.name + "</extra>",
+        )
+        if dim.id in targets:
+            line.add_scatter(
+                x=[targets[dim.id]["target_date"]],
+                y=[targets[dim.id]["target_level"]],
+                mode="markers",
+                marker={"color": colour, "symbol": "diamond", "size": 12},
+                name=f"Ziel {dim.name}",
+                showlegend=False,
+                hovertemplate="Ziel %{y} bis %{x|%d.%m.%Y}<extra>" + dim.name + "</extra>",
+            )
+    line.update_layout(
+        yaxis={"range": [0, catalog.n_levels], "dtick": 1, "title": "Punktwert"},
+        xaxis={"tickformat": "%m.%Y"},
+        height=420,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        separators=",.",
+    )
+    st.plotly_chart(line, width="stretch")
+    with st.expander("Daten anzeigen"):
+        wide = trend.pivot(index="as_of", columns="dimension_id", values="score")
+        wide = wide[[d.id for d in catalog.dimensions] + [OVERALL]]
+        wide.columns = [dimension_names[c] for c in wide.columns]
+        wide.index = [ui.fmt_date(d) for d in wide.index]
+        st.dataframe(wide.round(2), width="stretch")

@@ -1,0 +1,120 @@
+"""Shared pieces of the dashboard: the store, cached reads, German formats, colours.
+
+Pages import this module, read the sidebar's selection and render; they never open
+sessions or write SQL themselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+import spatz
+from spatz.catalog import Catalog
+
+# Okabe–Ito: distinguishable with every common form of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+IST_COLOUR = "#0072B2"
+SOLL_COLOUR = "#E69F00"
+
+TARGET_STATUS_LABELS = {
+    "achieved": "erreicht",
+    "on_track": "im Plan",
+    "at_risk": "gefährdet",
+    "overdue": "überfällig",
+}
+
+
+@st.cache_resource
+def store() -> spatz.Store:
+    """One store (and engine) per process; the database comes from SPATZ_DATABASE_URL."""
+    return spatz.open()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def catalog() -> Catalog:
+    return store().catalog()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def organisations() -> pd.DataFrame:
+    return store().organisations()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def most_active_org() -> str:
+    """The organisation with the most recorded events: the natural first view."""
+    events = store().events()
+    if events.empty:
+        return str(organisations()["org"].iloc[0])
+    return str(events["org"].value_counts().idxmax())
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def data_as_of() -> dt.date:
+    """The default Stichtag: today, or the date of the last recorded event if earlier."""
+    events = store().events()
+    today = dt.date.today()
+    if events.empty:
+        return today
+    last: dt.date = events["date"].max().date()
+    return min(today, last)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def scores(as_of: dt.date) -> pd.DataFrame:
+    return store().score(as_of)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def target_status(as_of: dt.date) -> pd.DataFrame:
+    return store().target_status(as_of)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
+    """Month-ends from the organisation's first event up to the Stichtag, plus the Stichtag."""
+    events = store().events()
+    own = events[events["org"] == org]
+    if own.empty:
+        return pd.DataFrame()
+    start = own["date"].min()
+    dates = [*pd.date_range(start, pd.Timestamp(until), freq="ME"), pd.Timestamp(until)]
+    trend = store().trend(sorted(set(dates)))
+    return trend[trend["org"] == org].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Selection:
+    org: str
+    org_name: str
+    as_of: dt.date
+
+
+def selection() -> Selection:
+    """The organisation and Stichtag chosen in the sidebar (set by app.py)."""
+    org = st.session_state["org"]
+    names = dict(zip(organisations()["org"], organisations()["name"], strict=True))
+    return Selection(org=org, org_name=names.get(org, org), as_of=st.session_state["as_of"])
+
+
+def rows_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
+    """A frame as plain dicts keyed by one column (for pages that look rows up by id)."""
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    return {str(record[column]): record for record in records}
+
+
+def fmt_date(value: dt.date | pd.Timestamp | None) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return value.strftime("%d.%m.%Y")
+
+
+def fmt_number(value: float, decimals: int = 2) -> str:
+    """German number format: decimal comma, dot for thousands."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")

@@ -1,0 +1,47 @@
+"""Rules of the architecture that a test can check."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DASHBOARD = sorted((ROOT / "dashboard").rglob("*.py"))
+PACKAGE = sorted((ROOT / "spatz").rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", DASHBOARD, ids=lambda p: p.name)
+def test_dashboard_never_touches_the_database_directly(path: Path) -> None:
+    forbidden = {"sqlalchemy", "sqlmodel", "spatz.db", "spatz.model"}
+    used = {name for name in _imports(path) if name.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
+    used |= _imports(path) & forbidden
+    assert not used, f"{path.name} imports {sorted(used)}: pages call the store and services"
+
+
+@pytest.mark.parametrize("path", DASHBOARD, ids=lambda p: p.name)
+def test_dashboard_renders_no_raw_html(path: Path) -> None:
+    assert "unsafe_allow_html" not in path.read_text(encoding="utf-8")
+
+
+def test_schema_changes_only_through_migrations() -> None:
+    offenders = [p.name for p in PACKAGE if "create_all(" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+def test_cli_holds_no_sql() -> None:
+    source = (ROOT / "spatz" / "cli.py").read_text(encoding="utf-8")
+    assert "select(" not in source
+    assert "session.add" not in source

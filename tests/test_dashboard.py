@@ -1,0 +1,78 @@
+"""Every dashboard page renders over the demo data; the Stichtag changes what it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import spatz
+from spatz.catalog import DEFAULT_CATALOG_PATH
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+HALLE = "15002000"
+
+
+@pytest.fixture
+def app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: str(m.value) for m in at.metric}
+
+
+def test_overview_shows_the_levels_of_the_scoring_engine(app: AppTest, demo_url: str) -> None:
+    app.run()
+    assert not app.exception
+    assert app.title[0].value == "Digitale Reife – Stadt Halle (Saale)"
+    expected = spatz.open(demo_url).score("2024-12-31")
+    halle = {
+        str(row["dimension_id"]): int(row["level"])
+        for row in expected[expected["org"] == HALLE].to_dict("records")
+    }
+    catalog = spatz.open(demo_url).catalog()
+    metrics = _metrics(app)
+    for dim in catalog.dimensions:
+        assert metrics[dim.name] == f"Stufe {halle[dim.id]}"
+    assert metrics["Gesamtreifegrad"] == f"Stufe {halle['overall']}"
+
+
+def test_moving_the_stichtag_back_shows_the_past(app: AppTest) -> None:
+    app.run()
+    now = _metrics(app)
+    app.session_state["as_of"] = dt.date(2021, 1, 1)
+    app.run()
+    assert not app.exception
+    past = _metrics(app)
+    assert past["Digitalisierungsstrategie"] == "Stufe 0"
+    assert past != now
+
+
+def test_default_selection_is_the_most_active_organisation(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    events = spatz.open(demo_url).events()
+    assert at.session_state["org"] == events["org"].value_counts().idxmax()
+    assert at.session_state["as_of"] == min(dt.date.today(), events["date"].max().date())
+
+
+def test_catalog_page_searches_measures(app: AppTest) -> None:
+    app.switch_page("pages/catalog.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Katalog"
+    app.text_input[0].input("Notfall").run()
+    table = app.dataframe[0].value
+    total = sum(1 for _ in spatz.load_catalog(DEFAULT_CATALOG_PATH).measures())
+    assert 0 < len(table) < total
+    text = table["Maßnahme"] + table["Beschreibung"] + table["Quelle"]
+    assert text.str.contains("notfall", case=False).all()
