@@ -6,15 +6,18 @@ into a message on standard error and exit code 2.
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import sqlalchemy as sa
 import typer
 from rich.console import Console
@@ -27,7 +30,9 @@ from spatz.catalog import load_catalog
 from spatz.config import ENV_DATABASE_URL, database_url
 from spatz.db import make_engine, migrate, schema_is_current, session_scope
 from spatz.errors import SpatzError
+from spatz.io.land import land_csv
 from spatz.io.reader import read_table
+from spatz.io.values import parse_date
 from spatz.resources import resource_dir
 from spatz.services.catalogs import get_catalog, list_catalogs, store_catalog
 from spatz.services.common import Actor, ImportSummary
@@ -36,6 +41,7 @@ from spatz.services.organisations import import_organisations
 from spatz.services.progress import import_progress
 from spatz.services.projects import import_milestones, import_projects
 from spatz.services.targets import import_targets
+from spatz.store import Store
 
 EXIT_USER_ERROR = 2
 
@@ -235,6 +241,59 @@ def import_milestones_cmd(
 ) -> None:
     """Meilensteine: Spalten title,due,done_date,measures (due auch als Quartal, z. B. Q3 2024)."""
     _run_import(file, sheet, dry_run, import_milestones, org=org)
+
+
+class ScoreFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _parse_day(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def score(
+    org: Annotated[
+        list[str] | None, typer.Option("--org", help="nur diese Organisation(en)")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"),
+    ] = None,
+    output: Annotated[
+        ScoreFormat, typer.Option("--format", help="table, csv (Landesexport) oder json")
+    ] = ScoreFormat.table,
+) -> None:
+    """Reifegrad je Organisation und Dimension am Stichtag."""
+    day = _parse_day(as_of)
+    with _user_errors():
+        _engine()
+        rows = Store(state.db).land_export(day, org or None)
+    if output is ScoreFormat.csv:
+        sys.stdout.write(land_csv(rows).decode("utf-8"))
+    elif output is ScoreFormat.json:
+        dates = {c: rows[c].dt.strftime("%Y-%m-%d") for c in ("as_of", "target_date")}
+        typer.echo(rows.assign(**dates).to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        table = RichTable("Organisation", "Dimension", "Stufe", "Punktwert", "Ziel", "bis")
+        for record in rows.to_dict("records"):
+            has_target = not pd.isna(record["target_level"])
+            table.add_row(
+                f"{record['organisation']} ({record['org']})",
+                str(record["dimension"]),
+                str(record["level"]),
+                f"{record['score']:.2f}".replace(".", ","),
+                str(record["target_level"]) if has_target else "",
+                record["target_date"].strftime("%d.%m.%Y") if has_target else "",
+            )
+        out.print(table)
 
 
 @app.command()

@@ -13,10 +13,11 @@ import pandas as pd
 from sqlmodel import Session
 
 from spatz import scoring
-from spatz.catalog import Catalog
+from spatz.catalog import OVERALL, Catalog
 from spatz.config import database_url
 from spatz.db import make_engine, schema_is_current
-from spatz.errors import SpatzError
+from spatz.errors import NotFoundError, SpatzError
+from spatz.io.land import LAND_COLUMNS
 from spatz.model import MilestonePublic, ProjectPublic
 from spatz.services.catalogs import get_catalog
 from spatz.services.organisations import list_organisations
@@ -95,6 +96,51 @@ class Store:
     def target_status(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """For every target in force: achieved, overdue, on_track or at_risk at ``as_of``."""
         return scoring.forecast(self.catalog(), self._planned_events(), self.targets(), as_of)
+
+    def land_export(
+        self, as_of: DateLike | None = None, orgs: Iterable[str] | None = None
+    ) -> pd.DataFrame:
+        """Rows of the Land export (:data:`spatz.io.land.LAND_COLUMNS`) at ``as_of``.
+
+        Every organisation (or those named in ``orgs``) gets one row per dimension and one
+        for ``overall``; an organisation without recorded measures stands at level 0.
+        """
+        catalog = self.catalog()
+        stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+        organisations = self.organisations()
+        if orgs is not None:
+            wanted = list(dict.fromkeys(orgs))
+            unknown = sorted(set(wanted) - set(organisations["org"]))
+            if unknown:
+                raise NotFoundError(f"Organisation(en) nicht gefunden: {', '.join(unknown)}")
+            organisations = organisations[organisations["org"].isin(wanted)]
+        scores = scoring.score(catalog, self.events(), stichtag)
+        dims = [(d.id, d.name, len(d.measures)) for d in catalog.dimensions]
+        dims.append((OVERALL, "Gesamt", sum(len(d.measures) for d in catalog.dimensions)))
+        grid = pd.DataFrame(
+            [
+                (o, pos, dim_id, name, total)
+                for o in organisations["org"]
+                for pos, (dim_id, name, total) in enumerate(dims)
+            ],
+            columns=["org", "position", "dimension_id", "dimension", "total"],
+        )
+        rows = grid.merge(scores, on=["org", "dimension_id"], how="left")
+        rows["level"] = rows["level"].fillna(0).astype("int64")
+        rows["score"] = rows["score"].fillna(0.0)
+        rows["measures_completed"] = rows["measures_completed"].fillna(0).astype("int64")
+        rows["measures_total"] = rows["measures_total"].fillna(rows["total"]).astype("int64")
+        targets = self.targets()
+        rows = rows.merge(targets, on=["org", "dimension_id"], how="left")
+        rows["target_level"] = rows["target_level"].astype("Int64")
+        rows = rows.merge(
+            organisations.rename(columns={"name": "organisation"}), on="org", how="left"
+        )
+        rows["catalog_id"] = catalog.id
+        rows["catalog_version"] = catalog.version
+        rows["as_of"] = stichtag
+        rows = rows.sort_values(["org", "position"], kind="stable").reset_index(drop=True)
+        return rows[LAND_COLUMNS]
 
     def projects(self, org: str) -> list[ProjectPublic]:
         with Session(self.engine) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,27 @@ def test_demo_loads_everything_and_is_safe_to_repeat(sqlite_url: str) -> None:
     assert code == 0
     assert " 0 neu importiert" in out
     assert fingerprint(sqlite_url) == before
+
+
+def test_score_formats(demo_url: str) -> None:
+    code, out, _ = spatz(demo_url, "score", "--org", "15002000", "--as-of", "31.12.2024")
+    assert code == 0
+    assert "Digitalisierungs" in out
+    code, out, _ = spatz(
+        demo_url, "score", "--org", "15002000", "--as-of", "2024-12-31", "--format", "csv"
+    )
+    lines = out.splitlines()
+    assert lines[0].startswith("org,ags,organisation,kind,land,catalog_id")
+    assert len(lines) == 1 + 9
+    assert all(line.startswith("15002000,") for line in lines[1:])
+    code, out, _ = spatz(demo_url, "score", "--org", "15002000", "--format", "json")
+    records = json.loads(out)
+    assert [r["dimension_id"] for r in records][-1] == "overall"
+
+
+def test_score_rejects_bad_input(demo_url: str) -> None:
+    code, _, err = spatz(demo_url, "score", "--org", "XX")
+    assert (code, err) == (2, "Organisation(en) nicht gefunden: XX\n")
+    code, _, err = spatz(demo_url, "score", "--as-of", "31.13.2024")
+    assert code == 2
+    assert "diesen Tag gibt es nicht: '31.13.2024'" in err
