@@ -1,0 +1,3 @@
+from spatz.cli.main import app
+
+app()

@@ -1,0 +1,69 @@
+"""``spatz catalog``: load, list and export catalog versions."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+from sqlmodel import Session
+
+from spatz.catalog import load_catalog
+from spatz.cli.common import actor, migrated_engine, out, user_errors
+from spatz.db import session_scope
+from spatz.services.catalogs import get_catalog, list_catalogs, store_catalog
+
+catalog_app = typer.Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
+
+
+@catalog_app.command("load")
+def catalog_load(
+    file: Annotated[Path, typer.Argument(help="Katalogdatei (YAML oder JSON)")],
+) -> None:
+    """Einen Katalog laden; eine geänderte Fassung braucht eine neue Version."""
+    with user_errors():
+        catalog = load_catalog(file)
+        with session_scope(migrated_engine()) as session:
+            outcome = store_catalog(session=session, actor=actor(), catalog=catalog)
+        words = {
+            "new": "geladen",
+            "unchanged": "unverändert (bereits geladen)",
+            "replaced": "ersetzt",
+        }
+        typer.echo(
+            f"Katalog {catalog.key}: {words[outcome.value]}, "
+            f"{sum(1 for _ in catalog.measures())} Maßnahmen",
+        )
+
+
+@catalog_app.command("list")
+def catalog_list() -> None:
+    """Die geladenen Katalogversionen auflisten."""
+    with user_errors(), Session(migrated_engine()) as session:
+        infos = list_catalogs(session=session)
+    table = RichTable("ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch")
+    for info in infos:
+        table.add_row(
+            info.id,
+            info.version,
+            info.name,
+            str(info.measures),
+            info.loaded_at,
+            info.loaded_by,
+            "ja" if info.in_use else "nein",
+        )
+    out.print(table)
+
+
+@catalog_app.command("export")
+def catalog_export(
+    ref: Annotated[
+        str | None, typer.Argument(help="ID oder ID@VERSION; ohne: der zuletzt geladene")
+    ] = None,
+) -> None:
+    """Einen geladenen Katalog im Dateiformat (YAML) ausgeben."""
+    with user_errors(), Session(migrated_engine()) as session:
+        catalog = get_catalog(session=session, ref=ref)
+    sys.stdout.write(catalog.to_yaml())

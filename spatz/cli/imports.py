@@ -1,0 +1,67 @@
+"""``spatz import``: organisations, progress, targets, projects and milestones from CSV/XLSX."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+
+from spatz.cli.common import DryRun, FileArg, OrgOpt, Sheet, actor, migrated_engine, user_errors
+from spatz.db import session_scope
+from spatz.io.reader import read_table
+from spatz.services.common import ImportSummary
+from spatz.services.organisations import import_organisations
+from spatz.services.progress import import_progress
+from spatz.services.projects import import_milestones, import_projects
+from spatz.services.targets import import_targets
+
+import_app = typer.Typer(help="Daten aus CSV/XLSX importieren.", no_args_is_help=True)
+
+
+def _run_import(
+    file: Path,
+    sheet: str | None,
+    dry_run: bool,
+    run: Callable[..., ImportSummary],
+    **extra: str,
+) -> None:
+    with user_errors():
+        table = read_table(file, sheet=sheet)
+        with session_scope(migrated_engine()) as session:
+            summary = run(session=session, actor=actor(), table=table, dry_run=dry_run, **extra)
+        typer.echo(str(summary))
+
+
+@import_app.command("organisations")
+def import_organisations_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
+    """Organisationen: Spalten org,name,kind,land,ags,parent."""
+    _run_import(file, sheet, dry_run, import_organisations)
+
+
+@import_app.command("progress")
+def import_progress_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
+    """Maßnahmenstände: Spalten org,measure_id,status,date[,due_date,note,evidence]."""
+    _run_import(file, sheet, dry_run, import_progress)
+
+
+@import_app.command("targets")
+def import_targets_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
+    """Ziele (Soll): Spalten org,dimension_id,target_level,target_date."""
+    _run_import(file, sheet, dry_run, import_targets)
+
+
+@import_app.command("projects")
+def import_projects_cmd(
+    file: FileArg, org: OrgOpt, dry_run: DryRun = False, sheet: Sheet = None
+) -> None:
+    """Projektliste: Spalten GB, R, Projektname, Projektbeschreibung, Start, Dauer, Ende."""
+    _run_import(file, sheet, dry_run, import_projects, org=org)
+
+
+@import_app.command("milestones")
+def import_milestones_cmd(
+    file: FileArg, org: OrgOpt, dry_run: DryRun = False, sheet: Sheet = None
+) -> None:
+    """Meilensteine: Spalten title,due,done_date,measures (due auch als Quartal, z. B. Q3 2024)."""
+    _run_import(file, sheet, dry_run, import_milestones, org=org)

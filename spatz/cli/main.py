@@ -1,0 +1,152 @@
+"""The ``spatz`` command: a thin layer over :mod:`spatz.services` and :mod:`spatz.io`.
+
+Every command opens the database, makes one library call, and turns SPATZ's named errors
+into a message on standard error and exit code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table as RichTable
+
+from spatz.cli.catalog import catalog_app
+from spatz.cli.common import actor, err, migrated_engine, out, parse_day, state, user_errors
+from spatz.cli.imports import import_app
+from spatz.config import ENV_DATABASE_URL, database_url
+from spatz.db import make_engine, migrate
+from spatz.io.land import land_csv
+from spatz.resources import resource_dir
+from spatz.services.demo import DEMO_STEPS, load_demo
+from spatz.store import Store
+
+app = typer.Typer(
+    name="spatz",
+    help="SPATZ – Reifegrad der digitalen Verwaltung aus umgesetzten Maßnahmen.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(import_app, name="import")
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help=f"Datenbank-URL (sonst ${ENV_DATABASE_URL}, sonst sqlite:///spatz.db)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    state.db = db
+
+
+@app.command()
+def init() -> None:
+    """Datenbank anlegen bzw. auf den neuesten Stand migrieren (beliebig wiederholbar)."""
+    with user_errors():
+        url = database_url(state.db)
+        migrate(url)
+        shown = make_engine(url).url.render_as_string(hide_password=True)
+        typer.echo(f"Datenbank bereit: {shown}")
+
+
+@app.command()
+def demo() -> None:
+    """Datenbank einrichten und Standardkatalog plus Beispieldaten Sachsen-Anhalt laden."""
+    with user_errors():
+        migrate(database_url(state.db))
+        engine = migrated_engine()
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), console=err, transient=True
+        ) as progress:
+            task = progress.add_task("Katalog", total=len(DEMO_STEPS))
+
+            def step(label: str) -> None:
+                progress.update(task, description=label, advance=1)
+
+            summaries = load_demo(engine=engine, actor=actor(), on_step=step)
+        for summary in summaries:
+            typer.echo(str(summary))
+        typer.echo("Demo-Daten geladen. Dashboard starten: spatz dashboard")
+
+
+class ScoreFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def score(
+    org: Annotated[
+        list[str] | None, typer.Option("--org", help="nur diese Organisation(en)")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"),
+    ] = None,
+    output: Annotated[
+        ScoreFormat, typer.Option("--format", help="table, csv (Landesexport) oder json")
+    ] = ScoreFormat.table,
+) -> None:
+    """Reifegrad je Organisation und Dimension am Stichtag."""
+    day = parse_day(as_of)
+    with user_errors():
+        migrated_engine()
+        rows = Store(state.db).land_export(day, org or None)
+    if output is ScoreFormat.csv:
+        sys.stdout.write(land_csv(rows).decode("utf-8"))
+    elif output is ScoreFormat.json:
+        dates = {c: rows[c].dt.strftime("%Y-%m-%d") for c in ("as_of", "target_date")}
+        typer.echo(rows.assign(**dates).to_json(orient="records", force_ascii=False, indent=2))
+    else:
+        table = RichTable("Organisation", "Dimension", "Stufe", "Punktwert", "Ziel", "bis")
+        for record in rows.to_dict("records"):
+            has_target = not pd.isna(record["target_level"])
+            table.add_row(
+                f"{record['organisation']} ({record['org']})",
+                str(record["dimension"]),
+                str(record["level"]),
+                f"{record['score']:.2f}".replace(".", ","),
+                str(record["target_level"]) if has_target else "",
+                record["target_date"].strftime("%d.%m.%Y") if has_target else "",
+            )
+        out.print(table)
+
+
+@app.command()
+def dashboard(
+    port: Annotated[int, typer.Option("--port", help="Port des Dashboards")] = 8501,
+    address: Annotated[str, typer.Option("--address", help="Adresse")] = "localhost",
+) -> None:
+    """Das Dashboard (Streamlit) starten."""
+    with user_errors():
+        migrated_engine()
+    env = {**os.environ, ENV_DATABASE_URL: database_url(state.db)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(resource_dir("dashboard") / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=env))
