@@ -43,6 +43,8 @@ page = st.navigation(
         st.Page(
             PAGES / "overview.py", title="Überblick", icon=":material/dashboard:", default=True
         ),
+        st.Page(PAGES / "dimension.py", title="Dimension", icon=":material/stairs:"),
+        st.Page(PAGES / "projects.py", title="Projekte & Meilensteine", icon=":material/timeline:"),
         st.Page(PAGES / "catalog.py", title="Katalog", icon=":material/menu_book:"),
     ]
 )

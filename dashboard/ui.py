@@ -118,3 +118,72 @@ def fmt_number(value: float, decimals: int = 2) -> str:
     """German number format: decimal comma, dot for thousands."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+STATUS_LABELS = {
+    "open": "offen",
+    "planned": "geplant",
+    "in_progress": "in Umsetzung",
+    "completed": "umgesetzt",
+    "not_applicable": "nicht relevant",
+}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def explain(as_of: dt.date) -> pd.DataFrame:
+    return store().explain(as_of)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def roadmap(org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
+    return store().roadmap(org, dimension_id, as_of)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def history(org: str) -> pd.DataFrame:
+    """Every event of the organisation with who recorded it, newest first."""
+    return store().history(org)
+
+
+def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    """Per measure the recorded event that is its state at the Stichtag (note, evidence,
+    who recorded it): the last recorded event with the state's date and status."""
+    states = explain(as_of).query("org == @org and status != 'open'")
+    events = history(org)
+    merged = events.merge(
+        states[["measure_id", "status", "date"]], on=["measure_id", "status", "date"]
+    )
+    latest = merged.sort_values("id").drop_duplicates("measure_id", keep="last")
+    return rows_by(latest, "measure_id")
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def projects(orgs: tuple[str, ...]) -> pd.DataFrame:
+    rows = [p.model_dump() for org in orgs for p in store().projects(org)]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "org",
+            "business_unit",
+            "responsible",
+            "name",
+            "description",
+            "start",
+            "end",
+            "measures",
+        ],
+    )
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def milestones(orgs: tuple[str, ...]) -> pd.DataFrame:
+    rows = [m.model_dump() for org in orgs for m in store().milestones(org)]
+    frame = pd.DataFrame(
+        rows, columns=["org", "title", "due", "due_label", "done_date", "measures"]
+    )
+    for column in ("due", "done_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame

@@ -22,13 +22,24 @@ from spatz.model import MilestonePublic, ProjectPublic
 from spatz.services.catalogs import get_catalog
 from spatz.services.organisations import list_organisations
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
-from spatz.services.progress import events_frame
+from spatz.services.progress import events_frame, list_events
 from spatz.services.projects import list_milestones, list_projects
 from spatz.services.targets import targets_frame
 
 DateLike = str | dt.date | pd.Timestamp
 
 ORGANISATION_COLUMNS = ["org", "name", "kind", "land", "ags", "parent"]
+HISTORY_COLUMNS = [
+    "id",
+    "measure_id",
+    "status",
+    "date",
+    "due_date",
+    "note",
+    "evidence",
+    "recorded_by",
+    "recorded_at",
+]
 
 
 class Store:
@@ -141,6 +152,20 @@ class Store:
         rows["as_of"] = stichtag
         rows = rows.sort_values(["org", "position"], kind="stable").reset_index(drop=True)
         return rows[LAND_COLUMNS]
+
+    def history(self, org: str, measure_id: str | None = None) -> pd.DataFrame:
+        """The events of one organisation (optionally one measure), newest first, with who
+        recorded them: id, measure_id, status, date, due_date, note, evidence, recorded_by,
+        recorded_at."""
+        with Session(self.engine) as session:
+            events = list_events(session=session, org=org, measure_id=measure_id)
+        frame = pd.DataFrame(
+            [e.model_dump(exclude={"org", "catalog_key"}) for e in events],
+            columns=HISTORY_COLUMNS,
+        )
+        for column in ("date", "due_date"):
+            frame[column] = pd.to_datetime(frame[column])
+        return frame
 
     def projects(self, org: str) -> list[ProjectPublic]:
         with Session(self.engine) as session:

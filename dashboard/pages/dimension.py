@@ -1,0 +1,95 @@
+"""Dimension: the levels as a ladder with every measure's state, and what is missing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import ui
+
+sel = ui.selection()
+catalog = ui.catalog()
+names = {d.id: d.name for d in catalog.dimensions}
+st.session_state.setdefault("dimension", catalog.dimensions[0].id)
+dimension_id = st.selectbox(
+    "Dimension", list(names), format_func=names.__getitem__, key="dimension"
+)
+dimension = catalog.dimension(dimension_id)
+level_names = {lv.level: lv.name for lv in catalog.levels}
+
+scores = ui.rows_by(ui.scores(sel.as_of).query("org == @sel.org"), "dimension_id")
+current = scores.get(dimension_id, {"level": 0, "score": 0.0})
+level = int(current["level"])
+
+st.title(f"{dimension.name} – {sel.org_name}")
+st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · {dimension.description}")
+cols = st.columns(3)
+cols[0].metric("Stufe", f"{level} – {level_names.get(level, 'noch keine Stufe')}")
+cols[1].metric("Punktwert", ui.fmt_number(float(current["score"])))
+targets = ui.rows_by(ui.target_status(sel.as_of).query("org == @sel.org"), "dimension_id")
+if dimension_id in targets:
+    target = targets[dimension_id]
+    cols[2].metric(
+        f"Ziel bis {ui.fmt_date(target['target_date'])}",
+        f"Stufe {target['target_level']}",
+        ui.TARGET_STATUS_LABELS[str(target["status"])],
+        delta_color="off",
+    )
+
+st.subheader("Was fehlt zur nächsten Stufe?")
+plan = ui.roadmap(sel.org, dimension_id, sel.as_of)
+if level == catalog.n_levels:
+    st.success("Die höchste Stufe ist erreicht.")
+elif plan.empty:
+    st.info("Keine offenen Maßnahmen.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Maßnahme": plan["measure_id"] + " " + plan["title"],
+                "Stufe": plan["level"],
+                "Pflicht": plan["mandatory"].map({True: "ja", False: ""}),
+                "Stand": plan["status"].map(ui.STATUS_LABELS),
+                "fällig": plan["due_date"].map(ui.fmt_date),
+                "Erfüllung der Stufe +": (plan["f_gain"] * 100).round(0).astype(int).astype(str)
+                + " %",
+                "Punktwert +": plan["score_gain"].map(ui.fmt_number),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        "Reihenfolge: Pflichtmaßnahmen zuerst, dann nach Gewicht und Fälligkeit. "
+        "„Punktwert +“ zeigt, wie sehr die Umsetzung allein den Punktwert heute hebt."
+    )
+
+st.subheader("Die Stufen")
+states = ui.explain(sel.as_of).query("org == @sel.org and dimension_id == @dimension_id")
+state_by_measure = ui.rows_by(states, "measure_id")
+details = ui.state_details(sel.org, sel.as_of)
+for lv in reversed(catalog.levels):
+    measures = [m for m in dimension.measures if m.level == lv.level]
+    rows = []
+    for m in measures:
+        state = state_by_measure.get(m.id, {"status": "open", "date": pd.NaT, "expires": pd.NaT})
+        detail = details.get(m.id, {})
+        rows.append(
+            {
+                "ID": m.id,
+                "Maßnahme": m.title + (" (Pflicht)" if m.mandatory else ""),
+                "Stand": ui.STATUS_LABELS[str(state["status"])],
+                "seit": ui.fmt_date(state["date"]),
+                "gültig bis": ui.fmt_date(state["expires"]),
+                "Nachweis": detail.get("evidence", ""),
+                "Notiz": detail.get("note", ""),
+                "erfasst von": detail.get("recorded_by", ""),
+            }
+        )
+    done = sum(1 for r in rows if r["Stand"] == "umgesetzt")
+    reached = "erreicht" if lv.level <= level else "noch nicht erreicht"
+    with st.expander(
+        f"Stufe {lv.level} – {lv.name}: {reached} · {done} von {len(rows)} umgesetzt",
+        expanded=lv.level == level + 1,
+    ):
+        st.caption(lv.description)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -1,0 +1,143 @@
+"""Projekte & Meilensteine: the Projektliste as a timeline, milestones, maturity links."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+import streamlit as st
+import ui
+
+sel = ui.selection()
+catalog = ui.catalog()
+st.title(f"Projekte & Meilensteine – {sel.org_name}")
+orgs = ui.organisations()
+units = orgs[orgs["parent"] == sel.org]
+scope = [sel.org, *units["org"]]
+names = dict(zip(orgs["org"], orgs["name"], strict=True))
+st.caption(
+    "Eigene Projekte und die der Organisationseinheiten"
+    + (f" ({', '.join(names[u] for u in units['org'])})" if len(units) else "")
+)
+
+projects = ui.projects(tuple(scope))
+milestones = ui.milestones(tuple(scope))
+if projects.empty and milestones.empty:
+    st.info("Keine Projekte oder Meilensteine erfasst (spatz import projects / milestones).")
+    st.stop()
+
+measure_titles = {m.id: m.title for _, m in catalog.measures()}
+dimension_of = {m.id: d.name for d, m in catalog.measures()}
+
+if not projects.empty:
+    st.subheader("Projektliste")
+    timeline = projects.assign(
+        Projekt=projects["name"],
+        Geschäftsbereich=projects["business_unit"].replace("", "ohne GB"),
+        Ende=projects["end"] + pd.Timedelta(days=1),
+    ).sort_values(["Geschäftsbereich", "start"])
+    figure = px.timeline(
+        timeline,
+        x_start="start",
+        x_end="Ende",
+        y="Projekt",
+        color="Geschäftsbereich",
+        color_discrete_sequence=ui.PALETTE,
+        hover_data={"responsible": True, "description": True, "Ende": False},
+        labels={"responsible": "Verantwortlich", "description": "Beschreibung"},
+    )
+    if not milestones.empty:
+        figure.add_trace(
+            go.Scatter(
+                x=milestones["due"],
+                y=[timeline["Projekt"].iloc[0]] * len(milestones),
+                mode="markers",
+                marker={"symbol": "diamond", "size": 12, "color": "#000000"},
+                name="Meilensteine (Fälligkeit)",
+                text=milestones["title"],
+                hovertemplate="%{text}: fällig %{x|%d.%m.%Y}<extra></extra>",
+            )
+        )
+    figure.update_yaxes(autorange="reversed", title=None)
+    figure.update_xaxes(tickformat="%m.%Y")
+    figure.update_layout(height=120 + 28 * len(timeline), margin={"t": 10, "b": 10})
+    st.plotly_chart(figure, width="stretch")
+    with st.expander("Daten anzeigen"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "GB": projects["business_unit"],
+                    "R": projects["responsible"],
+                    "Projekt": projects["name"],
+                    "Beschreibung": projects["description"],
+                    "Start": projects["start"].map(ui.fmt_date),
+                    "Ende": projects["end"].map(ui.fmt_date),
+                    "Organisation": projects["org"].map(names),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+if not milestones.empty:
+    st.subheader("Meilensteine")
+    today = pd.Timestamp(sel.as_of)
+    state = milestones.apply(
+        lambda m: (
+            "erledigt"
+            if pd.notna(m["done_date"]) and m["done_date"] <= today
+            else ("überfällig" if m["due"] < today else "offen")
+        ),
+        axis=1,
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Meilenstein": milestones["title"],
+                "fällig": milestones["due_label"].where(
+                    milestones["due_label"] != "", milestones["due"].map(ui.fmt_date)
+                ),
+                "erledigt am": milestones["done_date"].map(ui.fmt_date),
+                "Stand": state,
+                "Maßnahmen": milestones["measures"].map(", ".join),
+                "Organisation": milestones["org"].map(names),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("Welche Projekte tragen zu welchen Stufen bei?")
+links = pd.concat(
+    [
+        projects[["org", "name", "measures"]].rename(columns={"name": "Vorhaben"}),
+        milestones[["org", "title", "measures"]].rename(columns={"title": "Vorhaben"}),
+    ]
+).explode("measures")
+links = links.dropna(subset=["measures"])
+if links.empty:
+    st.info("Noch keine Verknüpfung von Projekten oder Meilensteinen mit Maßnahmen.")
+else:
+    states = ui.explain(sel.as_of).query("org in @scope")
+    state_of = {
+        (o, m): s
+        for o, m, s in zip(states["org"], states["measure_id"], states["status"], strict=True)
+    }
+    level_of = {m.id: m.level for _, m in catalog.measures()}
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Vorhaben": links["Vorhaben"],
+                "Maßnahme": links["measures"] + " " + links["measures"].map(measure_titles),
+                "Dimension": links["measures"].map(dimension_of),
+                "Stufe": links["measures"].map(level_of),
+                "Stand": [
+                    ui.STATUS_LABELS[state_of.get((o, m), "open")]
+                    for o, m in zip(links["org"], links["measures"], strict=True)
+                ],
+                "Organisation": links["org"].map(names),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
