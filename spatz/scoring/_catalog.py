@@ -4,6 +4,8 @@ Measures are numbered in catalog order (dimension by dimension, file order withi
 dimension). A *cell* is one (dimension, level) pair; within its cell a measure has a *slot*
 (0, 1, … in catalog order). The engine keeps the set of done and the set of excluded
 measures of a cell as a bitmask: slot ``s`` is bit ``s % BITS`` of word ``s // BITS``.
+Weight sums are looked up per chunk of :data:`CHUNK` slots in tables indexed by the chunk's
+bits (see :attr:`CompiledCatalog.done_table`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import numpy.typing as npt
 
 from spatz.catalog import Catalog
 
-BITS = 52
-"""Bits used per mask word. Masks travel through float64 sums (``bincount`` and matrix
-products); sums of distinct powers of two below ``2**52`` stay below ``2**53`` and are
-therefore exact, also with the ``+bit``/``-bit`` differences used by the trend."""
+CHUNK = 8
+"""Slots per weight lookup table (a table has ``2**CHUNK`` entries per cell)."""
+CHUNKS_PER_WORD = 6
+BITS = CHUNK * CHUNKS_PER_WORD
+"""Bits used per mask word (48). Masks travel through float64 sums (``bincount``);
+sums of distinct powers of two below ``2**48`` stay far below ``2**53`` and are therefore
+exact, also with the ``+bit``/``-bit`` differences used by the trend."""
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -42,18 +47,24 @@ class CompiledCatalog:
     """``dimension * n_levels + level - 1``."""
     m_word: IntArray
     m_bit: IntArray
+    m_bit_value: FloatArray
+    """``2.0 ** m_bit``."""
     m_weight: FloatArray
     m_mandatory: BoolArray
     m_valid_months: IntArray
     """``valid_for_months``, 0 where the completion does not expire."""
-    slot_weight: FloatArray
-    """(slots, dimensions, levels): weight of the measure in that slot, 0.0 if none."""
-    full_mask: IntArray
-    """(words, dimensions, levels): bits of all measures of the cell."""
+    valid_months: IntArray
+    """The distinct positive ``valid_for_months`` of the catalog, sorted."""
+    done_table: FloatArray
+    """(chunks, cells, 2**CHUNK): for the set bits of a chunk of a cell's done mask, the
+    sum of the weights of those measures, added in slot order starting from 0.0; with at
+    most :data:`CHUNK` measures per cell this is exactly the sum a plain loop over the
+    measures in catalog order gives."""
+    open_table: FloatArray
+    """(chunks, cells, 2**CHUNK): likewise, the weight of the measures of the chunk whose
+    bit is *not* set in the excluded mask."""
     mandatory_mask: IntArray
     """(words, dimensions, levels): bits of the mandatory measures of the cell."""
-    bit_matrix: FloatArray
-    """(measures, words * cells): ``2.0**bit`` at the measure's word and cell, else 0."""
     dimension_count: IntArray
     """Number of measures per dimension."""
 
@@ -71,11 +82,11 @@ class CompiledCatalog:
 
     @property
     def n_words(self) -> int:
-        return int(self.full_mask.shape[0])
+        return int(self.mandatory_mask.shape[0])
 
     @property
-    def n_slots(self) -> int:
-        return int(self.slot_weight.shape[0])
+    def n_chunks(self) -> int:
+        return int(self.done_table.shape[0])
 
 
 def compile_catalog(catalog: Catalog) -> CompiledCatalog:
@@ -102,15 +113,21 @@ def compile_catalog(catalog: Catalog) -> CompiledCatalog:
     m_mandatory = np.array([m.mandatory for _, m in pairs], dtype=np.bool_)
     m_valid = np.array([m.valid_for_months or 0 for _, m in pairs], dtype=np.int64)
 
-    slot_weight = np.zeros((n_slots, n_cells), dtype=np.float64)
+    n_chunks = (n_slots + CHUNK - 1) // CHUNK
+    slot_weight = np.zeros((n_chunks * CHUNK, n_cells), dtype=np.float64)
     slot_weight[m_slot, m_cell] = m_weight
+    values = np.arange(2**CHUNK)
+    done_table = np.zeros((n_chunks, n_cells, 2**CHUNK), dtype=np.float64)
+    open_table = np.zeros((n_chunks, n_cells, 2**CHUNK), dtype=np.float64)
+    for chunk in range(n_chunks):
+        for i in range(CHUNK):
+            bit = (values >> i) & 1
+            weight = slot_weight[chunk * CHUNK + i][:, None]
+            done_table[chunk] += bit * weight
+            open_table[chunk] += (1 - bit) * weight
     bits = np.left_shift(np.int64(1), m_bit)
-    full_mask = np.zeros((n_words, n_cells), dtype=np.int64)
-    np.bitwise_or.at(full_mask, (m_word, m_cell), bits)
     mandatory_mask = np.zeros((n_words, n_cells), dtype=np.int64)
     np.bitwise_or.at(mandatory_mask, (m_word[m_mandatory], m_cell[m_mandatory]), bits[m_mandatory])
-    bit_matrix = np.zeros((len(pairs), n_words * n_cells), dtype=np.float64)
-    bit_matrix[np.arange(len(pairs)), m_word * n_cells + m_cell] = bits.astype(np.float64)
 
     return CompiledCatalog(
         catalog=catalog,
@@ -124,12 +141,13 @@ def compile_catalog(catalog: Catalog) -> CompiledCatalog:
         m_cell=m_cell,
         m_word=m_word,
         m_bit=m_bit,
+        m_bit_value=np.ldexp(1.0, m_bit.astype(np.int32)),
         m_weight=m_weight,
         m_mandatory=m_mandatory,
         m_valid_months=m_valid,
-        slot_weight=slot_weight.reshape(n_slots, n_dims, n_levels),
-        full_mask=full_mask.reshape(n_words, n_dims, n_levels),
+        valid_months=np.unique(m_valid[m_valid > 0]),
+        done_table=done_table,
+        open_table=open_table,
         mandatory_mask=mandatory_mask.reshape(n_words, n_dims, n_levels),
-        bit_matrix=bit_matrix,
         dimension_count=np.bincount(m_dim, minlength=n_dims).astype(np.int64),
     )

@@ -1,0 +1,277 @@
+"""``roadmap`` and ``forecast``: what is missing for the next level, and will a target hold."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from spatz.catalog import OVERALL, Catalog
+from spatz.errors import NotFoundError
+from spatz.scoring._catalog import CompiledCatalog, IntArray, compile_catalog
+from spatz.scoring._engine import completion_state, evaluate, grid_masks, last_events
+from spatz.scoring._events import (
+    COMPLETED,
+    IN_PROGRESS,
+    NO_DAY,
+    OPEN,
+    OPEN_LABEL,
+    PLANNED,
+    STATUSES,
+    DateLike,
+    day_values,
+    encode_events,
+    to_day,
+)
+from spatz.scoring._score import empty_frame
+
+ROADMAP_COLUMNS: tuple[str, ...] = (
+    "measure_id",
+    "level",
+    "title",
+    "mandatory",
+    "weight",
+    "status",
+    "due_date",
+    "f_gain",
+    "score_gain",
+)
+"""Columns of :func:`roadmap`."""
+
+TARGET_COLUMNS: tuple[str, ...] = ("org", "dimension_id", "target_level", "target_date")
+"""Required columns of the targets frame of :func:`forecast`."""
+
+FORECAST_COLUMNS: tuple[str, ...] = ("current_level", "current_score", "forecast_level", "status")
+"""Columns :func:`forecast` adds to the targets."""
+
+
+class TargetsError(ValueError):
+    """The targets frame is invalid; the message names the offending value and its row."""
+
+
+def roadmap(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    org: str,
+    dimension_id: str,
+    as_of: DateLike | None = None,
+    target_level: int | None = None,
+) -> pd.DataFrame:
+    """The open measures between ``org`` and the next level of ``dimension_id``.
+
+    Open means neither done nor excluded at ``as_of`` (an expired completion is open).
+    Covered are the levels level(d) + 1 up to ``target_level`` if that is higher; none when
+    the dimension is at the top level. Rows are ordered by level, mandatory first, weight
+    descending, due date (NaT last), measure id. Columns :data:`ROADMAP_COLUMNS`:
+    ``status`` is the state (or ``"open"``), ``due_date`` the ``due_date`` of the state
+    event if ``events`` has that column, ``f_gain`` what completing the measure adds to
+    f(d, its level) (its weight / the non-excluded weight of that level) and
+    ``score_gain`` what completing it alone, today, adds to score(d).
+
+    An organisation without events has every measure open. An unknown dimension raises
+    :class:`~spatz.errors.NotFoundError`, a ``target_level`` outside 1..N ``ValueError``.
+    """
+    cc = compile_catalog(catalog)
+    d = _dimension_index(cc, dimension_id)
+    if target_level is not None and not 1 <= target_level <= cc.n_levels:
+        raise ValueError(f"target_level {target_level!r} is not a level 1..{cc.n_levels}")
+    day = to_day(as_of)
+    status, start, due = _org_states(cc, events, [org], day)
+    done, excluded = completion_state(cc, status, start, _measures(cc, 1), day)
+    current = evaluate(cc, grid_masks(cc, done), grid_masks(cc, excluded))
+    level = int(current.level[0, d])
+    upto = min(cc.n_levels, max(level + 1, target_level or 0))
+    candidates = np.flatnonzero(
+        (cc.m_dim == d) & (cc.m_level > level) & (cc.m_level <= upto) & ~done[0] & ~excluded[0]
+    )
+    if not len(candidates):
+        return empty_frame(ROADMAP_COLUMNS)
+    variants = np.repeat(done, len(candidates), axis=0)
+    variants[np.arange(len(candidates)), candidates] = True
+    gained = evaluate(
+        cc, grid_masks(cc, variants), grid_masks(cc, np.repeat(excluded, len(variants), 0))
+    )
+    levels = cc.m_level[candidates]
+    titles = [m.title for _, m in catalog.measures()]
+    row_status = status[0, candidates]
+    frame = pd.DataFrame(
+        {
+            "measure_id": pd.array([cc.measure_ids[i] for i in candidates], dtype="str"),
+            "level": levels,
+            "title": pd.array([titles[i] for i in candidates], dtype="str"),
+            "mandatory": cc.m_mandatory[candidates],
+            "weight": cc.m_weight[candidates],
+            "status": pd.array(
+                [OPEN_LABEL if s == OPEN else STATUSES[s] for s in row_status], dtype="str"
+            ),
+            "due_date": day_values(due[0, candidates]),
+            "f_gain": cc.m_weight[candidates] / current.open_weight[0, d, levels - 1],
+            "score_gain": gained.score[:, d] - current.score[0, d],
+        }
+    )
+    return frame.sort_values(
+        ["level", "mandatory", "weight", "due_date", "measure_id"],
+        ascending=[True, False, False, True, True],
+        na_position="last",
+        kind="stable",
+        ignore_index=True,
+    )
+
+
+def forecast(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    targets: pd.DataFrame,
+    as_of: DateLike | None = None,
+) -> pd.DataFrame:
+    """Whether each target (org, dimension or ``"overall"``, target_level, target_date) holds.
+
+    ``status`` of a target row is
+
+    * ``achieved`` if the level at ``as_of`` is at least ``target_level``, else
+    * ``overdue`` if ``target_date < as_of``, else
+    * ``on_track`` if the rule, applied at ``target_date``, reaches ``target_level`` under
+      the assumption that every measure whose state at ``as_of`` is ``planned`` or
+      ``in_progress`` and whose state event has a ``due_date`` on or before the target
+      date is ``completed`` on that due date (completions may expire by the target date),
+    * ``at_risk`` otherwise.
+
+    The due date is the ``due_date`` column of ``events`` (optional; the caller fills it
+    from projects and milestones). Returns the targets (all their columns, index 0..n-1)
+    with :data:`FORECAST_COLUMNS` added: ``current_level`` and ``current_score`` at
+    ``as_of``, ``forecast_level`` the level so computed at the target date (for achieved
+    and overdue targets the current level). Raises :class:`TargetsError` for invalid
+    targets, :class:`~spatz.scoring.EventsError` for invalid events.
+    """
+    cc = compile_catalog(catalog)
+    day = to_day(as_of)
+    orgs, dims, wanted, target_days = _read_targets(cc, targets)
+    names = sorted(set(orgs))
+    row_org = np.searchsorted(np.array(names, dtype=object), np.array(orgs, dtype=object))
+    status, start, due = _org_states(cc, events, names, day)
+    measure = _measures(cc, len(names))
+    done, excluded = completion_state(cc, status, start, measure, day)
+    level, value, _, _ = evaluate(cc, grid_masks(cc, done), grid_masks(cc, excluded)).table()
+    current_level = level[row_org, dims]
+    achieved = current_level >= wanted
+    overdue = ~achieved & (target_days < day)
+    pending = ~achieved & ~overdue
+    forecast_level = current_level.copy()
+    planned = np.isin(status, (PLANNED, IN_PROGRESS)) & (due != NO_DAY)
+    for target_day in np.unique(target_days[pending]).tolist():
+        assumed = planned & (due <= target_day)
+        done_then, excluded_then = completion_state(
+            cc,
+            np.where(assumed, COMPLETED, status),
+            np.where(assumed, due, start),
+            measure,
+            target_day,
+        )
+        then = evaluate(cc, grid_masks(cc, done_then), grid_masks(cc, excluded_then)).table()[0]
+        rows = pending & (target_days == target_day)
+        forecast_level[rows] = then[row_org[rows], dims[rows]]
+    verdict = np.where(
+        achieved,
+        "achieved",
+        np.where(overdue, "overdue", np.where(forecast_level >= wanted, "on_track", "at_risk")),
+    )
+    result = targets.reset_index(drop=True)
+    result["current_level"] = current_level.astype(np.int64)
+    result["current_score"] = value[row_org, dims].astype(np.float64)
+    result["forecast_level"] = forecast_level.astype(np.int64)
+    result["status"] = pd.array(verdict, dtype="str")
+    return result
+
+
+def _dimension_index(cc: CompiledCatalog, dimension_id: str) -> int:
+    try:
+        return cc.dimension_ids.index(dimension_id)
+    except ValueError:
+        raise NotFoundError(
+            f"unknown dimension {dimension_id!r} (catalog {cc.catalog.key} has "
+            f"{', '.join(cc.dimension_ids)})"
+        ) from None
+
+
+def _org_states(
+    cc: CompiledCatalog, events: pd.DataFrame, orgs: Sequence[str], day: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Status, date and due date of the state events of ``orgs`` at ``day``: (len(orgs), M).
+
+    Organisations without events are open everywhere.
+    """
+    shape = (len(orgs), cc.n_measures)
+    status = np.full(shape, OPEN, dtype=np.int64)
+    start = np.full(shape, NO_DAY, dtype=np.int64)
+    due = np.full(shape, NO_DAY, dtype=np.int64)
+    if events.empty or not orgs:
+        return status, start, due
+    ev = encode_events(cc, events, due_dates=True)
+    assert ev.due is not None
+    wanted = np.array(orgs, dtype=object)
+    pos = np.minimum(np.searchsorted(ev.orgs, wanted), ev.n_orgs - 1)
+    slot = np.full(ev.n_orgs, -1, dtype=np.int64)
+    found = ev.orgs[pos] == wanted
+    slot[pos[found]] = np.flatnonzero(found)
+    pairs, rows = last_events(cc, ev, day)
+    org = slot[pairs // cc.n_measures]
+    keep = org >= 0
+    at = (org[keep], pairs[keep] % cc.n_measures)
+    status[at] = ev.status[rows[keep]]
+    start[at] = ev.day[rows[keep]]
+    due[at] = ev.due[rows[keep]]
+    return status, start, due
+
+
+def _measures(cc: CompiledCatalog, n_orgs: int) -> IntArray:
+    """The measure index of each cell of an (n_orgs, M) grid."""
+    return np.broadcast_to(np.arange(cc.n_measures), (n_orgs, cc.n_measures))
+
+
+def _read_targets(
+    cc: CompiledCatalog, targets: pd.DataFrame
+) -> tuple[list[str], IntArray, IntArray, IntArray]:
+    """Organisations, dimension indexes (D for overall), target levels and target days."""
+    missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
+    if missing:
+        raise TargetsError(f"targets: missing column(s) {', '.join(map(repr, missing))}")
+    dimension_index = {d: i for i, d in enumerate((*cc.dimension_ids, OVERALL))}
+    orgs: list[str] = []
+    dims: list[int] = []
+    levels: list[int] = []
+    days: list[int] = []
+    columns = [targets[c].tolist() for c in TARGET_COLUMNS]
+    for row, (org, dimension_id, level, date) in enumerate(zip(*columns, strict=True)):
+        if pd.isna(org):
+            raise TargetsError(f"targets row {row}: org is missing")
+        if dimension_id not in dimension_index:
+            raise TargetsError(f"targets row {row}: unknown dimension_id {dimension_id!r}")
+        if not _is_level(level, cc.n_levels):
+            raise TargetsError(
+                f"targets row {row}: target_level {level!r} is not a level 1..{cc.n_levels}"
+            )
+        try:
+            if pd.isna(date):
+                raise ValueError(date)
+            target_day = to_day(date)
+        except ValueError:
+            raise TargetsError(
+                f"targets row {row}: cannot read target_date {date!r} as a date"
+            ) from None
+        orgs.append(str(org))
+        dims.append(dimension_index[dimension_id])
+        levels.append(int(level))
+        days.append(target_day)
+    return (
+        orgs,
+        np.array(dims, dtype=np.int64),
+        np.array(levels, dtype=np.int64),
+        np.array(days, dtype=np.int64),
+    )
+
+
+def _is_level(value: object, n_levels: int) -> bool:
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        return False
+    return float(value).is_integer() and 1 <= float(value) <= n_levels

@@ -1,0 +1,208 @@
+"""``score``, ``trend`` and ``explain``: the rule applied to an events frame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from spatz.catalog import OVERALL, Catalog
+from spatz.scoring._catalog import CompiledCatalog, FloatArray, IntArray, compile_catalog
+from spatz.scoring._engine import (
+    completion_state,
+    evaluate_at,
+    evaluate_dates,
+    expiries,
+    last_events,
+)
+from spatz.scoring._events import (
+    NO_DAY,
+    OPEN,
+    OPEN_LABEL,
+    STATUSES,
+    DateLike,
+    day_values,
+    encode_events,
+    to_day,
+)
+
+RESULT_COLUMNS: tuple[str, ...] = (
+    "org",
+    "dimension_id",
+    "level",
+    "score",
+    "measures_completed",
+    "measures_total",
+)
+"""Columns of :func:`score`; :func:`trend` adds ``as_of`` after them."""
+
+EXPLAIN_COLUMNS: tuple[str, ...] = (
+    "org",
+    "dimension_id",
+    "level",
+    "measure_id",
+    "status",
+    "date",
+    "done",
+    "excluded",
+    "expires",
+)
+"""Columns of :func:`explain`."""
+
+
+def score(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
+    """Maturity level and score of every organisation in ``events`` at Stichtag ``as_of``.
+
+    ``events`` has the columns ``org``, ``measure_id``, ``status`` and ``date`` (more are
+    ignored); ``as_of`` defaults to today. The rule, for levels 1..N and threshold θ:
+
+    1. The state of (organisation, measure) is its event with the greatest date
+       ``<= as_of``; among events of one date the later row wins; no such event: open.
+    2. A measure is done iff its state is ``completed`` and it does not expire
+       (``valid_for_months`` null) or ``as_of < completion date + valid_for_months``
+       calendar months, the day clipped to the month's end (2023-01-31 + 1 month =
+       2023-02-28, from which day on it is no longer done).
+    3. A measure whose state is ``not_applicable`` is excluded: neither done nor open.
+    4. f(d, l) = weight of the done measures of dimension d on level l / weight of its
+       non-excluded measures; 1.0 when all are excluded.
+    5. Level l of d is fulfilled iff ``f(d, l) >= θ`` (compared as ``f >= θ - 1e-12``, see
+       :data:`~spatz.scoring.TOLERANCE`) and every mandatory non-excluded measure of d on
+       level l is done.
+    6. level(d) = the largest l in 0..N with levels 1..l all fulfilled.
+    7. score(d) = N if level(d) = N, else ``level(d) + min(f(d, level(d) + 1), 0.99)``; so
+       ``floor(score) == level``.
+    8. overall: level = minimum of the dimensions' levels, score = mean of their scores
+       weighted by dimension weight.
+    9. measures_completed = number of done measures, measures_total = number of
+       non-excluded measures (overall: sums over the dimensions).
+
+    Returns one row per organisation of ``events`` (whatever its event dates) and dimension
+    in catalog order, then a row with ``dimension_id == "overall"``; columns
+    :data:`RESULT_COLUMNS` (str, str, int64, float64, int64, int64), sorted by
+    organisation, index 0..n-1. Raises :class:`~spatz.scoring.EventsError` for an invalid
+    events frame.
+    """
+    cc = compile_catalog(catalog)
+    day = to_day(as_of)
+    if events.empty:
+        return empty_frame(RESULT_COLUMNS)
+    ev = encode_events(cc, events)
+    return _result_frame(cc, ev.orgs, *evaluate_at(cc, ev, day).table())
+
+
+def trend(catalog: Catalog, events: pd.DataFrame, dates: Iterable[DateLike]) -> pd.DataFrame:
+    """:func:`score` at each of ``dates``, in the given order, in one pass over the events.
+
+    Equals ``pd.concat([score(catalog, events, d).assign(as_of=d) for d in dates])`` with
+    a fresh index: the columns of :func:`score`, then ``as_of`` (``datetime64[us]``, the
+    Stichtag at midnight) last. Dates may repeat and need not be sorted.
+    """
+    cc = compile_catalog(catalog)
+    days = np.array([to_day(d) for d in dates], dtype=np.int64)
+    columns = (*RESULT_COLUMNS, "as_of")
+    if events.empty or not len(days):
+        return empty_frame(columns)
+    ev = encode_events(cc, events)
+    unique_days, position = np.unique(days, return_inverse=True)
+    table = evaluate_dates(cc, ev, unique_days)
+    level, value, completed, total = table
+    frame = _result_frame(
+        cc, ev.orgs, level[position], value[position], completed[position], total[position]
+    )
+    frame["as_of"] = np.repeat(day_values(days), ev.n_orgs * (cc.n_dims + 1))
+    return frame
+
+
+def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
+    """The state behind :func:`score`: one row per organisation of ``events`` and measure.
+
+    Organisations sorted, measures in catalog order. Columns :data:`EXPLAIN_COLUMNS`:
+    ``status`` is the status of the state event (clause 1 of the rule) or ``"open"``,
+    ``date`` its date (NaT when open), ``done`` and ``excluded`` clauses 2 and 3, and
+    ``expires`` the first day on which a completion no longer counts (NaT if the state is
+    not ``completed`` or the measure does not expire; a date on or before ``as_of`` means
+    expired).
+    """
+    cc = compile_catalog(catalog)
+    day = to_day(as_of)
+    if events.empty:
+        return empty_frame(EXPLAIN_COLUMNS)
+    ev = encode_events(cc, events)
+    n_orgs, n_measures = ev.n_orgs, cc.n_measures
+    pairs, rows = last_events(cc, ev, day)
+    status = np.full(n_orgs * n_measures, OPEN, dtype=np.int64)
+    status[pairs] = ev.status[rows]
+    start = np.full(n_orgs * n_measures, NO_DAY, dtype=np.int64)
+    start[pairs] = ev.day[rows]
+    measure = np.tile(np.arange(n_measures), n_orgs)
+    done, excluded = completion_state(cc, status, start, measure, day)
+    labels = pd.array([*STATUSES, OPEN_LABEL], dtype="str")
+    return pd.DataFrame(
+        {
+            "org": pd.array(ev.orgs, dtype="str").take(np.repeat(np.arange(n_orgs), n_measures)),
+            "dimension_id": pd.array(cc.dimension_ids, dtype="str").take(cc.m_dim[measure]),
+            "level": cc.m_level[measure],
+            "measure_id": pd.array(cc.measure_ids, dtype="str").take(measure),
+            "status": labels.take(np.where(status == OPEN, len(STATUSES), status)),
+            "date": day_values(start),
+            "done": done,
+            "excluded": excluded,
+            "expires": day_values(expiries(cc, status, start, measure)),
+        }
+    )
+
+
+def _result_frame(
+    cc: CompiledCatalog,
+    orgs: npt.NDArray[np.object_],
+    level: IntArray,
+    value: FloatArray,
+    completed: IntArray,
+    total: IntArray,
+) -> pd.DataFrame:
+    """Result rows from arrays of shape ([B,] O, D + 1), row-major."""
+    per_org = cc.n_dims + 1
+    blocks = level.size // (len(orgs) * per_org)
+    org_index = np.tile(np.repeat(np.arange(len(orgs)), per_org), blocks)
+    return pd.DataFrame(
+        {
+            "org": pd.array(orgs, dtype="str").take(org_index),
+            "dimension_id": pd.array([*cc.dimension_ids, OVERALL], dtype="str").take(
+                np.tile(np.arange(per_org), len(orgs) * blocks)
+            ),
+            "level": level.reshape(-1).astype(np.int64),
+            "score": value.reshape(-1).astype(np.float64),
+            "measures_completed": completed.reshape(-1).astype(np.int64),
+            "measures_total": total.reshape(-1).astype(np.int64),
+        }
+    )
+
+
+_DTYPES = {
+    "org": "str",
+    "dimension_id": "str",
+    "measure_id": "str",
+    "status": "str",
+    "level": "int64",
+    "score": "float64",
+    "measures_completed": "int64",
+    "measures_total": "int64",
+    "done": "bool",
+    "excluded": "bool",
+    "date": "datetime64[us]",
+    "expires": "datetime64[us]",
+    "as_of": "datetime64[us]",
+    "title": "str",
+    "mandatory": "bool",
+    "weight": "float64",
+    "due_date": "datetime64[us]",
+    "f_gain": "float64",
+    "score_gain": "float64",
+}
+
+
+def empty_frame(columns: Iterable[str]) -> pd.DataFrame:
+    """A frame without rows with the dtypes the functions of this package use."""
+    return pd.DataFrame({c: pd.Series(dtype=_DTYPES[c]) for c in columns})
