@@ -45,6 +45,7 @@ page = st.navigation(
         ),
         st.Page(PAGES / "dimension.py", title="Dimension", icon=":material/stairs:"),
         st.Page(PAGES / "projects.py", title="Projekte & Meilensteine", icon=":material/timeline:"),
+        st.Page(PAGES / "comparison.py", title="Landesvergleich", icon=":material/leaderboard:"),
         st.Page(PAGES / "catalog.py", title="Katalog", icon=":material/menu_book:"),
     ]
 )

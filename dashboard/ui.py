@@ -187,3 +187,13 @@ def milestones(orgs: tuple[str, ...]) -> pd.DataFrame:
     for column in ("due", "done_date"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
+
+
+MIN_GROUP = 5
+"""Groups smaller than this are not shown in comparisons, so no Kommune can be singled out."""
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def land_rows(as_of: dt.date) -> pd.DataFrame:
+    """Levels of every organisation in the Land export format."""
+    return store().land_export(as_of)

@@ -76,3 +76,42 @@ def test_catalog_page_searches_measures(app: AppTest) -> None:
     assert 0 < len(table) < total
     text = table["Maßnahme"] + table["Beschreibung"] + table["Quelle"]
     assert text.str.contains("notfall", case=False).all()
+
+
+def test_dimension_page_shows_the_ladder_and_the_roadmap(app: AppTest, demo_url: str) -> None:
+    app.session_state["dimension"] = "strategie"
+    app.switch_page("pages/dimension.py").run()
+    assert not app.exception
+    store = spatz.open(demo_url)
+    level = int(
+        store.score("2024-12-31")
+        .query("org == @HALLE and dimension_id == 'strategie'")["level"]
+        .iloc[0]
+    )
+    metrics = _metrics(app)
+    assert metrics["Stufe"].startswith(f"{level} – ")
+    ladder = [e.label for e in app.expander]
+    assert len(ladder) == store.catalog().n_levels
+    assert ladder[-1].startswith("Stufe 1 – Initial: erreicht")
+    roadmap = store.roadmap(HALLE, "strategie", "2024-12-31")
+    assert len(app.dataframe[0].value) == len(roadmap)
+
+
+def test_projects_page_shows_halles_projektliste_and_the_milestones(app: AppTest) -> None:
+    app.switch_page("pages/projects.py").run()
+    assert not app.exception
+    tables = [t.value for t in app.dataframe]
+    projects = next(t for t in tables if "Projekt" in t.columns)
+    assert len(projects) == 15
+    assert "WLAN in städtischen Gebäuden" in set(projects["Projekt"])
+    milestones = next(t for t in tables if "Meilenstein" in t.columns)
+    assert len(milestones) == 9
+    assert milestones["fällig"].iloc[0] == "Q1 2023"
+
+
+def test_comparison_page_respects_the_minimum_group_size(app: AppTest) -> None:
+    app.switch_page("pages/comparison.py").run()
+    assert not app.exception
+    assert any("zu kleine Gruppe" in c.value for c in app.caption)
+    position = next(t.value for t in app.dataframe if "Quartil" in t.value.columns)
+    assert len(position) == 9
