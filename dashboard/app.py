@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 import ui
+
+from spatz.services.common import Actor
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -22,6 +25,7 @@ if orgs.empty:
 labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
 st.session_state.setdefault("org", ui.most_active_org())
 st.session_state.setdefault("as_of", ui.data_as_of())
+st.session_state.setdefault("actor", Actor(os.environ.get("SPATZ_USER") or "dashboard"))
 with st.sidebar:
     st.markdown("### SPATZ")
     st.selectbox(
@@ -47,6 +51,7 @@ page = st.navigation(
         st.Page(PAGES / "projects.py", title="Projekte & Meilensteine", icon=":material/timeline:"),
         st.Page(PAGES / "comparison.py", title="Landesvergleich", icon=":material/leaderboard:"),
         st.Page(PAGES / "catalog.py", title="Katalog", icon=":material/menu_book:"),
+        st.Page(PAGES / "exchange.py", title="Import & Export", icon=":material/swap_vert:"),
     ]
 )
 page.run()

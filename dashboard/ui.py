@@ -7,6 +7,7 @@ sessions or write SQL themselves.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,13 @@ import streamlit as st
 
 import spatz
 from spatz.catalog import Catalog
+from spatz.db import session_scope
+from spatz.io.reader import Table
+from spatz.services.common import Actor, ImportSummary
+from spatz.services.organisations import import_organisations
+from spatz.services.progress import import_progress
+from spatz.services.projects import import_milestones, import_projects
+from spatz.services.targets import import_targets
 
 # Okabe–Ito: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -93,13 +101,24 @@ class Selection:
     org: str
     org_name: str
     as_of: dt.date
+    actor: Actor
 
 
 def selection() -> Selection:
-    """The organisation and Stichtag chosen in the sidebar (set by app.py)."""
+    """The organisation, Stichtag and acting user, as the frame (app.py) set them."""
     org = st.session_state["org"]
     names = dict(zip(organisations()["org"], organisations()["name"], strict=True))
-    return Selection(org=org, org_name=names.get(org, org), as_of=st.session_state["as_of"])
+    return Selection(
+        org=org,
+        org_name=names.get(org, org),
+        as_of=st.session_state["as_of"],
+        actor=st.session_state["actor"],
+    )
+
+
+def after_write() -> None:
+    """Forget every cached read, so that all pages show what was just written."""
+    st.cache_data.clear()
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
@@ -197,3 +216,24 @@ MIN_GROUP = 5
 def land_rows(as_of: dt.date) -> pd.DataFrame:
     """Levels of every organisation in the Land export format."""
     return store().land_export(as_of)
+
+
+IMPORTERS: dict[str, Callable[..., ImportSummary]] = {
+    "organisations": import_organisations,
+    "progress": import_progress,
+    "targets": import_targets,
+    "projects": import_projects,
+    "milestones": import_milestones,
+}
+
+
+def run_import(kind: str, table: Table, org: str, actor: Actor, *, dry_run: bool) -> ImportSummary:
+    """Check (``dry_run``) or import a table through the same service as the CLI."""
+    extra = {"org": org} if kind in ("projects", "milestones") else {}
+    with session_scope(store().engine) as session:
+        return IMPORTERS[kind](session=session, actor=actor, table=table, dry_run=dry_run, **extra)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def report(org: str, as_of: dt.date) -> str:
+    return store().report(org, as_of)

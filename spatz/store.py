@@ -18,6 +18,7 @@ from spatz.config import database_url
 from spatz.db import make_engine, schema_is_current
 from spatz.errors import NotFoundError, SpatzError
 from spatz.io.land import LAND_COLUMNS
+from spatz.io.report import report_html
 from spatz.model import MilestonePublic, ProjectPublic
 from spatz.services.catalogs import get_catalog
 from spatz.services.organisations import list_organisations
@@ -166,6 +167,34 @@ class Store:
         for column in ("date", "due_date"):
             frame[column] = pd.to_datetime(frame[column])
         return frame
+
+    def report(self, org: str, as_of: DateLike | None = None) -> str:
+        """The printable HTML report of one organisation (levels, targets, roadmap)."""
+        catalog = self.catalog()
+        day = pd.Timestamp(as_of if as_of is not None else dt.date.today()).date()
+        names = self.organisations().set_index("org")["name"]
+        if org not in names.index:
+            raise NotFoundError(f"Organisation {org!r} gibt es nicht")
+        events = self._planned_events()
+        scores = scoring.score(catalog, events, day)
+        targets = scoring.forecast(catalog, events, self.targets(), day)
+        levels = scores[scores["org"] == org]
+        by_dim = dict(zip(levels["dimension_id"], levels["level"], strict=True))
+        goal = targets[targets["org"] == org]
+        wanted = dict(zip(goal["dimension_id"], goal["target_level"], strict=True))
+        roadmaps = {
+            d.id: scoring.roadmap(catalog, events, org, d.id, day, wanted.get(d.id))
+            for d in catalog.dimensions
+            if by_dim.get(d.id, 0) < catalog.n_levels
+        }
+        return report_html(
+            catalog=catalog,
+            org_name=str(names[org]),
+            as_of=day,
+            scores=levels,
+            targets=goal,
+            roadmaps=roadmaps,
+        )
 
     def projects(self, org: str) -> list[ProjectPublic]:
         with Session(self.engine) as session:

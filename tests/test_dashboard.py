@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import spatz
 from spatz.catalog import DEFAULT_CATALOG_PATH
+from spatz.services.common import Actor
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 HALLE = "15002000"
@@ -21,6 +22,7 @@ def app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.session_state["org"] = HALLE
     at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = Actor("tester")
     return at
 
 
@@ -115,3 +117,14 @@ def test_comparison_page_respects_the_minimum_group_size(app: AppTest) -> None:
     assert any("zu kleine Gruppe" in c.value for c in app.caption)
     position = next(t.value for t in app.dataframe if "Quartil" in t.value.columns)
     assert len(position) == 9
+
+
+def test_exchange_page_offers_the_downloads(app: AppTest) -> None:
+    app.switch_page("pages/exchange.py").run()
+    assert not app.exception
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == [
+        "Landesexport (CSV)",
+        "Landesexport (Excel, deutsch)",
+        "Bericht für den Stadtrat (HTML)",
+    ]

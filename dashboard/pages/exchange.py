@@ -1,0 +1,93 @@
+"""Import & Export: upload with preview and error table; Land CSV and the report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+import ui
+
+from spatz.errors import DataImportError
+from spatz.io.land import Dialect, land_csv
+from spatz.io.reader import read_table_bytes
+
+sel = ui.selection()
+st.title("Import & Export")
+
+st.subheader("Import")
+kinds = {
+    "progress": "Maßnahmenstände (org, measure_id, status, date …)",
+    "organisations": "Organisationen (org, name, kind, land, ags, parent)",
+    "targets": "Ziele (org, dimension_id, target_level, target_date)",
+    "projects": "Projektliste (GB, R, Projektname, Projektbeschreibung, Start, Dauer, Ende)",
+    "milestones": "Meilensteine (title, due, done_date, measures)",
+}
+kind = st.selectbox("Was wird importiert?", list(kinds), format_func=kinds.__getitem__)
+orgs = ui.organisations()
+org = sel.org
+if kind in ("projects", "milestones"):
+    labels = dict(zip(orgs["org"], orgs["name"], strict=True))
+    org = st.selectbox(
+        "für Organisation",
+        list(labels),
+        index=list(labels).index(sel.org),
+        format_func=labels.__getitem__,
+    )
+upload = st.file_uploader("Datei (CSV oder XLSX)", type=["csv", "tsv", "txt", "xlsx"])
+if upload is not None:
+    try:
+        table = read_table_bytes(upload.getvalue(), upload.name)
+        st.caption(f"Vorschau: {len(table.rows)} Zeilen, Spalten {', '.join(table.columns)}")
+        st.dataframe(
+            pd.DataFrame([r.values for r in table.rows[:20]], columns=table.columns),
+            hide_index=True,
+            width="stretch",
+        )
+        check = ui.run_import(kind, table, org, sel.actor, dry_run=True)
+    except DataImportError as error:
+        st.error(
+            f"Die Datei wurde nicht importiert: {len(error.problems)} Fehler"
+            + (" (nur die ersten 50)" if error.truncated else "")
+            + ". Bitte korrigieren und erneut hochladen; es wurde nichts gespeichert."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [(p.line, p.column or "", p.message) for p in error.problems],
+                columns=["Zeile", "Spalte", "Meldung"],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.info(str(check))
+        if st.button("Importieren", type="primary"):
+            with st.spinner("Import läuft …"):
+                done = ui.run_import(kind, table, org, sel.actor, dry_run=False)
+            ui.after_write()
+            st.success(str(done))
+
+st.subheader("Export")
+with st.spinner("Export wird vorbereitet …"):
+    rows = ui.land_rows(sel.as_of)
+stamp = sel.as_of.isoformat()
+cols = st.columns(3)
+cols[0].download_button(
+    "Landesexport (CSV)",
+    land_csv(rows, Dialect.rfc4180),
+    file_name=f"spatz-landesexport-{stamp}.csv",
+    mime="text/csv",
+    help="Austauschformat Version 1: Komma, UTF-8, für den Landesvergleich",
+)
+cols[1].download_button(
+    "Landesexport (Excel, deutsch)",
+    land_csv(rows, Dialect.excel_de),
+    file_name=f"spatz-landesexport-{stamp}-excel.csv",
+    mime="text/csv",
+    help="Semikolon und Dezimalkomma, öffnet direkt in Excel",
+)
+cols[2].download_button(
+    "Bericht für den Stadtrat (HTML)",
+    ui.report(sel.org, sel.as_of),
+    file_name=f"spatz-bericht-{sel.org}-{stamp}.html",
+    mime="text/html",
+    help="Druckbarer Bericht mit Stufen, Zielen, Diagramm und den nächsten Maßnahmen",
+)
