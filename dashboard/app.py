@@ -48,6 +48,7 @@ page = st.navigation(
             PAGES / "overview.py", title="Überblick", icon=":material/dashboard:", default=True
         ),
         st.Page(PAGES / "dimension.py", title="Dimension", icon=":material/stairs:"),
+        st.Page(PAGES / "record.py", title="Maßnahmen erfassen", icon=":material/edit_note:"),
         st.Page(PAGES / "projects.py", title="Projekte & Meilensteine", icon=":material/timeline:"),
         st.Page(PAGES / "comparison.py", title="Landesvergleich", icon=":material/leaderboard:"),
         st.Page(PAGES / "catalog.py", title="Katalog", icon=":material/menu_book:"),

@@ -16,11 +16,14 @@ import streamlit as st
 
 import spatz
 from spatz.catalog import Catalog
+from spatz.config import database_url
 from spatz.db import session_scope
 from spatz.io.reader import Table
+from spatz.model import MeasureEventCreate
+from spatz.model.common import local_time
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.organisations import import_organisations
-from spatz.services.progress import import_progress
+from spatz.services.progress import import_progress, record_event
 from spatz.services.projects import import_milestones, import_projects
 from spatz.services.targets import import_targets
 
@@ -37,35 +40,52 @@ TARGET_STATUS_LABELS = {
 }
 
 
-@st.cache_resource
+@st.cache_data(ttl=60, show_spinner=False)
+def _cached(url: str, method: str, *args: Any) -> Any:
+    return getattr(_store(url), method)(*args)
+
+
+def _read(method: str, *args: Any) -> Any:
+    """A cached call of a Store method, keyed by the database URL, the method and its
+    arguments; :func:`after_write` forgets all of them."""
+    return _cached(database_url(), method, *args)
+
+
+def _frame(method: str, *args: Any) -> pd.DataFrame:
+    result: pd.DataFrame = _read(method, *args)
+    return result
+
+
 def store() -> spatz.Store:
-    """One store (and engine) per process; the database comes from SPATZ_DATABASE_URL."""
-    return spatz.open()
+    """The store of the database named by SPATZ_DATABASE_URL (one per process and URL)."""
+    return _store(database_url())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+@st.cache_resource
+def _store(url: str) -> spatz.Store:
+    return spatz.open(url)
+
+
 def catalog() -> Catalog:
-    return store().catalog()
+    result: Catalog = _read("catalog")
+    return result
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def organisations() -> pd.DataFrame:
-    return store().organisations()
+    return _frame("organisations")
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def most_active_org() -> str:
     """The organisation with the most recorded events: the natural first view."""
-    events = store().events()
+    events = _frame("events")
     if events.empty:
         return str(organisations()["org"].iloc[0])
     return str(events["org"].value_counts().idxmax())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def data_as_of() -> dt.date:
     """The default Stichtag: today, or the date of the last recorded event if earlier."""
-    events = store().events()
+    events = _frame("events")
     today = dt.date.today()
     if events.empty:
         return today
@@ -73,26 +93,23 @@ def data_as_of() -> dt.date:
     return min(today, last)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def scores(as_of: dt.date) -> pd.DataFrame:
-    return store().score(as_of)
+    return _frame("score", as_of)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def target_status(as_of: dt.date) -> pd.DataFrame:
-    return store().target_status(as_of)
+    return _frame("target_status", as_of)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
     """Month-ends from the organisation's first event up to the Stichtag, plus the Stichtag."""
-    events = store().events()
+    events = _frame("events")
     own = events[events["org"] == org]
     if own.empty:
         return pd.DataFrame()
     start = own["date"].min()
     dates = [*pd.date_range(start, pd.Timestamp(until), freq="ME"), pd.Timestamp(until)]
-    trend = store().trend(sorted(set(dates)))
+    trend = _frame("trend", tuple(sorted(set(dates))))
     return trend[trend["org"] == org].reset_index(drop=True)
 
 
@@ -148,20 +165,17 @@ STATUS_LABELS = {
 }
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def explain(as_of: dt.date) -> pd.DataFrame:
-    return store().explain(as_of)
+    return _frame("explain", as_of)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def roadmap(org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
-    return store().roadmap(org, dimension_id, as_of)
+    return _frame("roadmap", org, dimension_id, as_of)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def history(org: str) -> pd.DataFrame:
     """Every event of the organisation with who recorded it, newest first."""
-    return store().history(org)
+    return _frame("history", org)
 
 
 def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
@@ -176,9 +190,8 @@ def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
     return rows_by(latest, "measure_id")
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def projects(orgs: tuple[str, ...]) -> pd.DataFrame:
-    rows = [p.model_dump() for org in orgs for p in store().projects(org)]
+    rows = [p.model_dump() for org in orgs for p in _read("projects", org)]
     frame = pd.DataFrame(
         rows,
         columns=[
@@ -197,9 +210,8 @@ def projects(orgs: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def milestones(orgs: tuple[str, ...]) -> pd.DataFrame:
-    rows = [m.model_dump() for org in orgs for m in store().milestones(org)]
+    rows = [m.model_dump() for org in orgs for m in _read("milestones", org)]
     frame = pd.DataFrame(
         rows, columns=["org", "title", "due", "due_label", "done_date", "measures"]
     )
@@ -212,10 +224,9 @@ MIN_GROUP = 5
 """Groups smaller than this are not shown in comparisons, so no Kommune can be singled out."""
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def land_rows(as_of: dt.date) -> pd.DataFrame:
     """Levels of every organisation in the Land export format."""
-    return store().land_export(as_of)
+    return _frame("land_export", as_of)
 
 
 IMPORTERS: dict[str, Callable[..., ImportSummary]] = {
@@ -234,6 +245,25 @@ def run_import(kind: str, table: Table, org: str, actor: Actor, *, dry_run: bool
         return IMPORTERS[kind](session=session, actor=actor, table=table, dry_run=dry_run, **extra)
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def report(org: str, as_of: dt.date) -> str:
-    return store().report(org, as_of)
+    result: str = _read("report", org, as_of)
+    return result
+
+
+def record(event: MeasureEventCreate, actor: Actor, expected_last_id: int | None) -> None:
+    """Record a status change through the service; refuses if somebody else was faster."""
+    with session_scope(store().engine) as session:
+        record_event(
+            session=session, actor=actor, event_in=event, expected_last_id=expected_last_id
+        )
+
+
+def level_of(org: str, dimension_id: str, as_of: dt.date) -> int:
+    levels = scores(as_of)
+    row = levels[(levels["org"] == org) & (levels["dimension_id"] == dimension_id)]
+    return int(row["level"].iloc[0]) if len(row) else 0
+
+
+def fmt_timestamp(value: pd.Timestamp) -> str:
+    """A stored (UTC) timestamp in German local time."""
+    return local_time(value.to_pydatetime()).strftime("%d.%m.%Y %H:%M")

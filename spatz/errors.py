@@ -24,6 +24,10 @@ class NotFoundError(SpatzError, LookupError):
     """A named organisation, catalog or measure does not exist."""
 
 
+class ConcurrentChangeError(SpatzError):
+    """Somebody else changed the same thing since it was read; nothing was written."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in an input file: ``FILE:LINE: column NAME: message``.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 import spatz
 from spatz.catalog import DEFAULT_CATALOG_PATH
+from spatz.model import Status
 from spatz.services.common import Actor
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -122,9 +124,40 @@ def test_comparison_page_respects_the_minimum_group_size(app: AppTest) -> None:
 def test_exchange_page_offers_the_downloads(app: AppTest) -> None:
     app.switch_page("pages/exchange.py").run()
     assert not app.exception
-    labels = [b.label for b in app.get("download_button")]
+    labels = [getattr(b, "label", "") for b in app.get("download_button")]
     assert labels == [
         "Landesexport (CSV)",
         "Landesexport (Excel, deutsch)",
         "Bericht für den Stadtrat (HTML)",
     ]
+
+
+def test_recording_a_measure_shows_the_level_change(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own_db = tmp_path / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), own_db)
+    url = f"sqlite:///{own_db}"
+    monkeypatch.setenv("SPATZ_DATABASE_URL", url)
+    store = spatz.open(url)
+    plan = store.roadmap(HALLE, "strategie", "2024-12-31")
+    assert len(plan) == 1, "the demo data leaves one measure between Halle and strategy level 3"
+    missing = str(plan["measure_id"].iloc[0])
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = Actor("tester")
+    at.switch_page("pages/record.py").run()
+    at.selectbox[0].set_value("strategie").run()
+    at.selectbox[1].set_value(missing).run()
+    at.radio[0].set_value(Status.completed.value)
+    at.date_input[0].set_value(dt.date(2024, 12, 20))
+    at.text_area[0].input("Beschluss des Verwaltungsvorstands")
+    at.button[0].click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == [
+        "Gespeichert. Digitalisierungsstrategie am 20.12.2024: Stufe 2 → 3."
+    ]
+    history = store.history(HALLE, missing)
+    assert history["recorded_by"].iloc[0] == "tester"
+    assert history["note"].iloc[0] == "Beschluss des Verwaltungsvorstands"

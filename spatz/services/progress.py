@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 import pandas as pd
 import sqlalchemy as sa
@@ -10,12 +11,12 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from spatz.catalog import Catalog
-from spatz.errors import NotFoundError
+from spatz.errors import ConcurrentChangeError, NotFoundError
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_status
 from spatz.model import MeasureEvent, MeasureEventCreate, MeasureEventPublic, Organisation
-from spatz.model.common import utcnow
+from spatz.model.common import STATUS_LABELS, local_time, utcnow
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.lookups import org_ids_by_key, require_org
@@ -31,9 +32,20 @@ def _key(org_id: int, event: MeasureEventCreate) -> _EventKey:
 
 
 def record_event(
-    *, session: Session, actor: Actor, event_in: MeasureEventCreate, catalog: Catalog | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    event_in: MeasureEventCreate,
+    catalog: Catalog | None = None,
+    expected_last_id: int | Literal["any"] | None = "any",
 ) -> MeasureEventPublic:
-    """Append one status change of a measure for an organisation."""
+    """Append one status change of a measure for an organisation.
+
+    ``expected_last_id`` is the id of the newest event of this organisation and measure that
+    the user saw (``None``: they saw none). If somebody recorded another event in between,
+    the write is refused with :class:`ConcurrentChangeError` instead of silently following
+    it; ``"any"`` records without that check (imports, scripts).
+    """
     catalog = catalog or get_catalog(session=session)
     org = require_org(session, event_in.org)
     try:
@@ -43,6 +55,25 @@ def record_event(
             f"Maßnahme {event_in.measure_id!r} gibt es im Katalog {catalog.key} nicht"
         ) from None
     assert org.id is not None
+    if expected_last_id != "any":
+        # Lock the organisation row: checks and writes for it happen one after the other.
+        session.exec(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+        latest = session.exec(
+            select(MeasureEvent)
+            .where(
+                MeasureEvent.org_id == org.id,
+                MeasureEvent.measure_id == event_in.measure_id,
+            )
+            .order_by(col(MeasureEvent.id).desc())
+            .limit(1)
+        ).first()
+        if latest is not None and latest.id != expected_last_id:
+            when = local_time(latest.recorded_at).strftime("%d.%m.%Y %H:%M")
+            raise ConcurrentChangeError(
+                f"{latest.recorded_by} hat am {when} für {event_in.measure_id} inzwischen "
+                f"„{STATUS_LABELS[latest.status]}“ erfasst. Bitte den neuen Stand prüfen und "
+                "dann erneut speichern."
+            )
     event = MeasureEvent.model_validate(
         event_in.model_dump(exclude={"org"}),
         update={"org_id": org.id, "catalog_key": catalog.id, "recorded_by": actor.name},

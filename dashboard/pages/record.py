@@ -1,0 +1,92 @@
+"""Maßnahmen erfassen: record a status change, see the history and the effect on the level."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+import ui
+
+from spatz.errors import SpatzError
+from spatz.model import MeasureEventCreate, Status
+
+sel = ui.selection()
+catalog = ui.catalog()
+st.title(f"Maßnahmen erfassen – {sel.org_name}")
+
+dims = {d.id: d.name for d in catalog.dimensions}
+cols = st.columns([1, 2])
+dimension_id = cols[0].selectbox("Dimension", list(dims), format_func=dims.__getitem__)
+dimension = catalog.dimension(dimension_id)
+titles = {m.id: f"{m.id} (Stufe {m.level}) {m.title}" for m in dimension.measures}
+measure_id = cols[1].selectbox("Maßnahme", list(titles), format_func=titles.__getitem__)
+measure = catalog.measure(measure_id)
+st.caption(measure.description + (f" Quelle: {measure.source}" if measure.source else ""))
+
+history = ui.history(sel.org)
+own = history[history["measure_id"] == measure_id]
+last_seen = int(own["id"].iloc[0]) if len(own) else None
+
+labels = {s.value: ui.STATUS_LABELS[s.value] for s in Status}
+with st.form("record", clear_on_submit=False):
+    status = st.radio("Neuer Stand", list(labels), format_func=labels.__getitem__, horizontal=True)
+    left, right = st.columns(2)
+    date = left.date_input("gültig ab", value=dt.date.today(), format="DD.MM.YYYY")
+    due = right.date_input("fällig am (optional)", value=None, format="DD.MM.YYYY")
+    note = st.text_area(
+        "Notiz", help="Bei „nicht relevant“ bitte den Grund angeben (Erklärung zur Anwendbarkeit)."
+    )
+    evidence = st.text_input("Nachweis", placeholder="z. B. Beschluss, Dokument oder Link")
+    submitted = st.form_submit_button("Speichern", type="primary")
+
+if submitted:
+    day = date if isinstance(date, dt.date) else dt.date.today()
+    before = ui.level_of(sel.org, dimension_id, day)
+    try:
+        ui.record(
+            MeasureEventCreate(
+                org=sel.org,
+                measure_id=measure_id,
+                status=Status(status),
+                date=day,
+                due_date=due if isinstance(due, dt.date) else None,
+                note=note,
+                evidence=evidence,
+            ),
+            sel.actor,
+            last_seen,
+        )
+    except SpatzError as error:
+        st.error(str(error))
+    else:
+        ui.after_write()
+        after = ui.level_of(sel.org, dimension_id, day)
+        change = f"Stufe {before} → {after}" if after != before else f"Stufe bleibt {after}"
+        st.success(f"Gespeichert. {dimension.name} am {ui.fmt_date(day)}: {change}.")
+        if day > sel.as_of:
+            st.info(
+                "Der Stand gilt erst nach dem gewählten Stichtag und ist dort noch nicht zu sehen."
+            )
+        history = ui.history(sel.org)
+        own = history[history["measure_id"] == measure_id]
+
+st.subheader("Verlauf dieser Maßnahme")
+if own.empty:
+    st.info("Für diese Maßnahme ist noch nichts erfasst.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "gültig ab": own["date"].map(ui.fmt_date),
+                "Stand": own["status"].map(ui.STATUS_LABELS),
+                "fällig": own["due_date"].map(ui.fmt_date),
+                "Notiz": own["note"],
+                "Nachweis": own["evidence"],
+                "erfasst von": own["recorded_by"],
+                "erfasst am": own["recorded_at"].map(ui.fmt_timestamp),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
