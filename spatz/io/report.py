@@ -127,9 +127,7 @@ def report_html(
         separators=",.",
         legend={"orientation": "h", "y": -0.15},
     )
-    chart = figure.to_html(
-        full_html=False, include_plotlyjs=True, config={"displayModeBar": False}
-    )
+    chart = figure.to_html(full_html=False, include_plotlyjs=True, config={"displayModeBar": False})
 
     plan_parts = []
     for dim in dims:
