@@ -6,7 +6,9 @@
 
 * a straightforward pandas implementation of the rule (filter by date, sort,
   drop_duplicates, organisation × measure grid via merge, groupby) — the baseline;
-* :func:`spatz.scoring.score` (best of several runs) and the ratio to the baseline;
+* :func:`spatz.scoring.score` (best of several runs) and the ratio to the baseline; for
+  Arrow-backed ``str`` columns also with the columns encoded one after the other instead of
+  in threads (:data:`spatz.scoring._events.PARALLEL_MIN_ROWS`), i.e. on one core;
 * :func:`spatz.scoring.trend` over 60 month-ends and its ratio to one ``score``;
 
 and the peak memory of ``score``: ``resource.getrusage(...).ru_maxrss`` of a subprocess
@@ -16,7 +18,9 @@ the ``tracemalloc`` peak of the allocations made during the call.
 
 The baseline, ``score`` and ``trend`` must agree (asserted); the targets (score ≥ 10× the
 baseline, trend ≤ 10× score, memory < 1 GiB) are printed as met or not, timings on a shared
-machine being too noisy to assert. Writes ``benchmarks/results.md``.
+machine being too noisy to assert. Writes its section of ``benchmarks/results.md`` (the
+section of ``bench_events.py``, between ``<!-- events:start -->`` and
+``<!-- events:end -->``, is kept).
 Run: ``python benchmarks/bench_scoring.py``.
 """
 
@@ -38,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import spatz.scoring._events as scoring_events
 from spatz.catalog import OVERALL, Catalog
 from spatz.scoring import STATUSES, score, trend
 
@@ -49,6 +54,8 @@ PER_LEVEL = 5
 AS_OF = pd.Timestamp("2024-06-30")
 SEED = 20240630
 RESULTS = Path(__file__).with_name("results.md")
+EVENTS_START, EVENTS_END = "<!-- events:start -->", "<!-- events:end -->"
+"""Markers of the section that ``bench_events.py`` writes into the results file."""
 
 
 def build_catalog() -> Catalog:
@@ -241,6 +248,8 @@ class Figures:
     baseline: float
     score: float
     trend: float
+    score_serial: float
+    """``score`` with the columns encoded one after the other (no threads)."""
 
     @property
     def speedup(self) -> float:
@@ -256,15 +265,23 @@ def measure(catalog: Catalog, events: pd.DataFrame, label: str) -> Figures:
     baseline_s, expected = best_of(2, lambda: baseline_score(catalog, events, AS_OF))
     score_s, actual = best_of(5, lambda: score(catalog, events, AS_OF))
     check_agreement(expected, actual)
+    threshold = scoring_events.PARALLEL_MIN_ROWS
+    scoring_events.PARALLEL_MIN_ROWS = sys.maxsize
+    try:
+        serial_s, serial = best_of(5, lambda: score(catalog, events, AS_OF))
+    finally:
+        scoring_events.PARALLEL_MIN_ROWS = threshold
+    pd.testing.assert_frame_equal(serial, actual, check_exact=True)
     dates = pd.date_range("2020-01-31", periods=60, freq="ME")
     trend_s, trended = best_of(2, lambda: trend(catalog, events, dates))
     assert len(trended) == len(dates) * len(actual)
     last = trended[trended["as_of"] == dates[-1]].drop(columns="as_of").reset_index(drop=True)
     pd.testing.assert_frame_equal(last, score(catalog, events, dates[-1]), check_exact=True)
-    figures = Figures(baseline_s, score_s, trend_s)
+    figures = Figures(baseline_s, score_s, trend_s, serial_s)
     print(
         f"[{label}] baseline (pandas) {baseline_s:.3f} s | spatz.score {score_s:.3f} s "
-        f"({figures.speedup:.1f}x faster) | spatz.trend, 60 month-ends {trend_s:.3f} s "
+        f"({figures.speedup:.1f}x faster; columns encoded one after the other {serial_s:.3f} s, "
+        f"{baseline_s / serial_s:.1f}x) | spatz.trend, 60 month-ends {trend_s:.3f} s "
         f"({figures.trend_ratio:.1f}x one score)"
     )
     return figures
@@ -292,6 +309,14 @@ def child_memory() -> tuple[int, int]:
         )
     before, after = (int(x) for x in child.stdout.split())
     return before, after
+
+
+def write_results(text: str) -> None:
+    """Replace the results file by ``text``, keeping the section of ``bench_events.py``."""
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    start, end = old.find(EVENTS_START), old.find(EVENTS_END)
+    section = old[start : end + len(EVENTS_END)] if 0 <= start < end else ""
+    RESULTS.write_text(text + (f"\n{section}\n" if section else ""), encoding="utf-8")
 
 
 def main() -> None:
@@ -329,10 +354,11 @@ def main() -> None:
 
     rows = "".join(
         f"| {label} | {f.baseline:.3f} s | {f.score:.3f} s | {f.speedup:.1f}× "
+        f"| {f.score_serial:.3f} s ({f.baseline / f.score_serial:.1f}×) "
         f"| {f.trend:.3f} s | {f.trend_ratio:.1f}× |\n"
         for label, f in (("`str` (as the store delivers)", plain), ("categorical", categorical))
     )
-    RESULTS.write_text(
+    write_results(
         "# Scoring benchmark\n\n"
         f"{dt.date.today().isoformat()}, {os.cpu_count()} CPU cores, Python "
         f"{sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}. "
@@ -340,16 +366,18 @@ def main() -> None:
         f"{len(events):,} events (`date` datetime64), Stichtag {AS_OF.date().isoformat()}. "
         "Run: `python benchmarks/bench_scoring.py`. Times are the best of several runs "
         "(baseline and trend 2, score 5); the baseline is a straightforward pandas "
-        "implementation of the rule (in the benchmark).\n\n"
-        "| org, measure_id, status | baseline | `score` | speed-up | `trend` (60 month-ends) "
-        "| `trend` / `score` |\n"
-        "| --- | --- | --- | --- | --- | --- |\n"
+        "implementation of the rule (in the benchmark). `score` encodes Arrow-backed string "
+        "columns in threads at the same time (Arrow's kernels release the GIL); the column "
+        "*one thread* is `score` with the columns encoded one after the other. Categorical "
+        "columns are encoded without threads (their codes are used as they are).\n\n"
+        "| org, measure_id, status | baseline | `score` | speed-up | `score`, one thread "
+        "| `trend` (60 month-ends) | `trend` / `score` |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
         f"{rows}\n"
         "Peak memory of `score` (`str` columns): "
         f"{rss_after / gib:.2f} GiB ru_maxrss of a subprocess that reads the events (Parquet) "
         f"and calls `score` once (whole process; {rss_before / gib:.2f} GiB before the call); "
-        f"tracemalloc peak of the call {traced_peak / gib:.2f} GiB.\n",
-        encoding="utf-8",
+        f"tracemalloc peak of the call {traced_peak / gib:.2f} GiB.\n"
     )
     print(f"wrote {RESULTS}")
 

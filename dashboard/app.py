@@ -23,21 +23,24 @@ if orgs.empty:
     st.stop()
 
 labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
-st.session_state.setdefault("org", ui.most_active_org())
-st.session_state.setdefault("as_of", ui.data_as_of())
+options = list(labels)
+# A link may name the organisation (?org=KEY); otherwise the most active one is shown.
+chosen = st.session_state.get("org") or st.query_params.get("org")
+if chosen not in labels:
+    chosen = ui.most_active_org()
 st.session_state.setdefault("actor", Actor(os.environ.get("SPATZ_USER") or "dashboard"))
 with st.sidebar:
     st.markdown("### SPATZ")
-    st.selectbox(
+    st.session_state["org"] = st.selectbox(
         "Organisation",
-        options=list(labels),
+        options=options,
+        index=options.index(chosen),
         format_func=labels.__getitem__,
-        key="org",
     )
-    st.date_input(
+    st.session_state["as_of"] = st.date_input(
         "Stichtag",
+        value=st.session_state.get("as_of", ui.data_as_of()),
         format="DD.MM.YYYY",
-        key="as_of",
         help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
         "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
     )

@@ -16,11 +16,24 @@ catalog = ui.catalog()
 st.title(f"Maßnahmen erfassen – {sel.org_name}")
 
 dims = {d.id: d.name for d in catalog.dimensions}
+# A link may name the measure (?measure=ID), e.g. from "Was fehlt zur nächsten Stufe?".
+linked = {m.id: d.id for d, m in catalog.measures()}.get(st.query_params.get("measure", ""))
 cols = st.columns([1, 2])
-dimension_id = cols[0].selectbox("Dimension", list(dims), format_func=dims.__getitem__)
+dimension_id = cols[0].selectbox(
+    "Dimension",
+    list(dims),
+    index=list(dims).index(linked) if linked else 0,
+    format_func=dims.__getitem__,
+)
 dimension = catalog.dimension(dimension_id)
 titles = {m.id: f"{m.id} (Stufe {m.level}) {m.title}" for m in dimension.measures}
-measure_id = cols[1].selectbox("Maßnahme", list(titles), format_func=titles.__getitem__)
+wanted = st.query_params.get("measure", "")
+measure_id = cols[1].selectbox(
+    "Maßnahme",
+    list(titles),
+    index=list(titles).index(wanted) if wanted in titles else 0,
+    format_func=titles.__getitem__,
+)
 measure = catalog.measure(measure_id)
 st.caption(measure.description + (f" Quelle: {measure.source}" if measure.source else ""))
 

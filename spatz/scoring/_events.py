@@ -2,15 +2,23 @@
 
 Every check is vectorised: a column is factorised once and only its distinct values are
 looked at; the row of an offending value is searched only when an error is raised.
+Arrow-backed string columns (pandas' default ``str`` dtype) are encoded by Arrow kernels:
+``measure_id`` and ``status`` are looked up in the catalog's ids and :data:`STATUSES`
+directly (one hashing pass, codes in the wanted order, unknown values come out as nulls),
+``org`` is dictionary-encoded; for large frames these run in threads at the same time
+(:data:`PARALLEL_MIN_ROWS`). Categorical columns use their codes; any other column is
+factorised by pandas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +44,14 @@ _TICKS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_
 """Units of pandas datetime64 columns."""
 
 DateLike = str | dt.date | pd.Timestamp | np.datetime64
+
+PARALLEL_MIN_ROWS = 200_000
+"""From this many rows on, the columns are encoded in threads at the same time when at
+least two of ``org``, ``measure_id`` and ``status`` are Arrow-backed strings: the Arrow
+kernels that hash them release the GIL, so they run in parallel on several cores."""
+
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 
 class EventsError(ValueError):
@@ -82,14 +98,17 @@ def encode_events(
     missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
     if missing:
         raise EventsError(f"events: missing column(s) {', '.join(map(repr, missing))}")
-    org_codes, org_values = _factorize(events["org"], "org")
-    org_names = np.array([str(v) for v in org_values], dtype=object)
+    hint = f" (expected one of {', '.join(STATUSES)})"
+    with _executor(events) as pool:
+        org_task = pool.submit(_factorize, events["org"], "org")
+        measure_task = pool.submit(_lookup, events["measure_id"], "measure_id", cc.measure_ids, "")
+        status_task = pool.submit(_lookup, events["status"], "status", STATUSES, hint)
+        day_task = pool.submit(_days, events["date"], "date", allow_missing=False)
+    # Errors in column order, as if the columns had been checked one after the other.
+    org_codes, org_values = org_task.result()
+    measure, status, day = measure_task.result(), status_task.result(), day_task.result()
+    org_names = np.array([v if isinstance(v, str) else str(v) for v in org_values], dtype=object)
     orgs, org_of_value = np.unique(org_names, return_inverse=True)
-    measure = _lookup(events["measure_id"], "measure_id", cc.measure_ids, "")
-    status = _lookup(
-        events["status"], "status", STATUSES, f" (expected one of {', '.join(STATUSES)})"
-    )
-    day = _days(events["date"], "date", allow_missing=False)
     due = None
     if due_dates and "due_date" in events.columns:
         due = _days(events["due_date"], "due_date", allow_missing=True)
@@ -107,10 +126,78 @@ def encode_events(
     )
 
 
+class _Inline(Executor):
+    """Runs each task at once in the calling thread."""
+
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        future: Future[_T] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as error:  # delivered by future.result()
+            future.set_exception(error)
+        return future
+
+
+def _executor(events: pd.DataFrame) -> Executor:
+    """Threads for a large frame with Arrow-backed string columns on several cores (see
+    :data:`PARALLEL_MIN_ROWS`), else :class:`_Inline`."""
+    cores = os.cpu_count() or 1
+    if len(events) < PARALLEL_MIN_ROWS or cores < 2:
+        return _Inline()
+    arrow = sum(_arrow_strings(events[c]) is not None for c in ("org", "measure_id", "status"))
+    return ThreadPoolExecutor(max_workers=min(4, cores)) if arrow >= 2 else _Inline()
+
+
+def _arrow_strings(column: pd.Series[Any]) -> Any | None:
+    """The Arrow array (``pyarrow.ChunkedArray``) behind a string column backed by Arrow,
+    else ``None``. pyarrow is imported only here: such a column implies it is installed."""
+    values = column.array
+    if not isinstance(values, pd.arrays.ArrowExtensionArray):
+        return None
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    data = values.__arrow_array__()
+    if pa.types.is_string(data.type) or pa.types.is_large_string(data.type):
+        return data
+    return None
+
+
+def _arrow_codes(data: Any) -> tuple[IntArray, list[Any]]:
+    """Dictionary encoding of an Arrow string array without nulls: codes, distinct values."""
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    encoded = pc.dictionary_encode(data).combine_chunks()
+    codes: IntArray = encoded.indices.to_numpy().astype(np.int64)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def _arrow_lookup(data: Any, allowed: Sequence[str]) -> tuple[IntArray, int]:
+    """Index in ``allowed`` of each value of an Arrow string array without nulls, and the
+    first row whose value is not in ``allowed`` (-1 if none)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(data, value_set=pa.array(allowed, type=data.type))
+    if found.null_count:
+        return np.zeros(0, dtype=np.int64), int(np.argmax(found.is_null().to_numpy()))
+    codes: IntArray = found.to_numpy().astype(np.int64)
+    return codes, -1
+
+
+def _check_present(column: pd.Series[Any], name: str, data: Any | None) -> None:
+    """Raise if a value of the column is missing (naming the first such row)."""
+    missing = data.null_count > 0 if data is not None else column.hasnans
+    if missing:
+        raise EventsError(f"events row {int(np.argmax(column.isna()))}: {name} is missing")
+
+
 def _factorize(column: pd.Series[Any], name: str) -> tuple[IntArray, npt.NDArray[np.object_]]:
     """Codes of a column and its distinct values (each used at least once)."""
-    if column.hasnans:
-        raise EventsError(f"events row {int(np.argmax(column.isna()))}: {name} is missing")
+    data = _arrow_strings(column)
+    _check_present(column, name, data)
+    if data is not None:
+        codes, values = _arrow_codes(data)
+        return codes, np.array(values, dtype=object)
     if isinstance(column.dtype, pd.CategoricalDtype):
         # The codes are there already; drop the categories no row uses.
         codes = column.cat.codes.to_numpy().astype(np.int64)
@@ -127,6 +214,14 @@ def _first(codes: IntArray, code: int) -> int:
 
 
 def _lookup(column: pd.Series[Any], name: str, allowed: Sequence[str], hint: str) -> IntArray:
+    """Index of each value of the column in ``allowed``; raise for the first unknown value."""
+    data = _arrow_strings(column)
+    if data is not None:
+        _check_present(column, name, data)
+        looked_up, row = _arrow_lookup(data, allowed)
+        if row >= 0:
+            raise EventsError(f"events row {row}: unknown {name} {column.iloc[row]!r}{hint}")
+        return looked_up
     codes, values = _factorize(column, name)
     index = {key: i for i, key in enumerate(allowed)}
     mapped = np.array(

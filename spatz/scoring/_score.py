@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog
-from spatz.scoring._catalog import CompiledCatalog, FloatArray, IntArray, compile_catalog
+from spatz.scoring._catalog import CompiledCatalog, compile_catalog
 from spatz.scoring._engine import (
+    Table,
     completion_state,
     evaluate_at,
     evaluate_dates,
@@ -89,7 +91,7 @@ def score(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None)
     if events.empty:
         return empty_frame(RESULT_COLUMNS)
     ev = encode_events(cc, events)
-    return _result_frame(cc, ev.orgs, *evaluate_at(cc, ev, day).table())
+    return _result_frame(cc, ev.orgs, evaluate_at(cc, ev, day))
 
 
 def trend(catalog: Catalog, events: pd.DataFrame, dates: Iterable[DateLike]) -> pd.DataFrame:
@@ -107,12 +109,9 @@ def trend(catalog: Catalog, events: pd.DataFrame, dates: Iterable[DateLike]) -> 
     ev = encode_events(cc, events)
     unique_days, position = np.unique(days, return_inverse=True)
     table = evaluate_dates(cc, ev, unique_days)
-    level, value, completed, total = table
-    frame = _result_frame(
-        cc, ev.orgs, level[position], value[position], completed[position], total[position]
-    )
-    frame["as_of"] = np.repeat(day_values(days), ev.n_orgs * (cc.n_dims + 1))
-    return frame
+    if len(unique_days) < len(days) or (position != np.arange(len(days))).any():
+        table = (table[0][position], table[1][position], table[2][position], table[3][position])
+    return _result_frame(cc, ev.orgs, table, day_values(days))
 
 
 def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
@@ -157,27 +156,45 @@ def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = Non
 def _result_frame(
     cc: CompiledCatalog,
     orgs: npt.NDArray[np.object_],
-    level: IntArray,
-    value: FloatArray,
-    completed: IntArray,
-    total: IntArray,
+    table: Table,
+    as_of: npt.NDArray[np.datetime64] | None = None,
 ) -> pd.DataFrame:
-    """Result rows from arrays of shape ([B,] O, D + 1), row-major."""
+    """Result rows from the arrays of ``table``, shape ([B,] O, D + 1), row-major; with
+    ``as_of`` (one per B) the column ``as_of`` too.
+
+    The ``org`` and ``dimension_id`` columns of the B blocks are one block of strings
+    repeated (Arrow chunks sharing their buffers), not B copies."""
     per_org = cc.n_dims + 1
-    blocks = level.size // (len(orgs) * per_org)
-    org_index = np.tile(np.repeat(np.arange(len(orgs)), per_org), blocks)
-    return pd.DataFrame(
-        {
-            "org": pd.array(orgs, dtype="str").take(org_index),
-            "dimension_id": pd.array([*cc.dimension_ids, OVERALL], dtype="str").take(
-                np.tile(np.arange(per_org), len(orgs) * blocks)
-            ),
-            "level": level.reshape(-1).astype(np.int64),
-            "score": value.reshape(-1).astype(np.float64),
-            "measures_completed": completed.reshape(-1).astype(np.int64),
-            "measures_total": total.reshape(-1).astype(np.int64),
-        }
+    blocks = table[0].size // (len(orgs) * per_org)
+    org = pd.array(orgs, dtype="str").take(np.repeat(np.arange(len(orgs)), per_org))
+    dimension = pd.array([*cc.dimension_ids, OVERALL], dtype="str").take(
+        np.tile(np.arange(per_org), len(orgs))
     )
+    level, value, completed, total = table
+    columns: dict[str, Any] = {
+        "org": _repeated(org, blocks),
+        "dimension_id": _repeated(dimension, blocks),
+        "level": level.reshape(-1).astype(np.int64, copy=False),
+        "score": value.reshape(-1).astype(np.float64, copy=False),
+        "measures_completed": completed.reshape(-1).astype(np.int64, copy=False),
+        "measures_total": total.reshape(-1).astype(np.int64, copy=False),
+    }
+    if as_of is not None:
+        columns["as_of"] = np.repeat(as_of, len(orgs) * per_org)
+    # The arrays are fresh: no copy (and no consolidation into 2-D blocks) needed.
+    return pd.DataFrame(columns, copy=False)
+
+
+def _repeated(values: Any, times: int) -> Any:
+    """``values`` (a ``str`` array) ``times`` times in a row."""
+    if times == 1:
+        return values
+    if isinstance(values, pd.arrays.ArrowExtensionArray):
+        import pyarrow as pa  # type: ignore[import-untyped]
+
+        data = values.__arrow_array__()
+        return pd.array(pa.chunked_array(data.chunks * times, type=data.type), dtype=values.dtype)
+    return values.take(np.tile(np.arange(len(values)), times))
 
 
 _DTYPES = {

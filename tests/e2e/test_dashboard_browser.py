@@ -1,8 +1,15 @@
-"""End to end: `spatz dashboard` over a demo database, opened in Debian's chromium."""
+"""End to end: `spatz dashboard` over a fresh demo database, driven in Debian's chromium.
+
+Opens every page (screenshots under tests/artifacts/), records a measure and sees the
+level change, downloads the Land CSV.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -11,7 +18,11 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+import spatz
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -25,6 +36,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+PAGES = {
+    "Überblick": "ueberblick",
+    "Dimension": "dimension",
+    "Maßnahmen erfassen": "erfassen",
+    "Projekte & Meilensteine": "projekte",
+    "Landesvergleich": "landesvergleich",
+    "Katalog": "katalog",
+    "Import & Export": "import-export",
+}
+HALLE = "15002000"
 
 pytestmark = pytest.mark.browser
 
@@ -37,23 +58,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def dashboard(demo_url: str) -> Iterator[str]:
+def database(demo_url: str, tmp_path: Path) -> str:
+    """A private copy of the demo database: this test writes to it."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "SPATZ_DATABASE_URL": demo_url}
+    log = (tmp_path / "dashboard.log").open("wb")
+    env = {**os.environ, "SPATZ_DATABASE_URL": database, "SPATZ_USER": "e2e"}
+    command = [sys.executable, "-m", "spatz.cli", "dashboard", "--port", str(port)]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "spatz.cli",
-            "dashboard",
-            "--port",
-            str(port),
-            "--address",
-            "127.0.0.1",
-        ],
+        [*command, "--address", "127.0.0.1"],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -65,8 +87,8 @@ def dashboard(demo_url: str) -> Iterator[str]:
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    _, err = process.communicate(timeout=5)
-                    pytest.fail(f"dashboard did not start: {err.decode(errors='replace')}")
+                    output = (tmp_path / "dashboard.log").read_text(errors="replace")
+                    pytest.fail(f"dashboard did not start: {output}")
                 time.sleep(0.3)
         yield url
     finally:
@@ -75,23 +97,92 @@ def dashboard(demo_url: str) -> Iterator[str]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
 
 
-def test_entry_page_shows_the_overview(dashboard: str, tmp_path: Path) -> None:
+def _settle(page: Page) -> None:
+    """Wait until the app has finished running its script (and the reruns that follow)."""
+    page.wait_for_timeout(2000)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
+
+
+def _expected_change(database: str, measure: str, day: dt.date) -> str:
+    store = spatz.open(database)
+    events = store.events()
+    before = spatz.score(store.catalog(), events, day)
+    added = pd.concat(
+        [
+            events,
+            pd.DataFrame(
+                [{"org": HALLE, "measure_id": measure, "status": "completed", "date": day}]
+            ),
+        ],
+        ignore_index=True,
+    )
+    after = spatz.score(store.catalog(), added, day)
+
+    def level(frame: pd.DataFrame) -> int:
+        row = frame[(frame["org"] == HALLE) & (frame["dimension_id"] == "strategie")]
+        return int(row["level"].iloc[0])
+
+    a, b = level(before), level(after)
+    return f"Stufe {a} → {b}" if a != b else f"Stufe bleibt {b}"
+
+
+def test_pages_record_a_measure_and_download_the_land_csv(
+    dashboard: str, database: str, tmp_path: Path
+) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    expect.set_options(timeout=30_000)
 
+    ARTIFACTS.mkdir(exist_ok=True)
+    today = dt.date.today()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.set_default_timeout(60_000)
             page.goto(dashboard, wait_until="domcontentloaded")
-            page.get_by_text("Digitale Reife –").first.wait_for(timeout=60_000)
-            page.get_by_text("Gesamtreifegrad").first.wait_for(timeout=60_000)
-            page.get_by_text("Ist und Soll").first.wait_for(timeout=60_000)
-            assert page.get_by_text("Digitalisierungsstrategie").count() > 0
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "ueberblick.png"), full_page=True)
+            expect(page.get_by_text("Gesamtreifegrad").first).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "start.png"), full_page=True)
+
+            # A link names Halle; the selection then holds on every page.
+            page.goto(f"{dashboard}/?org={HALLE}", wait_until="domcontentloaded")
+            expect(page.get_by_text("Digitale Reife – Stadt Halle (Saale)")).to_be_visible()
+
+            for title, name in PAGES.items():
+                page.get_by_role("link", name=title).first.click()
+                expect(page.locator("h1").first).to_be_visible()
+                _settle(page)
+                expect(page.get_by_text("Traceback")).to_have_count(0)
+                page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+            # Record STR-3-02 as completed today and see the effect on the level.
+            expected = _expected_change(database, "STR-3-02", today)
+            page.goto(f"{dashboard}/record?org={HALLE}&measure=STR-3-02")
+            expect(page.get_by_role("combobox", name="Maßnahme")).to_have_value(
+                re.compile("^STR-3-02 ")
+            )
+            _settle(page)
+            page.get_by_text("umgesetzt", exact=True).first.click()
+            page.get_by_role("textbox", name="Notiz").fill("Beschluss des Verwaltungsvorstands")
+            page.get_by_role("button", name="Speichern").click()
+            message = f"Gespeichert. Digitalisierungsstrategie am {today:%d.%m.%Y}: {expected}."
+            expect(page.get_by_text(message)).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "erfasst.png"), full_page=True)
+            history = spatz.open(database).history(HALLE, "STR-3-02")
+            assert history["recorded_by"].iloc[0] == "e2e"
+
+            # Download the Land CSV.
+            page.get_by_role("link", name="Import & Export").first.click()
+            _settle(page)
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Landesexport (CSV)").click()
+            target = tmp_path / "land.csv"
+            download.value.save_as(target)
         finally:
             browser.close()
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("org,ags,organisation,kind,land,catalog_id,catalog_version")
+    assert any(line.startswith(f"{HALLE},") for line in lines[1:])
