@@ -7,7 +7,6 @@ sessions or write SQL themselves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,15 +16,10 @@ import streamlit as st
 import spatz
 from spatz.catalog import Catalog
 from spatz.config import database_url
-from spatz.db import session_scope
 from spatz.io.reader import Table
 from spatz.model import MeasureEventCreate
 from spatz.model.common import local_time
 from spatz.services.common import Actor, ImportSummary
-from spatz.services.organisations import import_organisations
-from spatz.services.progress import import_progress, record_event
-from spatz.services.projects import import_milestones, import_projects
-from spatz.services.targets import import_targets
 
 # Okabe–Ito: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -229,20 +223,9 @@ def land_rows(as_of: dt.date) -> pd.DataFrame:
     return _frame("land_export", as_of)
 
 
-IMPORTERS: dict[str, Callable[..., ImportSummary]] = {
-    "organisations": import_organisations,
-    "progress": import_progress,
-    "targets": import_targets,
-    "projects": import_projects,
-    "milestones": import_milestones,
-}
-
-
 def run_import(kind: str, table: Table, org: str, actor: Actor, *, dry_run: bool) -> ImportSummary:
     """Check (``dry_run``) or import a table through the same service as the CLI."""
-    extra = {"org": org} if kind in ("projects", "milestones") else {}
-    with session_scope(store().engine) as session:
-        return IMPORTERS[kind](session=session, actor=actor, table=table, dry_run=dry_run, **extra)
+    return store().import_table(kind, table, actor=actor, org=org, dry_run=dry_run)
 
 
 def report(org: str, as_of: dt.date) -> str:
@@ -252,10 +235,7 @@ def report(org: str, as_of: dt.date) -> str:
 
 def record(event: MeasureEventCreate, actor: Actor, expected_last_id: int | None) -> None:
     """Record a status change through the service; refuses if somebody else was faster."""
-    with session_scope(store().engine) as session:
-        record_event(
-            session=session, actor=actor, event_in=event, expected_last_id=expected_last_id
-        )
+    store().record_event(event, actor=actor, expected_last_id=expected_last_id)
 
 
 def level_of(org: str, dimension_id: str, as_of: dt.date) -> int:

@@ -8,8 +8,8 @@ The notebook interface::
     store = spatz.open("sqlite:///spatz.db")
     store.score()
 
-``spatz.open`` and ``spatz.Store`` load the database layer on first use, so that the pure
-parts (catalog and scoring) import without it.
+``spatz.open``, ``spatz.Store`` and ``spatz.read_land`` load the database layer on first
+use, so that the pure parts (catalog, scoring, ``land_summary``) import without it.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from spatz.catalog import Catalog, load_catalog
 from spatz.errors import CatalogError, DataImportError, NotFoundError, SpatzError
+from spatz.land import land_summary
 from spatz.scoring import EventsError, TargetsError, explain, forecast, roadmap, score, trend
 
 if TYPE_CHECKING:
+    from spatz.io.land import read_land
     from spatz.store import Store, open
 
 __all__ = [
@@ -34,8 +36,10 @@ __all__ = [
     "TargetsError",
     "explain",
     "forecast",
+    "land_summary",
     "load_catalog",
     "open",
+    "read_land",
     "roadmap",
     "score",
     "trend",
@@ -47,4 +51,8 @@ def __getattr__(name: str) -> Any:
         from spatz import store
 
         return getattr(store, name)
+    if name == "read_land":
+        from spatz.io.land import read_land
+
+        return read_land
     raise AttributeError(f"module 'spatz' has no attribute {name!r}")

@@ -131,7 +131,23 @@ class Catalog(_Strict):
     def to_yaml(self) -> str:
         """The catalog in the file format, loadable again with :func:`parse_catalog`."""
         data = self.model_dump(mode="json")
-        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+        return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, but strings with a NEL, LS or PS character double-quoted.
+
+    Unquoted or single-quoted, PyYAML writes these characters as line breaks, which reading
+    folds into spaces: the catalog would not read back as it was.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = '"' if any(c in value for c in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
 
 
 def _describe(error: dict[str, Any], raw: Any) -> str:
@@ -153,14 +169,32 @@ def _describe(error: dict[str, Any], raw: Any) -> str:
     return f"{where}: {message}"
 
 
+def _load_json_or_yaml(text: str) -> Any:
+    """JSON as JSON, anything else as YAML.
+
+    PyYAML reads YAML 1.1, which differs from JSON: it decodes an escaped surrogate pair
+    (``"\\ud83d\\ude00"``, as ``json.dumps`` writes characters beyond U+FFFF) into two invalid
+    characters, and reads ``1e3`` as a string.
+    """
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return yaml.safe_load(text)
+
+
 def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
     """Parse and validate catalog text (YAML or JSON); raise :class:`CatalogError`."""
     try:
-        raw = yaml.safe_load(text)
+        raw = _load_json_or_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         raise CatalogError(f"{where}: not valid YAML/JSON: {exc}") from None
+    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
+        # PyYAML's constructors fail like this on values such as ``2023-13-01`` or
+        # ``!!bool maybe``, and its composer on very deep nesting.
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise CatalogError(f"{source}: not valid YAML/JSON: {detail}") from None
     if not isinstance(raw, dict):
         raise CatalogError(f"{source}: a catalog must be a mapping with id, version, levels …")
     try:

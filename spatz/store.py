@@ -1,13 +1,15 @@
 """A SPATZ database for analysts and the dashboard: ``spatz.open(url)``.
 
-Every method opens its own short session; frames are read column-wise in one query, never
-row by row through ORM objects.
+Every method opens its own short session (one unit of work); frames are read column-wise in
+one query, never row by row through ORM objects. Writes go through :mod:`spatz.services`
+with the acting user.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Literal
 
 import pandas as pd
 from sqlmodel import Session
@@ -15,19 +17,40 @@ from sqlmodel import Session
 from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
 from spatz.config import database_url
-from spatz.db import make_engine, schema_is_current
+from spatz.db import make_engine, schema_is_current, session_scope
 from spatz.errors import NotFoundError, SpatzError
-from spatz.io.land import LAND_COLUMNS
+from spatz.io.land import LAND_COLUMNS, empty_land_frame, typed_land_frame
+from spatz.io.reader import Table
 from spatz.io.report import report_html
-from spatz.model import MilestonePublic, ProjectPublic
+from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData
+from spatz.land import MIN_GROUP, Grouping, land_summary
+from spatz.model import MeasureEventCreate, MeasureEventPublic, MilestonePublic, ProjectPublic
+from spatz.model.common import BERLIN
 from spatz.services.catalogs import get_catalog
-from spatz.services.organisations import list_organisations
+from spatz.services.common import Actor, ImportSummary
+from spatz.services.land import catalog_lookup, imported_land_frame
+from spatz.services.organisations import import_organisations, list_organisations
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
-from spatz.services.progress import events_frame, list_events
-from spatz.services.projects import list_milestones, list_projects
-from spatz.services.targets import targets_frame
+from spatz.services.progress import events_frame, import_progress, list_events, record_event
+from spatz.services.projects import (
+    import_milestones,
+    import_projects,
+    list_milestones,
+    list_projects,
+)
+from spatz.services.states import state_details
+from spatz.services.targets import import_targets, targets_frame
 
 DateLike = str | dt.date | pd.Timestamp
+
+IMPORTERS: dict[str, Callable[..., ImportSummary]] = {
+    "organisations": import_organisations,
+    "progress": import_progress,
+    "targets": import_targets,
+    "projects": import_projects,
+    "milestones": import_milestones,
+}
+"""The imports by kind; ``projects`` and ``milestones`` belong to one organisation."""
 
 ORGANISATION_COLUMNS = ["org", "name", "kind", "land", "ags", "parent"]
 HISTORY_COLUMNS = [
@@ -196,6 +219,35 @@ class Store:
             roadmaps=roadmaps,
         )
 
+    def record_event(
+        self,
+        event: MeasureEventCreate,
+        *,
+        actor: Actor,
+        expected_last_id: int | Literal["any"] | None = "any",
+    ) -> MeasureEventPublic:
+        """Record one status change (see :func:`spatz.services.progress.record_event`)."""
+        with session_scope(self.engine) as session:
+            return record_event(
+                session=session, actor=actor, event_in=event, expected_last_id=expected_last_id
+            )
+
+    def import_table(
+        self,
+        kind: str,
+        table: Table,
+        *,
+        actor: Actor,
+        org: str | None = None,
+        dry_run: bool = False,
+    ) -> ImportSummary:
+        """Check (``dry_run``) or import a table of one of the :data:`IMPORTERS` kinds."""
+        extra = {"org": org} if kind in ("projects", "milestones") else {}
+        with session_scope(self.engine) as session:
+            return IMPORTERS[kind](
+                session=session, actor=actor, table=table, dry_run=dry_run, **extra
+            )
+
     def projects(self, org: str) -> list[ProjectPublic]:
         with Session(self.engine) as session:
             return list_projects(session=session, org=org)
@@ -204,10 +256,179 @@ class Store:
         with Session(self.engine) as session:
             return list_milestones(session=session, org=org)
 
+    def imported_land(self) -> pd.DataFrame:
+        """The comparison rows imported from other Land exports (``spatz land import``).
+
+        The columns of the Land export (typed as :func:`spatz.read_land` returns them), then
+        position (the dimension's place in its catalog), source (file name), recorded_by,
+        recorded_at; sorted by org, catalog, Stichtag and catalog order.
+        """
+        with self.engine.connect() as conn:
+            return imported_land_frame(conn)
+
+    def land_comparison(
+        self,
+        as_of: DateLike | None = None,
+        orgs: Iterable[str] | None = None,
+        *,
+        include_imported: bool = True,
+    ) -> pd.DataFrame:
+        """The own organisations' Land export rows at ``as_of`` and, with
+        ``include_imported``, the imported rows of every organisation that is not one of
+        the own ones, as stored (whatever their Stichtag).
+
+        ``orgs`` selects organisations by key, own or imported. Sorted by org, catalog,
+        Stichtag and catalog order: the order of the Land export, so that exporting the
+        rows reproduces an imported file byte for byte. Columns
+        :data:`~spatz.io.land.LAND_COLUMNS`.
+        """
+        own_keys = set(self.organisations()["org"])
+        imported = self.imported_land() if include_imported else empty_land_frame()
+        imported = imported[~imported["org"].isin(own_keys)]
+        wanted: list[str] | None = None
+        if orgs is not None:
+            wanted = list(dict.fromkeys(orgs))
+            unknown = sorted(set(wanted) - own_keys - set(imported["org"]))
+            if unknown:
+                raise NotFoundError(f"Organisation(en) nicht gefunden: {', '.join(unknown)}")
+            imported = imported[imported["org"].isin(wanted)]
+        own_wanted = None if wanted is None else [o for o in wanted if o in own_keys]
+        parts: list[pd.DataFrame] = []
+        if own_keys and own_wanted != []:
+            own = typed_land_frame(self.land_export(as_of, own_wanted))
+            parts.append(own.assign(position=own.groupby("org").cumcount()))
+        if len(imported):
+            parts.append(imported)
+        if not parts:
+            return empty_land_frame()
+        rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        rows = rows.sort_values(["org", "catalog_id", "as_of", "position"], kind="stable")
+        return typed_land_frame(rows).reset_index(drop=True)
+
+    def land_summary(
+        self,
+        as_of: DateLike | None = None,
+        *,
+        by: Grouping | None = None,
+        min_group: int = MIN_GROUP,
+    ) -> pd.DataFrame:
+        """:func:`spatz.land_summary` over the own organisations at ``as_of`` and the
+        imported rows with a Stichtag on or before ``as_of`` (each organisation counts with
+        its latest). The level columns run up to the highest level of the catalogs."""
+        stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+        rows = self.land_comparison(stichtag)
+        rows = rows[rows["as_of"] <= stichtag]
+        pairs = rows[["catalog_id", "catalog_version"]].drop_duplicates()
+        with Session(self.engine) as session:
+            find = catalog_lookup(session)
+            catalogs = [find(c, v) for c, v in pairs.itertuples(index=False)]
+        levels = [c.n_levels for c in catalogs if c is not None]
+        return land_summary(rows, by, min_group, n_levels=max(levels) if levels else None)
+
+    def workbook(
+        self, as_of: DateLike | None = None, orgs: Iterable[str] | None = None
+    ) -> WorkbookData:
+        """The data of the XLSX export (:func:`spatz.io.xlsx.workbook_xlsx`) at ``as_of``
+        for ``orgs`` (default: every organisation)."""
+        catalog = self.catalog()
+        stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+        overview = self.land_export(stichtag, orgs)
+        selected = list(dict.fromkeys(overview["org"]))
+        names = dict(zip(overview["org"], overview["organisation"], strict=False))
+        status = self.target_status(stichtag)[["org", "dimension_id", "status"]]
+        overview = overview.merge(
+            status.rename(columns={"status": "target_status"}),
+            on=["org", "dimension_id"],
+            how="left",
+        )
+        events = self.events()
+        events = events[events["org"].isin(selected)]
+        dim_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
+        with self.engine.connect() as conn:
+            details = state_details(conn, catalog_key=catalog.id, as_of=stichtag.date())
+        return WorkbookData(
+            as_of=stichtag.date(),
+            overview=overview,
+            measures=_measure_states(catalog, events, details, selected, names, stichtag),
+            trend=_monthly_trend(catalog, events, selected, names, dim_names, stichtag),
+            projects=pd.DataFrame(
+                [
+                    p.model_dump() | {"organisation": names[o], "measures": " | ".join(p.measures)}
+                    for o in selected
+                    for p in self.projects(o)
+                ],
+                columns=[c.key for c in PROJECTS.columns],
+            ),
+            milestones=pd.DataFrame(
+                [
+                    m.model_dump() | {"organisation": names[o], "measures": " | ".join(m.measures)}
+                    for o in selected
+                    for m in self.milestones(o)
+                ],
+                columns=[c.key for c in MILESTONES.columns],
+            ),
+        )
+
     def _planned_events(self) -> pd.DataFrame:
         events = self.events()
         with self.engine.connect() as conn:
             return with_planned_due_dates(events, linked_due_dates(conn))
+
+
+def _measure_states(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    details: pd.DataFrame,
+    orgs: list[str],
+    names: dict[str, str],
+    stichtag: pd.Timestamp,
+) -> pd.DataFrame:
+    """Every measure of every organisation: its state at the Stichtag (open where nothing
+    was recorded) and what was written down with the event behind it."""
+    measures = pd.DataFrame(
+        [(d.name, m.level, m.id, m.title, m.mandatory) for d, m in catalog.measures()],
+        columns=["dimension", "level", "measure_id", "title", "mandatory"],
+    )
+    grid = pd.DataFrame({"org": pd.Series(orgs, dtype="str")}).merge(measures, how="cross")
+    states = scoring.explain(catalog, events, stichtag)[
+        ["org", "measure_id", "status", "date", "done", "expires"]
+    ]
+    rows = grid.merge(states, on=["org", "measure_id"], how="left")
+    rows["status"] = rows["status"].fillna("open")
+    rows["done"] = rows["done"].fillna(False).astype(bool)
+    rows = rows.merge(details.drop(columns=["date"]), on=["org", "measure_id"], how="left")
+    rows["recorded_at"] = rows["recorded_at"].dt.tz_convert(BERLIN)
+    rows["organisation"] = rows["org"].map(names)
+    return rows
+
+
+def _monthly_trend(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    orgs: list[str],
+    names: dict[str, str],
+    dim_names: dict[str, str],
+    stichtag: pd.Timestamp,
+) -> pd.DataFrame:
+    """The score at every month's end from the first event to the Stichtag (and at the
+    Stichtag itself), one column per date; organisations without events stand at 0."""
+    first = events["date"].min() if len(events) else stichtag
+    dates = [d for d in pd.date_range(first, stichtag, freq="ME") if d < stichtag]
+    dates.append(stichtag)
+    scores = scoring.trend(catalog, events, dates)
+    wide = scores.pivot(index=["org", "dimension_id"], columns="as_of", values="score")
+    wide.columns = pd.DatetimeIndex(wide.columns).as_unit("us")
+    grid = pd.DataFrame(
+        [(o, dim) for o in orgs for dim in dim_names], columns=["org", "dimension_id"]
+    ).astype("str")
+    rows = grid.merge(wide.reset_index(), on=["org", "dimension_id"], how="left")
+    date_columns = list(pd.DatetimeIndex(dates).as_unit("us"))
+    rows = rows.reindex(columns=["org", "dimension_id", *date_columns]).fillna(
+        dict.fromkeys(date_columns, 0.0)
+    )
+    rows.insert(1, "organisation", rows["org"].map(names))
+    rows.insert(2, "dimension", rows["dimension_id"].map(dim_names))
+    return rows.drop(columns=["dimension_id"])
 
 
 def open(url: str | None = None, *, catalog_id: str | None = None) -> Store:

@@ -25,7 +25,9 @@ def _imports(path: Path) -> set[str]:
 
 @pytest.mark.parametrize("path", DASHBOARD, ids=lambda p: p.name)
 def test_dashboard_never_touches_the_database_directly(path: Path) -> None:
-    forbidden = {"sqlalchemy", "sqlmodel", "spatz.db", "spatz.model"}
+    # Schemas from spatz.model (MeasureEventCreate, Status) are the API's input types and
+    # welcome; engines, sessions and queries are not.
+    forbidden = {"spatz.db"}
     used = {name for name in _imports(path) if name.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
     used |= _imports(path) & forbidden
     assert not used, f"{path.name} imports {sorted(used)}: pages call the store and services"

@@ -261,7 +261,7 @@ def test_bad_projects(url: str) -> None:
         "p.tsv:2: column dauer: Dauer '0 Jahre, 5 Monate 0 Tage' passt nicht zu Start und "
         "Ende (0 Jahre, 2 Monate)",
         "p.tsv:3: column ende: Ende 01.01.2023 liegt vor dem Start 01.02.2023",
-        "p.tsv:3: column measures: unbekannte Maßnahme(n): XYZ",
+        "p.tsv:3: column measures: unbekannte Maßnahme(n): 'XYZ'",
     ]
 
 

@@ -19,7 +19,9 @@ from rich.table import Table as RichTable
 
 from spatz.cli.catalog import catalog_app
 from spatz.cli.common import actor, err, migrated_engine, out, parse_day, state, user_errors
+from spatz.cli.export import export_app
 from spatz.cli.imports import import_app
+from spatz.cli.land import land_app
 from spatz.config import ENV_DATABASE_URL, database_url
 from spatz.db import make_engine, migrate
 from spatz.io.land import land_csv
@@ -35,6 +37,8 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+app.add_typer(land_app, name="land")
 
 
 @app.callback()

@@ -1,7 +1,7 @@
 """One reader for every import: CSV (sniffed delimiter and encoding) and XLSX.
 
-Every problem becomes a :class:`~spatz.errors.Problem` that names file, line and column;
-line 1 is the header.
+Every problem becomes a :class:`~spatz.errors.Problem` that names file, line and column.
+Lines are counted as in the file: the header is line 1 unless blank lines come before it.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
+import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,13 @@ from spatz.errors import MAX_REPORTED_PROBLEMS, DataImportError, Problem
 
 DELIMITERS = ",;\t"
 XLSX_MAGIC = b"PK\x03\x04"
+UTF8_BOM = b"\xef\xbb\xbf"
+MAX_XLSX_ROWS = 1_048_576
+"""Excel's limit; a sheet claiming more rows is damaged (and would take long to read)."""
+
+SNIFF_CHARS = 65_536
+SNIFF_RECORDS = 20
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Table:
     file: str
     columns: list[str]
     rows: list[Row] = field(default_factory=list)
+    header_line: int = 1
 
     def problem(self, line: int | None, column: str | None, message: str) -> Problem:
         return Problem(self.file, line, column, message)
@@ -45,7 +54,9 @@ class Table:
         if missing:
             raise DataImportError(
                 [
-                    self.problem(1, c, f"Spalte fehlt (vorhanden: {', '.join(self.columns)})")
+                    self.problem(
+                        self.header_line, c, f"Spalte fehlt (vorhanden: {', '.join(self.columns)})"
+                    )
                     for c in missing
                 ]
             )
@@ -71,51 +82,81 @@ class ProblemCollector:
             )
 
 
-def _decode(data: bytes, name: str) -> str:
-    encodings = ["utf-8-sig"] if data.startswith(b"\xef\xbb\xbf") else ["utf-8", "cp1252"]
-    for encoding in encodings:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            last = exc
-    line = data[: last.start].count(b"\n") + 1
-    raise DataImportError(
+def _unreadable_bytes(data: bytes, name: str, position: int) -> DataImportError:
+    line = len(_LINE_BREAK.findall(data[:position])) + 1
+    return DataImportError(
         [
             Problem(
                 name,
                 line,
                 None,
-                f"Byte 0x{data[last.start]:02x} ist weder UTF-8 noch Windows-1252; "
+                f"Byte 0x{data[position]:02x} ist weder UTF-8 noch Windows-1252; "
                 "bitte die Datei als CSV (UTF-8) speichern",
             )
         ]
     )
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
+def _decode(data: bytes, name: str) -> str:
+    if data.startswith(UTF8_BOM):
+        offset = len(UTF8_BOM)
+        try:
+            return data[offset:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _unreadable_bytes(data, name, offset + exc.start) from None
     try:
-        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        header = text.splitlines()[0] if text else ""
-        return max(DELIMITERS, key=header.count)
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _unreadable_bytes(data, name, exc.start) from None
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter among :data:`DELIMITERS` under which the file has the steadiest shape.
+
+    Each candidate reads the first records: the best one splits the header into several
+    columns and gives the most following records the header's width; ties go to the earlier
+    candidate. (``csv.Sniffer`` needs time quadratic in the length of a line: a long line
+    stalled the import for minutes.)
+    """
+    sample = text[:SNIFF_CHARS]
+
+    def shape(delimiter: str) -> tuple[bool, int, int]:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        try:
+            records = [r for r in itertools.islice(reader, SNIFF_RECORDS) if not _is_blank(r)]
+        except csv.Error:
+            return (False, 0, 0)
+        if not records:
+            return (False, 0, 0)
+        width = len(records[0])
+        return (width > 1, sum(len(r) == width for r in records[1:]), width)
+
+    return max(DELIMITERS, key=shape)
 
 
 def _normalise_header(names: list[str]) -> list[str]:
-    return [n.strip().lstrip("\ufeff").strip().lower() for n in names]
+    """Lower case, blanks (line breaks too) collapsed: a column name is one line."""
+    return [" ".join(n.replace("\ufeff", " ").split()).lower() for n in names]
 
 
-def _check_header(name: str, columns: list[str]) -> None:
-    problems = []
+def _check_header(name: str, columns: list[str], line: int) -> None:
+    problems = ProblemCollector()
     seen: set[str] = set()
     for col in columns:
         if not col:
-            problems.append(Problem(name, 1, None, "leerer Spaltenname in der Kopfzeile"))
+            problems.add(Problem(name, line, None, "leerer Spaltenname in der Kopfzeile"))
         elif col in seen:
-            problems.append(Problem(name, 1, col, "Spalte kommt doppelt vor"))
+            problems.add(Problem(name, line, col, "Spalte kommt doppelt vor"))
         seen.add(col)
-    if problems:
-        raise DataImportError(problems)
+    problems.raise_if_any()
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
 
 
 def parse_csv_text(text: str, name: str) -> Table:
@@ -125,18 +166,20 @@ def parse_csv_text(text: str, name: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[Row] = []
     columns: list[str] = []
+    header_line = 1
     start = 1
     try:
         for record in reader:
             line = start
             start = reader.line_num + 1
+            if _is_blank(record):
+                continue
             if not columns:
                 columns = _normalise_header(record)
-                _check_header(name, columns)
+                header_line = line
+                _check_header(name, columns, line)
                 continue
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(record) > len(columns) and any(c.strip() for c in record[len(columns) :]):
+            if len(record) > len(columns) and not _is_blank(record[len(columns) :]):
                 raise DataImportError(
                     [
                         Problem(
@@ -151,7 +194,9 @@ def parse_csv_text(text: str, name: str) -> Table:
             rows.append(Row(line, dict(zip(columns, record, strict=False))))
     except csv.Error as exc:
         raise DataImportError([Problem(name, start, None, f"CSV nicht lesbar: {exc}")]) from None
-    return Table(name, columns, rows)
+    if not columns:
+        raise DataImportError([Problem(name, None, None, "die Datei ist leer")])
+    return Table(name, columns, rows, header_line)
 
 
 def _cell_text(value: object) -> str:
@@ -166,17 +211,27 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def parse_xlsx_bytes(data: bytes, name: str, sheet: str | None = None) -> Table:
+def _unreadable_xlsx(name: str, exc: Exception) -> DataImportError:
+    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return DataImportError([Problem(name, None, None, f"keine lesbare XLSX-Datei ({detail})")])
+
+
+def _xlsx_records(data: bytes, name: str, sheet: str | None) -> list[tuple[int, list[str]]]:
+    """The non-blank rows of a sheet as text, with their row numbers.
+
+    A damaged file makes openpyxl raise almost any exception, while opening the file and
+    while reading its rows; every one of them becomes a :class:`DataImportError`.
+    """
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise DataImportError(
-            [Problem(name, None, None, f"keine lesbare XLSX-Datei ({exc})")]
-        ) from None
+    except Exception as exc:
+        raise _unreadable_xlsx(name, exc) from None
     try:
         if sheet is None:
+            if not workbook.worksheets:
+                raise DataImportError([Problem(name, None, None, "kein Tabellenblatt")])
             ws = workbook.worksheets[0]
         elif sheet in workbook.sheetnames:
             ws = workbook[sheet]
@@ -192,25 +247,41 @@ def parse_xlsx_bytes(data: bytes, name: str, sheet: str | None = None) -> Table:
                     )
                 ]
             )
-        columns: list[str] = []
-        rows: list[Row] = []
+        if not hasattr(ws, "iter_rows"):
+            raise DataImportError(
+                [Problem(name, None, None, f"Tabellenblatt {ws.title!r} enthält keine Zellen")]
+            )
+        # The size stored in the file may be wrong; rows and columns outside it would be lost.
+        ws.reset_dimensions()
+        records: list[tuple[int, list[str]]] = []
         for index, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if index > MAX_XLSX_ROWS:
+                raise DataImportError(
+                    [Problem(name, None, None, f"mehr als {MAX_XLSX_ROWS} Zeilen")]
+                )
             cells = [_cell_text(v) for v in values]
-            if not columns:
-                if not any(c.strip() for c in cells):
-                    continue
-                while cells and not cells[-1].strip():
-                    cells.pop()
-                columns = _normalise_header(cells)
-                _check_header(name, columns)
-                continue
-            if any(c.strip() for c in cells):
-                rows.append(Row(index, dict(zip(columns, cells, strict=False))))
+            if not _is_blank(cells):
+                records.append((index, cells))
+        return records
+    except DataImportError:
+        raise
+    except Exception as exc:
+        raise _unreadable_xlsx(name, exc) from None
     finally:
         workbook.close()
-    if not columns:
+
+
+def parse_xlsx_bytes(data: bytes, name: str, sheet: str | None = None) -> Table:
+    records = _xlsx_records(data, name, sheet)
+    if not records:
         raise DataImportError([Problem(name, None, None, "das Tabellenblatt ist leer")])
-    return Table(name, columns, rows)
+    (header_line, header), *body = records
+    while header and not header[-1].strip():
+        header.pop()
+    columns = _normalise_header(header)
+    _check_header(name, columns, header_line)
+    rows = [Row(index, dict(zip(columns, cells, strict=False))) for index, cells in body]
+    return Table(name, columns, rows, header_line)
 
 
 def read_table(path: str | Path, *, sheet: str | None = None, name: str | None = None) -> Table:

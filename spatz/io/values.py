@@ -53,7 +53,10 @@ def parse_date_or_quarter(text: str) -> tuple[dt.date, str]:
     if match:
         digit, word, year = match.groups()
         quarter = int(digit) if digit else _ROMAN.get(word.lower(), 0) or int(word)
-        return quarter_end(int(year), quarter), f"Q{quarter} {year}"
+        try:
+            return quarter_end(int(year), quarter), f"Q{quarter} {year}"
+        except ValueError:
+            raise ValueError(f"dieses Quartal gibt es nicht: {text!r}") from None
     try:
         return parse_date(value), ""
     except ValueError:

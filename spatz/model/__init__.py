@@ -3,6 +3,7 @@
 from spatz.model.catalog import CatalogDimension, CatalogLevel, CatalogMeasure, CatalogVersion
 from spatz.model.common import STATUS_LABELS, OrgKind, Status
 from spatz.model.event import MeasureEvent, MeasureEventCreate, MeasureEventPublic
+from spatz.model.land import LandRow, LandRowBase
 from spatz.model.organisation import Organisation, OrganisationCreate, OrganisationPublic
 from spatz.model.project import (
     Milestone,
@@ -22,6 +23,8 @@ __all__ = [
     "CatalogLevel",
     "CatalogMeasure",
     "CatalogVersion",
+    "LandRow",
+    "LandRowBase",
     "MeasureEvent",
     "MeasureEventCreate",
     "MeasureEventPublic",

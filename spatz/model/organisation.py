@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 from spatz.model.common import OrgKind, enum_column_type, tz_datetime, utcnow
 
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-AGS_PATTERN = r"^\d{8}$"
+AGS_PATTERN = r"^[0-9]{8}$"
 
 
 class OrganisationBase(SQLModel):

@@ -58,7 +58,7 @@ def _measures(r: RowReader, column: str, measure_ids: set[str]) -> list[str]:
     items = parse_id_list(r.row.get(column))
     unknown = [m for m in items if m not in measure_ids]
     if unknown:
-        r.error(column, f"unbekannte Maßnahme(n): {', '.join(unknown)}")
+        r.error(column, f"unbekannte Maßnahme(n): {', '.join(map(repr, unknown))}")
     return items
 
 
@@ -86,16 +86,19 @@ def parse_projects(table: Table, *, org: str, catalog: Catalog) -> list[tuple[in
                 if message:
                     r.error("dauer", message)
         measures = _measures(r, "measures", measure_ids)
+        business_unit = r.text("gb", required=False, max_length=50)
+        responsible = r.text("r", required=False, max_length=100)
+        description = r.text("projektbeschreibung", required=False, max_length=4000)
         if r.ok and start and end:
             parsed.append(
                 (
                     r.row.line,
                     ProjectCreate(
                         org=org,
-                        business_unit=r.text("gb", required=False, max_length=50),
-                        responsible=r.text("r", required=False, max_length=100),
+                        business_unit=business_unit,
+                        responsible=responsible,
                         name=name,
-                        description=r.text("projektbeschreibung", required=False, max_length=4000),
+                        description=description,
                         start=start,
                         end=end,
                         measures=measures,
@@ -131,7 +134,7 @@ def _upsert(
         record = existing.get(name)
         if record is None:
             new += 1
-        elif links.get(record.id, []) == measures and all(
+        elif sorted(links.get(record.id, [])) == sorted(measures) and all(
             getattr(record, k) == v for k, v in fields.items()
         ):
             continue
@@ -193,8 +196,12 @@ def parse_milestones(
     measure_ids = {m.id for _, m in catalog.measures()}
     problems = ProblemCollector()
     parsed: list[tuple[int, MilestoneCreate]] = []
+    first_line: dict[str, int] = {}
     for r in rows_of(table, problems):
         title = r.text("title")
+        if title in first_line:
+            r.error("title", f"Meilenstein kommt doppelt vor (zuerst in Zeile {first_line[title]})")
+        first_line.setdefault(title, r.row.line)
         due = r.parse("due", parse_date_or_quarter)
         done = r.parse("done_date", parse_date, required=False)
         measures = _measures(r, "measures", measure_ids)

@@ -27,11 +27,19 @@ def parse_targets(
     dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
     problems = ProblemCollector()
     parsed: list[tuple[int, TargetCreate]] = []
+    first_line: dict[tuple[str, str], int] = {}
     for r in rows_of(table, problems):
         org = r.text("org", max_length=50)
         if org and org not in org_ids:
             r.error("org", f"unbekannte Organisation {org!r}")
         dimension = r.text("dimension_id", max_length=100)
+        if (org, dimension) in first_line:
+            r.error(
+                "dimension_id",
+                f"zweites Ziel für {org!r} und {dimension!r} "
+                f"(zuerst in Zeile {first_line[org, dimension]})",
+            )
+        first_line.setdefault((org, dimension), r.row.line)
         if dimension and dimension not in dimensions:
             r.error(
                 "dimension_id",

@@ -1,0 +1,119 @@
+"""``spatz export``: the Land export (CSV, format version 1) and the XLSX workbook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+from spatz.cli.common import err, migrated_engine, parse_day, state, user_errors
+from spatz.errors import SpatzError
+from spatz.io.land import Dialect, land_csv
+from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
+from spatz.store import Store
+
+export_app = typer.Typer(
+    help="Landesexport (CSV) und Arbeitsmappe (XLSX) schreiben.", no_args_is_help=True
+)
+
+AsOf = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"),
+]
+Orgs = Annotated[
+    list[str] | None,
+    typer.Option("--org", help="nur diese Organisation(en); mehrfach angebbar"),
+]
+
+
+def progress_bar() -> Progress:
+    """A progress display on standard error (a terminal only) that disappears when done."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+@contextmanager
+def spinner(text: str) -> Iterator[None]:
+    with progress_bar() as progress:
+        progress.add_task(text, total=None)
+        yield
+
+
+def write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise SpatzError(f"{path}: nicht schreibbar ({exc.strerror})") from None
+
+
+@export_app.command("land")
+def export_land(
+    as_of: AsOf = None,
+    org: Orgs = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="in diese Datei statt auf die Standardausgabe")
+    ] = None,
+    dialect: Annotated[
+        Dialect,
+        typer.Option(
+            "--dialect",
+            help="rfc4180: Komma, UTF-8; excel-de: Semikolon, Dezimalkomma, für Excel",
+        ),
+    ] = Dialect.rfc4180,
+    include_imported: Annotated[
+        bool,
+        typer.Option(
+            "--include-imported",
+            help="auch die importierten Zeilen anderer Organisationen (spatz land import)",
+        ),
+    ] = False,
+) -> None:
+    """Landesexport im Austauschformat Version 1: eine Zeile je Organisation und Dimension."""
+    day = parse_day(as_of)
+    with user_errors():
+        migrated_engine()
+        with spinner("Landesexport wird berechnet …"):
+            rows = Store(state.db).land_comparison(
+                day, org or None, include_imported=include_imported
+            )
+        data = land_csv(rows, dialect)
+        if out is None:
+            typer.echo(data, nl=False)
+            return
+        write_file(out, data)
+    typer.echo(f"{out}: {len(rows)} Zeilen, {rows['org'].nunique()} Organisationen")
+
+
+@export_app.command("xlsx")
+def export_xlsx(
+    file: Annotated[Path, typer.Argument(help="Zieldatei (.xlsx)")],
+    org: Orgs = None,
+    as_of: AsOf = None,
+) -> None:
+    """Arbeitsmappe mit Übersicht, Maßnahmen, Verlauf, Projekten und Meilensteinen."""
+    day = parse_day(as_of)
+    with user_errors():
+        migrated_engine()
+        with progress_bar() as progress:
+            task = progress.add_task("Daten werden gesammelt …", total=1 + len(SHEET_TITLES))
+            data = Store(state.db).workbook(day, org or None)
+
+            def on_sheet(title: str) -> None:
+                progress.update(task, description=f"Blatt {title}", advance=1)
+
+            content = workbook_xlsx(data, on_sheet=on_sheet)
+        write_file(file, content)
+    organisations = data.overview["org"].nunique()
+    typer.echo(
+        f"{file}: {organisations} Organisationen, Stichtag {data.as_of.strftime('%d.%m.%Y')}"
+    )

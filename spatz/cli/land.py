@@ -1,0 +1,149 @@
+"""``spatz land``: import other Kommunen's Land exports, summarise the Landesvergleich."""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table as RichTable
+
+from spatz.cli.common import DryRun, actor, migrated_engine, out, parse_day, state, user_errors
+from spatz.cli.export import AsOf, progress_bar
+from spatz.db import session_scope
+from spatz.io.land import read_land_tables
+from spatz.land import ALL, MIN_GROUP
+from spatz.services.land import import_land
+from spatz.store import Store
+
+land_app = typer.Typer(
+    help="Landesvergleich: Landesexporte anderer Kommunen importieren und auswerten.",
+    no_args_is_help=True,
+)
+
+
+@land_app.command("import")
+def land_import(
+    files: Annotated[list[Path], typer.Argument(help="Landesexporte (CSV, Komma oder Semikolon)")],
+    dry_run: DryRun = False,
+) -> None:
+    """Landesexporte als Vergleichsdaten importieren: alle Dateien oder keine.
+
+    Was eine Datei über eine Organisation an einem Stichtag sagt, ersetzt, was dazu
+    gespeichert war.
+    """
+    with user_errors():
+        engine = migrated_engine()
+        with progress_bar() as progress:
+            task = progress.add_task("Dateien werden gelesen …", total=len(files))
+
+            def on_file(path: Path) -> None:
+                progress.update(task, description=path.name, advance=1)
+
+            tables, problems = read_land_tables(files, on_file=on_file)
+            progress.update(task, description="Prüfen und Speichern …")
+            with session_scope(engine) as session:
+                summaries = import_land(
+                    session=session,
+                    actor=actor(),
+                    tables=tables,
+                    problems=problems,
+                    dry_run=dry_run,
+                )
+    for summary in summaries:
+        typer.echo(str(summary))
+
+
+class By(StrEnum):
+    kind = "kind"
+    land = "land"
+
+
+class SummaryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+
+
+def _number(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+def _print_table(summary: pd.DataFrame, day: str, by: By | None, min_group: int) -> None:
+    levels = [c for c in summary.columns if c.startswith("level_")]
+    shown = summary[~summary["suppressed"]]
+    several_catalogs = summary["catalog_id"].nunique() > 1
+    header = ["Katalog"] if several_catalogs else []
+    header += ["Gruppe"] if by is not None else []
+    header += ["Dimension", "n", "Q1", "Median", "Q3"]
+    header += [c.removeprefix("level_") for c in levels]
+    title = f"Landesvergleich am {day}"
+    if by is not None:
+        title += " nach " + {"kind": "Art", "land": "Land"}[by.value]
+    table = RichTable(
+        *header,
+        title=title,
+        caption="n: Organisationen; Q1, Median, Q3: Quartile des Punktwerts; "
+        "0 … N: Organisationen je Stufe",
+    )
+    for record in shown.to_dict("records"):
+        cells = [str(record["catalog_id"])] if several_catalogs else []
+        cells += [str(record["group"])] if by is not None else []
+        cells += [
+            str(record["dimension"]),
+            str(record["organisations"]),
+            _number(record["q1"]),
+            _number(record["median"]),
+            _number(record["q3"]),
+        ]
+        cells += [str(record[c]) for c in levels]
+        table.add_row(*cells)
+    if len(shown):
+        out.print(table)
+    hidden = summary[summary["suppressed"]].drop_duplicates(["catalog_id", "group"])
+    if len(hidden):
+        groups = ", ".join(
+            f"{'alle Organisationen' if g == ALL else g} ({n})"
+            for g, n in zip(hidden["group"], hidden["organisations"], strict=True)
+        )
+        typer.echo(f"Nicht ausgewertet (weniger als {min_group} Organisationen): {groups}")
+
+
+@land_app.command("summary")
+def land_summary_cmd(
+    by: Annotated[
+        By | None, typer.Option("--by", help="Gruppen nach Art (kind) oder Land (land)")
+    ] = None,
+    min_group: Annotated[
+        int,
+        typer.Option("--min-group", min=1, help="kleinere Gruppen werden nicht ausgewertet"),
+    ] = MIN_GROUP,
+    as_of: AsOf = None,
+    output: Annotated[
+        SummaryFormat, typer.Option("--format", help="table oder csv")
+    ] = SummaryFormat.table,
+) -> None:
+    """Verteilung von Punktwert und Stufe je Dimension: eigene und importierte Organisationen.
+
+    Jede Organisation zählt mit ihrem letzten Stichtag bis zum Stichtag; Gruppen mit weniger
+    als --min-group Organisationen werden nicht ausgewertet.
+    """
+    day = parse_day(as_of)
+    with user_errors():
+        migrated_engine()
+        summary = Store(state.db).land_summary(
+            day, by=by.value if by is not None else None, min_group=min_group
+        )
+    if output is SummaryFormat.csv:
+        buffer = io.StringIO()
+        summary.to_csv(buffer, index=False, float_format="%.2f", lineterminator="\n")
+        sys.stdout.write(buffer.getvalue())
+        return
+    if summary.empty:
+        typer.echo("Keine Daten für den Landesvergleich (spatz land import DATEI …)")
+        return
+    shown_day = (day or pd.Timestamp.today().date()).strftime("%d.%m.%Y")
+    _print_table(summary, shown_day, by, min_group)

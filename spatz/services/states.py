@@ -1,0 +1,55 @@
+"""The event behind each measure's state at a Stichtag, with what was written down for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
+
+from spatz.model import MeasureEvent, Organisation
+
+STATE_DETAIL_COLUMNS = [
+    "org",
+    "measure_id",
+    "date",
+    "due_date",
+    "note",
+    "evidence",
+    "recorded_by",
+    "recorded_at",
+]
+
+
+def state_details(conn: Connection | Session, *, catalog_key: str, as_of: dt.date) -> pd.DataFrame:
+    """Per organisation and measure the event that sets its state at ``as_of``.
+
+    That is clause 1 of the rule: the event with the greatest date on or before ``as_of``,
+    among events of one date the one recorded last. Columns :data:`STATE_DETAIL_COLUMNS`;
+    ``recorded_at`` in UTC.
+    """
+    stmt = (
+        sa.select(
+            col(Organisation.key),
+            col(MeasureEvent.measure_id),
+            col(MeasureEvent.date),
+            col(MeasureEvent.due_date),
+            col(MeasureEvent.note),
+            col(MeasureEvent.evidence),
+            col(MeasureEvent.recorded_by),
+            col(MeasureEvent.recorded_at),
+        )
+        .join(Organisation, col(Organisation.id) == col(MeasureEvent.org_id))
+        .where(col(MeasureEvent.catalog_key) == catalog_key, col(MeasureEvent.date) <= as_of)
+        .order_by(col(MeasureEvent.recorded_at), col(MeasureEvent.id))
+    )
+    frame = pd.DataFrame(conn.execute(stmt).fetchall(), columns=STATE_DETAIL_COLUMNS)
+    frame = frame.sort_values("date", kind="stable").drop_duplicates(
+        ["org", "measure_id"], keep="last"
+    )
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["due_date"] = pd.to_datetime(frame["due_date"])
+    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
+    return frame.reset_index(drop=True)
