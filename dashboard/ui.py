@@ -214,13 +214,25 @@ def milestones(orgs: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
-MIN_GROUP = 5
-"""Groups smaller than this are not shown in comparisons, so no Kommune can be singled out."""
-
-
 def land_rows(as_of: dt.date) -> pd.DataFrame:
-    """Levels of every organisation in the Land export format."""
+    """Levels of every own organisation in the Land export format."""
     return _frame("land_export", as_of)
+
+
+def comparison_rows(as_of: dt.date) -> pd.DataFrame:
+    """Own organisations at the Stichtag plus imported Land exports of other organisations
+    (their latest Stichtag up to ours, same catalog): one row per organisation and
+    dimension."""
+    rows = _frame("land_comparison", as_of)
+    rows = rows[(rows["catalog_id"] == catalog().id) & (rows["as_of"] <= pd.Timestamp(as_of))]
+    rows = rows.sort_values("as_of", kind="stable")
+    return rows.drop_duplicates(["org", "dimension_id"], keep="last").reset_index(drop=True)
+
+
+def workbook(as_of: dt.date) -> bytes:
+    """The XLSX export of all organisations at the Stichtag."""
+    result: bytes = _read("workbook_bytes", as_of)
+    return result
 
 
 def run_import(kind: str, table: Table, org: str, actor: Actor, *, dry_run: bool) -> ImportSummary:

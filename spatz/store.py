@@ -22,7 +22,7 @@ from spatz.errors import NotFoundError, SpatzError
 from spatz.io.land import LAND_COLUMNS, empty_land_frame, typed_land_frame
 from spatz.io.reader import Table
 from spatz.io.report import report_html
-from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData
+from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
 from spatz.land import MIN_GROUP, Grouping, land_summary
 from spatz.model import MeasureEventCreate, MeasureEventPublic, MilestonePublic, ProjectPublic
 from spatz.model.common import BERLIN
@@ -247,6 +247,12 @@ class Store:
             return IMPORTERS[kind](
                 session=session, actor=actor, table=table, dry_run=dry_run, **extra
             )
+
+    def workbook_bytes(
+        self, as_of: DateLike | None = None, orgs: Iterable[str] | None = None
+    ) -> bytes:
+        """The XLSX export (sheets Übersicht, Maßnahmen, Verlauf, Projekte, Meilensteine)."""
+        return workbook_xlsx(self.workbook(as_of, orgs))
 
     def projects(self, org: str) -> list[ProjectPublic]:
         with Session(self.engine) as session:

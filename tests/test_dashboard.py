@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from typer.testing import CliRunner
 
 import spatz
 from spatz.catalog import DEFAULT_CATALOG_PATH
+from spatz.cli import app as cli
+from spatz.io.land import land_csv
 from spatz.model import Status
 from spatz.services.common import Actor
 
@@ -161,3 +164,26 @@ def test_recording_a_measure_shows_the_level_change(
     history = store.history(HALLE, missing)
     assert history["recorded_by"].iloc[0] == "tester"
     assert history["note"].iloc[0] == "Beschluss des Verwaltungsvorstands"
+
+
+def test_comparison_includes_imported_land_exports(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own_db = tmp_path / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), own_db)
+    url = f"sqlite:///{own_db}"
+    foreign = spatz.open(url).land_export("2024-06-30", ["15002000"])
+    foreign = foreign.assign(org="15099999", ags="15099999", organisation="Gemeinde Nachbarort")
+    export = tmp_path / "nachbarort.csv"
+    export.write_bytes(land_csv(foreign))
+    result = CliRunner().invoke(cli, ["--db", url, "land", "import", str(export)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setenv("SPATZ_DATABASE_URL", url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = Actor("tester")
+    at.switch_page("pages/comparison.py").run()
+    assert not at.exception
+    matrix = at.dataframe[0].value
+    assert "Gemeinde Nachbarort" in matrix.index

@@ -10,17 +10,18 @@ import streamlit as st
 import ui
 
 from spatz.catalog import OVERALL
+from spatz.land import MIN_GROUP
 
 sel = ui.selection()
 catalog = ui.catalog()
 st.title("Landesvergleich")
 st.caption(
-    f"Stichtag {ui.fmt_date(sel.as_of)} · Gruppen mit weniger als {ui.MIN_GROUP} "
+    f"Stichtag {ui.fmt_date(sel.as_of)} · Gruppen mit weniger als {MIN_GROUP} "
     "Organisationen werden nicht ausgewertet."
 )
 
 with st.spinner("Vergleich wird berechnet …"):
-    rows = ui.land_rows(sel.as_of)
+    rows = ui.comparison_rows(sel.as_of)
 rows = rows[rows["kind"] != "Organisationseinheit"]
 dims = [d.id for d in catalog.dimensions] + [OVERALL]
 names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
@@ -47,8 +48,8 @@ with st.expander("Daten anzeigen"):
 
 st.subheader("Verteilung nach Art der Organisation")
 sizes = rows.groupby("kind")["org"].nunique()
-shown = sizes[sizes >= ui.MIN_GROUP].index.tolist()
-hidden = sizes[sizes < ui.MIN_GROUP]
+shown = sizes[sizes >= MIN_GROUP].index.tolist()
+hidden = sizes[sizes < MIN_GROUP]
 if shown:
     data = rows[rows["kind"].isin(shown)].assign(Dimension=lambda f: f["dimension_id"].map(names))
     box = px.box(
@@ -87,7 +88,7 @@ st.subheader(f"Position von {sel.org_name}")
 own = rows[rows["org"] == sel.org]
 if own.empty:
     st.info("Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich.")
-elif rows["org"].nunique() < ui.MIN_GROUP:
+elif rows["org"].nunique() < MIN_GROUP:
     st.info("Zu wenige Organisationen für eine Einordnung.")
 else:
     position = []

@@ -69,7 +69,7 @@ st.subheader("Export")
 with st.spinner("Export wird vorbereitet …"):
     rows = ui.land_rows(sel.as_of)
 stamp = sel.as_of.isoformat()
-cols = st.columns(3)
+cols = st.columns(4)
 cols[0].download_button(
     "Landesexport (CSV)",
     land_csv(rows, Dialect.rfc4180),
@@ -91,3 +91,14 @@ cols[2].download_button(
     mime="text/html",
     help="Druckbarer Bericht mit Stufen, Zielen, Diagramm und den nächsten Maßnahmen",
 )
+if cols[3].button("Arbeitsmappe (XLSX) erstellen"):
+    with st.spinner("Arbeitsmappe wird erstellt …"):
+        data = ui.workbook(sel.as_of)
+    cols[3].download_button(
+        "Arbeitsmappe herunterladen",
+        data,
+        file_name=f"spatz-{stamp}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        help="Übersicht, Maßnahmen (mit Gründen für „nicht relevant“), Verlauf, Projekte, "
+        "Meilensteine",
+    )
