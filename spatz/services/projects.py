@@ -17,6 +17,7 @@ from spatz.model import (
     MilestoneCreate,
     MilestoneMeasure,
     MilestonePublic,
+    Organisation,
     Project,
     ProjectCreate,
     ProjectMeasure,
@@ -171,21 +172,9 @@ def import_projects(
 ) -> ImportSummary:
     """Create or update an organisation's projects, matched by name."""
     record = require_org(session, org)
-    assert record.id is not None
-    catalog = catalog or get_catalog(session=session)
-    parsed = parse_projects(table, org=org, catalog=catalog)
-    new, updated = _upsert(
-        session=session,
-        actor=actor,
-        org_id=record.id,
-        items=[(p.name, p.model_dump(exclude={"org", "measures"}), p.measures) for _, p in parsed],
-        model=Project,
-        link=ProjectMeasure,
-        dry_run=dry_run,
-    )
-    return ImportSummary(
-        table.file, len(parsed), new, len(parsed) - new - updated, updated, dry_run
-    )
+    parsed = parse_projects(table, org=org, catalog=catalog or get_catalog(session=session))
+    items = [(p.name, p.model_dump(exclude={"org", "measures"}), p.measures) for _, p in parsed]
+    return _import_linked(session, actor, table, record, items, Project, ProjectMeasure, dry_run)
 
 
 def parse_milestones(
@@ -234,21 +223,35 @@ def import_milestones(
 ) -> ImportSummary:
     """Create or update an organisation's milestones, matched by title."""
     record = require_org(session, org)
-    assert record.id is not None
-    catalog = catalog or get_catalog(session=session)
-    parsed = parse_milestones(table, org=org, catalog=catalog)
+    parsed = parse_milestones(table, org=org, catalog=catalog or get_catalog(session=session))
+    items = [(m.title, m.model_dump(exclude={"org", "measures"}), m.measures) for _, m in parsed]
+    return _import_linked(
+        session, actor, table, record, items, Milestone, MilestoneMeasure, dry_run
+    )
+
+
+def _import_linked(
+    session: Session,
+    actor: Actor,
+    table: Table,
+    org: Organisation,
+    items: list[tuple[str, dict[str, object], list[str]]],
+    model: type[_Record],
+    link: type[ProjectMeasure] | type[MilestoneMeasure],
+    dry_run: bool,
+) -> ImportSummary:
+    assert org.id is not None
     new, updated = _upsert(
         session=session,
         actor=actor,
-        org_id=record.id,
-        items=[(m.title, m.model_dump(exclude={"org", "measures"}), m.measures) for _, m in parsed],
-        model=Milestone,
-        link=MilestoneMeasure,
+        org_id=org.id,
+        items=items,
+        model=model,
+        link=link,
         dry_run=dry_run,
     )
-    return ImportSummary(
-        table.file, len(parsed), new, len(parsed) - new - updated, updated, dry_run
-    )
+    unchanged = len(items) - new - updated
+    return ImportSummary(table.file, len(items), new, unchanged, updated, dry_run)
 
 
 def _links(
