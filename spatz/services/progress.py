@@ -6,7 +6,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-import itertools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -195,8 +194,10 @@ _Codes = npt.NDArray[np.intp]
 _RANGE_IDS = 1 << 17
 """Event ids per range: one decoding step each (and one query on SQLite)."""
 _PG_RANGES_PER_QUERY = 2
+"""Ranges packed by one PostgreSQL query, which the server may do in parallel."""
 _ID_LIMIT = 1 << 31
-"""Event and organisation ids must be below this to be packed into one 64-bit integer."""
+"""Event ids must be below this: they are packed into 64-bit integers (with the
+organisation id, which is checked on decoding)."""
 _NO_DAY = np.iinfo(np.int64).min
 """Day number of a missing date: the bit pattern of NaT."""
 _PG_EPOCH_DAYS = 10_957
@@ -244,13 +245,13 @@ class _Range:
 
 @dataclass(frozen=True)
 class _Part:
-    """The frame of one id range, rows in id order, and their recording times."""
+    """The frame of one id range, rows in id order, as runs of rows recorded at one time."""
 
     frame: pd.DataFrame
     recorded: npt.NDArray[Any]
-    in_order: bool
-    """Whether the recording times never decrease, i.e. the rows are already ordered by
-    (recorded_at, id)."""
+    """The recording time of each run (different from that of the run before)."""
+    lengths: _Ints
+    """The number of rows of each run."""
 
 
 def _int_list(blob: bytes | None, n: int) -> _Ints:
@@ -315,13 +316,17 @@ def _labels(blob: bytes | None, n: int) -> _Labels:
                 dtype="category",
                 na_filter=False,
                 skip_blank_lines=False,
+                low_memory=False,
                 engine="c",
                 encoding="utf-8",
             )["v"].array
         except UnicodeDecodeError:
             raise _NotDecodable from None
+        # Where all values look like numbers, pandas turns them into numbers ("01" -> 1).
         if isinstance(parsed, pd.Categorical) and len(parsed) == n:
-            return _Labels(parsed.codes.astype(np.intp), [str(v) for v in parsed.categories])
+            values = list(parsed.categories)
+            if all(isinstance(v, str) for v in values):
+                return _Labels(parsed.codes.astype(np.intp), values)
     try:
         values = blob.decode().split("\n")
     except UnicodeDecodeError:
@@ -437,33 +442,40 @@ def _dates(days: _Ints) -> npt.NDArray[np.datetime64]:
     return days.view("datetime64[D]").astype("datetime64[s]")
 
 
-def _never_decreasing(values: npt.NDArray[Any]) -> bool:
-    changes = np.flatnonzero(values[1:] != values[:-1])
-    return bool((values[changes + 1] > values[changes]).all())
-
-
 @dataclass(frozen=True)
 class _Organisations:
-    slot: _Codes
-    """Position of each organisation id in ``keys`` (-1: no organisation)."""
+    ids: _Ints
+    """The organisation ids, ascending."""
     keys: list[str]
+    """The key of each."""
+    slot: _Codes | None
+    """Position in ``ids`` by id (-1: no organisation), unless the ids are too sparse."""
+
+    def positions(self, org_ids: _Ints) -> _Codes:
+        """Position of each id in ``ids``, -1 for an id that is not there."""
+        if self.slot is not None:
+            known = (org_ids >= 0) & (org_ids < len(self.slot))
+            positions = np.full(len(org_ids), -1, np.intp)
+            positions[known] = self.slot[org_ids[known]]
+            return positions
+        at = np.minimum(np.searchsorted(self.ids, org_ids), max(len(self.ids) - 1, 0))
+        found = self.ids[at] == org_ids if len(self.ids) else np.zeros(len(org_ids), bool)
+        return np.where(found, at, -1)
 
 
 def _organisations(conn: Connection) -> _Organisations:
-    rows = conn.exec_driver_sql("SELECT id, key FROM organisation").all()
+    rows = sorted(conn.exec_driver_sql("SELECT id, key FROM organisation").all())
     ids = np.array([row[0] for row in rows], np.int64)
-    if len(ids) and (ids.min() < 0 or ids.max() >= _ID_LIMIT):
-        raise _NotDecodable
-    slot = np.full(int(ids.max(initial=-1)) + 1, -1, np.intp)
-    slot[ids] = np.arange(len(ids))
-    return _Organisations(slot, [str(row[1]) for row in rows])
+    slot = None
+    if len(ids) == 0 or (ids[0] >= 0 and ids[-1] < 4 * len(ids) + (1 << 20)):
+        slot = np.full(int(ids.max(initial=-1)) + 1, -1, np.intp)
+        slot[ids] = np.arange(len(ids))
+    return _Organisations(ids, [str(row[1]) for row in rows], slot)
 
 
 def _part(events: _Range, orgs: _Organisations, details: bool) -> _Part:
     """The frame of one range; events of an unknown organisation are left out (as by a join)."""
-    known = (events.org_id >= 0) & (events.org_id < len(orgs.slot))
-    org = np.full(len(events.org_id), -1, np.intp)
-    org[known] = orgs.slot[events.org_id[known]]
+    org = orgs.positions(events.org_id)
     rows: _Codes | slice = slice(None)
     if not (org >= 0).all():
         rows = np.flatnonzero(org >= 0)
@@ -489,14 +501,9 @@ def _part(events: _Range, orgs: _Organisations, details: bool) -> _Part:
             column[at[found]] = codes[found] + 1
             columns[name] = _strings(["", *map(str, uniques)], column)
     recorded = events.recorded[rows]
-    return _Part(pd.DataFrame(columns, copy=False), recorded, _never_decreasing(recorded))
-
-
-def _rank(recorded: npt.NDArray[Any]) -> _Ints:
-    """Integers ordered like ``recorded``: equal values, equal integers."""
-    starts = np.flatnonzero(np.r_[True, recorded[1:] != recorded[:-1]])
-    _, inverse = np.unique(recorded[starts], return_inverse=True)
-    return np.repeat(inverse.astype(np.int64), np.diff(np.r_[starts, len(recorded)]))
+    starts = np.flatnonzero(np.r_[len(recorded) > 0, recorded[1:] != recorded[:-1]])
+    lengths = np.diff(np.r_[starts, len(recorded)])
+    return _Part(pd.DataFrame(columns, copy=False), recorded[starts], lengths)
 
 
 def _combine(parts: list[_Part], details: bool) -> pd.DataFrame:
@@ -505,23 +512,23 @@ def _combine(parts: list[_Part], details: bool) -> pd.DataFrame:
     if not parts:
         return _empty_events_frame(details)
     frame = pd.concat([part.frame for part in parts], ignore_index=True)
-    if all(part.in_order for part in parts) and all(
-        _never_decreasing(np.r_[a.recorded[-1:], b.recorded[:1]])
-        for a, b in itertools.pairwise(parts)
-    ):
-        return frame
     recorded = np.concatenate([part.recorded for part in parts])
-    # The rows are in id order, so a stable sort by recording time breaks ties by id.
-    rank = recorded if recorded.dtype.kind == "i" else _rank(recorded)
-    order = np.argsort(rank, kind="stable")
-    # Usually a few batches were recorded out of turn: move runs of rows, not single rows.
-    breaks = np.flatnonzero(np.diff(order) != 1) + 1
-    if len(breaks) > len(order) // 1000:
-        return frame.take(order).reset_index(drop=True)
-    starts = order[np.r_[0, breaks]].tolist()
-    stops = (order[np.r_[breaks - 1, len(order) - 1]] + 1).tolist()
-    runs = [frame.iloc[start:stop] for start, stop in zip(starts, stops, strict=True)]
-    return pd.concat(runs, ignore_index=True)
+    if (recorded[1:] >= recorded[:-1]).all():
+        return frame
+    # The runs are in id order, so sorting them stably by recording time breaks ties by
+    # id. Usually a few batches were recorded out of turn: move blocks, not single rows.
+    lengths = np.concatenate([part.lengths for part in parts])
+    order = np.argsort(recorded, kind="stable")
+    starts = (np.cumsum(lengths) - lengths)[order]
+    stops = starts + lengths[order]
+    joined = np.flatnonzero(starts[1:] != stops[:-1]) + 1
+    starts, stops = starts[np.r_[0, joined]], stops[np.r_[joined - 1, len(stops) - 1]]
+    if len(starts) > 1 + len(frame) // 1000:
+        sizes = stops - starts
+        rows = np.arange(len(frame)) + np.repeat(starts - (np.cumsum(sizes) - sizes), sizes)
+        return frame.take(rows).reset_index(drop=True)
+    blocks = [frame.iloc[a:b] for a, b in zip(starts.tolist(), stops.tolist(), strict=True)]
+    return pd.concat(blocks, ignore_index=True)
 
 
 def _read_fast(conn: Connection, catalog_key: str, details: bool) -> pd.DataFrame | None:
@@ -529,8 +536,11 @@ def _read_fast(conn: Connection, catalog_key: str, details: bool) -> pd.DataFram
     driver = (conn.dialect.name, conn.dialect.driver)
     if driver not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
         return None
+    # One aggregate per subquery, so that each is answered from an index.
     low, high, first_key, last_key = conn.exec_driver_sql(
-        "SELECT min(id), max(id), min(catalog_key), max(catalog_key) FROM measure_event"
+        "SELECT (SELECT min(id) FROM measure_event), (SELECT max(id) FROM measure_event),"
+        " (SELECT min(catalog_key) FROM measure_event),"
+        " (SELECT max(catalog_key) FROM measure_event)"
     ).one()
     if low is None or first_key == last_key != catalog_key:
         return _empty_events_frame(details)
