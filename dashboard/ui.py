@@ -174,14 +174,9 @@ def history(org: str) -> pd.DataFrame:
 
 def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
     """Per measure the recorded event that is its state at the Stichtag (note, evidence,
-    who recorded it): the last recorded event with the state's date and status."""
-    states = explain(as_of).query("org == @org and status != 'open'")
-    events = history(org)
-    merged = events.merge(
-        states[["measure_id", "status", "date"]], on=["measure_id", "status", "date"]
-    )
-    latest = merged.sort_values("id").drop_duplicates("measure_id", keep="last")
-    return rows_by(latest, "measure_id")
+    who recorded it)."""
+    details = _frame("state_details", as_of)
+    return rows_by(details[details["org"] == org], "measure_id")
 
 
 def projects(orgs: tuple[str, ...]) -> pd.DataFrame:

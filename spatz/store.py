@@ -219,6 +219,13 @@ class Store:
             roadmaps=roadmaps,
         )
 
+    def state_details(self, as_of: DateLike | None = None) -> pd.DataFrame:
+        """Per organisation and measure the event that sets its state at ``as_of``, with note,
+        evidence and who recorded it (:func:`spatz.services.states.state_details`)."""
+        day = pd.Timestamp(as_of if as_of is not None else dt.date.today()).date()
+        with self.engine.connect() as conn:
+            return state_details(conn, catalog_key=self.catalog().id, as_of=day)
+
     def record_event(
         self,
         event: MeasureEventCreate,

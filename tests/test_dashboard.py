@@ -100,6 +100,10 @@ def test_dimension_page_shows_the_ladder_and_the_roadmap(app: AppTest, demo_url:
     ladder = [e.label for e in app.expander]
     assert len(ladder) == store.catalog().n_levels
     assert ladder[-1].startswith("Stufe 1 – Initial: erreicht")
+    level_one = app.dataframe[-1].value
+    assert (level_one["Stand"] == "umgesetzt").all()
+    assert (level_one["erfasst von"] == "demo").all()
+    assert (level_one["Nachweis"] != "").any()
     roadmap = store.roadmap(HALLE, "strategie", "2024-12-31")
     assert len(app.dataframe[0].value) == len(roadmap)
 
