@@ -18,9 +18,9 @@ the ``tracemalloc`` peak of the allocations made during the call.
 
 The baseline, ``score`` and ``trend`` must agree (asserted); the targets (score ≥ 10× the
 baseline, trend ≤ 10× score, memory < 1 GiB) are printed as met or not, timings on a shared
-machine being too noisy to assert. Writes its section of ``benchmarks/results.md`` (the
-section of ``bench_events.py``, between ``<!-- events:start -->`` and
-``<!-- events:end -->``, is kept).
+machine being too noisy to assert. Writes its section, the head of ``benchmarks/results.md``; the
+sections of the other benchmarks, each between ``<!-- NAME:start -->`` and
+``<!-- NAME:end -->`` markers, follow it and are kept.
 Run: ``python benchmarks/bench_scoring.py``.
 """
 
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -54,8 +55,8 @@ PER_LEVEL = 5
 AS_OF = pd.Timestamp("2024-06-30")
 SEED = 20240630
 RESULTS = Path(__file__).with_name("results.md")
-EVENTS_START, EVENTS_END = "<!-- events:start -->", "<!-- events:end -->"
-"""Markers of the section that ``bench_events.py`` writes into the results file."""
+SECTION_START = re.compile(r"^<!-- [a-z]+:start -->$", re.MULTILINE)
+"""Start marker of a section that another benchmark writes into the results file."""
 
 
 def build_catalog() -> Catalog:
@@ -312,11 +313,11 @@ def child_memory() -> tuple[int, int]:
 
 
 def write_results(text: str) -> None:
-    """Replace the results file by ``text``, keeping the section of ``bench_events.py``."""
+    """Replace the head of the results file by ``text``, keeping the other sections."""
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    start, end = old.find(EVENTS_START), old.find(EVENTS_END)
-    section = old[start : end + len(EVENTS_END)] if 0 <= start < end else ""
-    RESULTS.write_text(text + (f"\n{section}\n" if section else ""), encoding="utf-8")
+    first = SECTION_START.search(old)
+    sections = old[first.start() :] if first else ""
+    RESULTS.write_text(text + (f"\n{sections}" if sections else ""), encoding="utf-8")
 
 
 def main() -> None:
@@ -367,7 +368,8 @@ def main() -> None:
         "Run: `python benchmarks/bench_scoring.py`. Times are the best of several runs "
         "(baseline and trend 2, score 5); the baseline is a straightforward pandas "
         "implementation of the rule (in the benchmark). `score` encodes Arrow-backed string "
-        "columns in threads at the same time (Arrow's kernels release the GIL); the column "
+        "columns in threads at the same time (Arrow's kernels release the GIL), and hashes "
+        "the 8-character `org` and `measure_id` values as 64-bit integers; the column "
         "*one thread* is `score` with the columns encoded one after the other. Categorical "
         "columns are encoded without threads (their codes are used as they are).\n\n"
         "| org, measure_id, status | baseline | `score` | speed-up | `score`, one thread "

@@ -293,15 +293,19 @@ def state_flags(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
     key += np.arange(0, 4 * n, 4, dtype=np.int64)
     key += _STATE_OF_STATUS[ev.status]
     # The least int64 is a multiple of 4: & 3 gives 0 for a pair without a state.
-    key[ev.day > day] = _NO_KEY
+    late = ev.day > day
+    if late.any():
+        key[late] = _NO_KEY
     best = np.full(ev.n_orgs * cc.n_measures, _NO_KEY, dtype=np.int64)
     np.maximum.at(best, ev.pair, key)
     flags = best & 3
-    if len(cc.valid_months):
-        done = np.flatnonzero(flags == 1)
-        start = best[done] // (4 * n) + first
-        expired = start < valid_from(cc, day)[done % cc.n_measures]
-        flags[done[expired]] = 0
+    expiring = np.flatnonzero(cc.m_valid_months)
+    if len(expiring):
+        # Only the columns of measures that expire, in the (organisation, measure) grid.
+        grid = flags.reshape(ev.n_orgs, cc.n_measures)
+        start = best.reshape(ev.n_orgs, cc.n_measures)[:, expiring] // (4 * n) + first
+        expired = (grid[:, expiring] == 1) & (start < valid_from(cc, day)[expiring])
+        grid[:, expiring] = np.where(expired, 0, grid[:, expiring])
     return flags
 
 
