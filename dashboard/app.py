@@ -1,14 +1,16 @@
-"""SPATZ dashboard: the frame around every page (sidebar selection, navigation)."""
+"""SPATZ dashboard: the frame around every page (login, sidebar selection, navigation)."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
 import ui
+from streamlit.navigation.page import StreamlitPage
 
-from spatz.services.common import Actor
+from spatz.model import ROLE_LABELS
+from spatz.services.auth import Permission
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -16,6 +18,64 @@ st.set_page_config(
     page_title="SPATZ – Digitale Reife", page_icon=":material/monitoring:", layout="wide"
 )
 
+
+def login_page() -> None:
+    st.title("SPATZ – Anmeldung")
+    notice = ui.login_notice()
+    if notice:
+        st.info(notice)
+    with st.form("login"):
+        name = st.text_input("Anmeldename", autocomplete="username")
+        password = st.text_input("Passwort", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Anmelden", type="primary")
+    if submitted:
+        message = ui.sign_in(name, password)
+        if message is None:
+            st.rerun()
+        st.error(message)
+    if ui.single_sign_on_configured():
+        st.divider()
+        if st.user.is_logged_in:
+            message = ui.sign_in_sso(ui.single_sign_on_name())
+            if message is None:
+                st.rerun()
+            st.error(message)
+            st.button("Abmelden (Single Sign-on)", on_click=st.logout)
+        else:
+            st.button("Mit Single Sign-on anmelden", on_click=st.login)
+
+
+PAGES_AND_PERMISSIONS = [
+    ("overview.py", "Überblick", ":material/dashboard:", Permission.view_overview),
+    ("dimension.py", "Dimension", ":material/stairs:", Permission.view_detail),
+    ("record.py", "Maßnahmen erfassen", ":material/edit_note:", Permission.record_measures),
+    ("projects.py", "Projekte & Meilensteine", ":material/timeline:", Permission.view_detail),
+    ("comparison.py", "Landesvergleich", ":material/leaderboard:", Permission.view_land),
+    ("catalog.py", "Katalog", ":material/menu_book:", None),
+    ("exchange.py", "Import & Export", ":material/swap_vert:", Permission.view_overview),
+    ("audit.py", "Protokoll", ":material/history:", Permission.view_audit),
+]
+"""Every page with the permission it needs (for the selected organisation, if it is about
+one); an account sees only the pages it may use."""
+ABOUT_AN_ORG = {Permission.view_overview, Permission.view_detail, Permission.record_measures}
+
+
+def pages(allowed: Callable[[Permission | None], bool]) -> list[StreamlitPage]:
+    return [
+        st.Page(PAGES / file, title=title, icon=icon, default=i == 0)
+        for i, (file, title, icon, permission) in enumerate(PAGES_AND_PERMISSIONS)
+        if allowed(permission)
+    ]
+
+
+if ui.current_actor() is None:
+    # All pages are known (hidden), so that the page and the links' parameters asked for
+    # are shown after the login.
+    st.navigation(pages(lambda _: True), position="hidden")
+    login_page()
+    st.stop()
+
+actor = ui.actor()
 orgs = ui.organisations()
 if orgs.empty:
     st.title("SPATZ")
@@ -24,11 +84,11 @@ if orgs.empty:
 
 labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
 options = list(labels)
-# A link may name the organisation (?org=KEY); otherwise the most active one is shown.
+# A link may name the organisation (?org=KEY); otherwise the account's own or the most
+# active one is shown.
 chosen = st.session_state.get("org") or st.query_params.get("org")
 if chosen not in labels:
-    chosen = ui.most_active_org()
-st.session_state.setdefault("actor", Actor(os.environ.get("SPATZ_USER") or "dashboard"))
+    chosen = ui.first_org()
 with st.sidebar:
     st.markdown("### SPATZ")
     st.session_state["org"] = st.selectbox(
@@ -44,18 +104,19 @@ with st.sidebar:
         help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
         "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
     )
+    st.caption(f"Angemeldet: {actor.name} ({ROLE_LABELS[actor.role]})")
+    if st.button("Abmelden", icon=":material/logout:"):
+        ui.sign_out()
+        st.rerun()
 
-page = st.navigation(
-    [
-        st.Page(
-            PAGES / "overview.py", title="Überblick", icon=":material/dashboard:", default=True
-        ),
-        st.Page(PAGES / "dimension.py", title="Dimension", icon=":material/stairs:"),
-        st.Page(PAGES / "record.py", title="Maßnahmen erfassen", icon=":material/edit_note:"),
-        st.Page(PAGES / "projects.py", title="Projekte & Meilensteine", icon=":material/timeline:"),
-        st.Page(PAGES / "comparison.py", title="Landesvergleich", icon=":material/leaderboard:"),
-        st.Page(PAGES / "catalog.py", title="Katalog", icon=":material/menu_book:"),
-        st.Page(PAGES / "exchange.py", title="Import & Export", icon=":material/swap_vert:"),
-    ]
-)
+org = st.session_state["org"]
+
+
+def allowed(permission: Permission | None) -> bool:
+    if permission is None:
+        return True
+    return ui.can(permission, org if permission in ABOUT_AN_ORG else None)
+
+
+page = st.navigation(pages(allowed))
 page.run()

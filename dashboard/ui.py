@@ -1,12 +1,14 @@
-"""Shared pieces of the dashboard: the store, cached reads, German formats, colours.
+"""Shared pieces of the dashboard: login, the store, cached reads, German formats, colours.
 
 Pages import this module, read the sidebar's selection and render; they never open
-sessions or write SQL themselves.
+sessions or write SQL themselves. Every read and write goes through a store acting for the
+logged-in account, so the services check its permissions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +19,11 @@ import spatz
 from spatz.catalog import Catalog
 from spatz.config import database_url
 from spatz.io.reader import Table
-from spatz.model import MeasureEventCreate
+from spatz.model import MeasureEventCreate, TargetCreate, TargetPublic
 from spatz.model.common import local_time
+from spatz.services.auth import Permission, allows
 from spatz.services.common import Actor, ImportSummary
+from spatz.store import account_actor, login
 
 # Okabe–Ito: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -34,15 +38,98 @@ TARGET_STATUS_LABELS = {
 }
 
 
+SESSION_IDLE = 30 * 60
+"""Seconds without any interaction after which a login expires."""
+SESSION_MAX = 10 * 60 * 60
+"""Seconds after which a login expires in any case (a working day)."""
+
+
+def current_actor() -> Actor | None:
+    """The logged-in account, or ``None`` (also when its session has expired: then
+    :func:`login_notice` says so)."""
+    actor: Actor | None = st.session_state.get("actor")
+    if actor is None:
+        return None
+    now = time.time()
+    since = st.session_state.get("login_since", 0.0)
+    seen = st.session_state.get("login_seen", 0.0)
+    if now - seen > SESSION_IDLE or now - since > SESSION_MAX:
+        sign_out()
+        st.session_state["login_notice"] = "Die Sitzung ist abgelaufen; bitte neu anmelden."
+        return None
+    st.session_state["login_seen"] = now
+    return actor
+
+
+def _start_session(actor: Actor) -> None:
+    st.session_state["actor"] = actor
+    st.session_state["login_since"] = st.session_state["login_seen"] = time.time()
+    st.session_state.pop("login_notice", None)
+
+
+def sign_in(name: str, password: str) -> str | None:
+    """Log in with a local account; the message if that failed (failures count towards the
+    account's lockout and are in the audit log)."""
+    outcome = login(database_url(), name.strip(), password)
+    if outcome.actor is None:
+        return outcome.message
+    _start_session(outcome.actor)
+    return None
+
+
+def sign_in_sso(name: str) -> str | None:
+    """Log in the account that single sign-on named; the message if there is none."""
+    try:
+        actor = account_actor(database_url(), name)
+    except LookupError:
+        return f"Für {name} gibt es kein SPATZ-Konto; bitte an die Administration wenden."
+    _start_session(actor)
+    return None
+
+
+def single_sign_on_configured() -> bool:
+    """Whether ``.streamlit/secrets.toml`` configures an OpenID Connect provider ([auth])."""
+    try:
+        return "auth" in st.secrets
+    except FileNotFoundError:  # no secrets file at all
+        return False
+
+
+def single_sign_on_name() -> str:
+    """The account name single sign-on stands for: the e-mail address the provider gives."""
+    return str(st.user.get("email") or "")
+
+
+def sign_out() -> None:
+    for key in ("actor", "login_since", "login_seen", "org"):
+        st.session_state.pop(key, None)
+
+
+def login_notice() -> str | None:
+    notice: str | None = st.session_state.get("login_notice")
+    return notice
+
+
+def actor() -> Actor:
+    """The logged-in account (the frame has checked that there is one)."""
+    result: Actor = st.session_state["actor"]
+    return result
+
+
+def can(permission: Permission, org: str | None = None) -> bool:
+    """Whether the logged-in account holds ``permission`` (for ``org``)."""
+    return allows(actor(), permission, org)
+
+
 @st.cache_data(ttl=60, show_spinner=False)
-def _cached(url: str, method: str, *args: Any) -> Any:
-    return getattr(_store(url), method)(*args)
+def _cached(url: str, who: Actor, method: str, *args: Any) -> Any:
+    return getattr(_store(url, who), method)(*args)
 
 
 def _read(method: str, *args: Any) -> Any:
-    """A cached call of a Store method, keyed by the database URL, the method and its
-    arguments; :func:`after_write` forgets all of them."""
-    return _cached(database_url(), method, *args)
+    """A cached call of a Store method, keyed by the database URL, the account, the method
+    and its arguments; :func:`after_write` forgets all of them."""
+    return _cached(database_url(), actor(), method, *args)
 
 
 def _frame(method: str, *args: Any) -> pd.DataFrame:
@@ -51,13 +138,13 @@ def _frame(method: str, *args: Any) -> pd.DataFrame:
 
 
 def store() -> spatz.Store:
-    """The store of the database named by SPATZ_DATABASE_URL (one per process and URL)."""
-    return _store(database_url())
+    """The store of the database named by SPATZ_DATABASE_URL for the logged-in account."""
+    return _store(database_url(), actor())
 
 
-@st.cache_resource
-def _store(url: str) -> spatz.Store:
-    return spatz.open(url)
+@st.cache_resource(max_entries=1000)
+def _store(url: str, who: Actor) -> spatz.Store:
+    return spatz.open(url, actor=who)
 
 
 def catalog() -> Catalog:
@@ -69,21 +156,26 @@ def organisations() -> pd.DataFrame:
     return _frame("organisations")
 
 
-def most_active_org() -> str:
-    """The organisation with the most recorded events: the natural first view."""
-    events = _frame("events")
-    if events.empty:
-        return str(organisations()["org"].iloc[0])
-    return str(events["org"].value_counts().idxmax())
+def first_org() -> str:
+    """The account's own organisation, else the one with the most recorded events: the
+    natural first view."""
+    own = actor().org
+    keys = list(organisations()["org"])
+    if own in keys:
+        return str(own)
+    activity = _frame("activity")
+    if activity.empty:
+        return str(keys[0])
+    return str(activity.sort_values("events", kind="stable")["org"].iloc[-1])
 
 
 def data_as_of() -> dt.date:
     """The default Stichtag: today, or the date of the last recorded event if earlier."""
-    events = _frame("events")
+    activity = _frame("activity")
     today = dt.date.today()
-    if events.empty:
+    if activity.empty:
         return today
-    last: dt.date = events["date"].max().date()
+    last: dt.date = activity["last"].max().date()
     return min(today, last)
 
 
@@ -97,11 +189,11 @@ def target_status(as_of: dt.date) -> pd.DataFrame:
 
 def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
     """Month-ends from the organisation's first event up to the Stichtag, plus the Stichtag."""
-    events = _frame("events")
-    own = events[events["org"] == org]
+    activity = _frame("activity")
+    own = activity[activity["org"] == org]
     if own.empty:
         return pd.DataFrame()
-    start = own["date"].min()
+    start = own["first"].iloc[0]
     dates = [*pd.date_range(start, pd.Timestamp(until), freq="ME"), pd.Timestamp(until)]
     trend = _frame("trend", tuple(sorted(set(dates))))
     return trend[trend["org"] == org].reset_index(drop=True)
@@ -120,10 +212,7 @@ def selection() -> Selection:
     org = st.session_state["org"]
     names = dict(zip(organisations()["org"], organisations()["name"], strict=True))
     return Selection(
-        org=org,
-        org_name=names.get(org, org),
-        as_of=st.session_state["as_of"],
-        actor=st.session_state["actor"],
+        org=org, org_name=names.get(org, org), as_of=st.session_state["as_of"], actor=actor()
     )
 
 
@@ -230,9 +319,9 @@ def workbook(as_of: dt.date) -> bytes:
     return result
 
 
-def run_import(kind: str, table: Table, org: str, actor: Actor, *, dry_run: bool) -> ImportSummary:
+def run_import(kind: str, table: Table, org: str, *, dry_run: bool) -> ImportSummary:
     """Check (``dry_run``) or import a table through the same service as the CLI."""
-    return store().import_table(kind, table, actor=actor, org=org, dry_run=dry_run)
+    return store().import_table(kind, table, org=org, dry_run=dry_run)
 
 
 def report(org: str, as_of: dt.date) -> str:
@@ -240,9 +329,24 @@ def report(org: str, as_of: dt.date) -> str:
     return result
 
 
-def record(event: MeasureEventCreate, actor: Actor, expected_last_id: int | None) -> None:
+def record(event: MeasureEventCreate, expected_last_id: int | None) -> None:
     """Record a status change through the service; refuses if somebody else was faster."""
-    store().record_event(event, actor=actor, expected_last_id=expected_last_id)
+    store().record_event(event, expected_last_id=expected_last_id)
+
+
+def target(org: str, dimension_id: str) -> TargetPublic | None:
+    """The target in force, read fresh: its id is the version the edit is checked against."""
+    return store().target(org, dimension_id)
+
+
+def set_target(target: TargetCreate, expected_id: int | None) -> None:
+    """Set a target through the service; refuses if somebody else changed it meanwhile."""
+    store().set_target(target, expected_id=expected_id)
+
+
+def audit_log() -> pd.DataFrame:
+    """The newest entries of the audit log the account may see."""
+    return store().audit()
 
 
 def level_of(org: str, dimension_id: str, as_of: dt.date) -> int:

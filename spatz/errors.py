@@ -28,6 +28,14 @@ class ConcurrentChangeError(SpatzError):
     """Somebody else changed the same thing since it was read; nothing was written."""
 
 
+class PermissionDenied(SpatzError, PermissionError):
+    """The acting user's role does not allow this, or not for this organisation."""
+
+
+class AuthenticationError(SpatzError):
+    """A login failed: unknown name, wrong password, or the account is locked."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in an input file: ``FILE:LINE: column NAME: message``.

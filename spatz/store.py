@@ -3,11 +3,17 @@
 Every method opens its own short session (one unit of work); frames are read column-wise in
 one query, never row by row through ORM objects. Writes go through :mod:`spatz.services`
 with the acting user.
+
+A store acts for one :class:`~spatz.services.common.Actor`: every method checks the actor's
+permission (:mod:`spatz.services.auth`) and returns only the organisations in its scope.
+Without an actor it acts for the operator (``admin``): whoever holds the database URL can
+read everything anyway. The dashboard opens one store per logged-in account.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from collections.abc import Callable, Iterable
 from typing import Literal
 
@@ -24,8 +30,17 @@ from spatz.io.reader import Table
 from spatz.io.report import report_html
 from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
 from spatz.land import MIN_GROUP, Grouping, land_summary
-from spatz.model import MeasureEventCreate, MeasureEventPublic, MilestonePublic, ProjectPublic
+from spatz.model import (
+    MeasureEventCreate,
+    MeasureEventPublic,
+    MilestonePublic,
+    ProjectPublic,
+    TargetCreate,
+    TargetPublic,
+)
 from spatz.model.common import BERLIN
+from spatz.services.audit import AUDIT_COLUMNS, list_audit
+from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.land import catalog_lookup, imported_land_frame
@@ -39,7 +54,9 @@ from spatz.services.projects import (
     list_projects,
 )
 from spatz.services.states import state_details
-from spatz.services.targets import import_targets, targets_frame
+from spatz.services.targets import import_targets, set_target, target_in_force, targets_frame
+from spatz.services.users import LoginOutcome, actor_by_name
+from spatz.services.users import login as login_user
 
 DateLike = str | dt.date | pd.Timestamp
 
@@ -52,7 +69,7 @@ IMPORTERS: dict[str, Callable[..., ImportSummary]] = {
 }
 """The imports by kind; ``projects`` and ``milestones`` belong to one organisation."""
 
-ORGANISATION_COLUMNS = ["org", "name", "kind", "land", "ags", "parent"]
+ORGANISATION_COLUMNS = ["org", "name", "kind", "land", "ags", "parent", "version"]
 HISTORY_COLUMNS = [
     "id",
     "measure_id",
@@ -67,10 +84,12 @@ HISTORY_COLUMNS = [
 
 
 class Store:
-    """Read access to one database. ``catalog_id`` selects the catalog (default: the
-    version loaded last)."""
+    """Access to one database for ``actor`` (default: the operator, see the module).
+    ``catalog_id`` selects the catalog (default: the version loaded last)."""
 
-    def __init__(self, url: str | None = None, *, catalog_id: str | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, catalog_id: str | None = None, actor: Actor | None = None
+    ) -> None:
         self.url = database_url(url)
         self.engine = make_engine(self.url)
         if not schema_is_current(self.engine):
@@ -79,6 +98,16 @@ class Store:
                 "nicht eingerichtet oder veraltet: bitte zuerst `spatz init` ausführen"
             )
         self.catalog_id = catalog_id
+        self.actor = actor or Actor.operator(getpass.getuser())
+
+    def _require(self, permission: Permission, org: str | None = None) -> None:
+        authorize(self.actor, permission, org)
+
+    def _in_scope(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` about organisations (column ``org``) in the actor's scope."""
+        if self.actor.scope is None:
+            return frame
+        return frame[frame["org"].isin(self.actor.scope)].reset_index(drop=True)
 
     def __repr__(self) -> str:
         return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -89,31 +118,50 @@ class Store:
             return get_catalog(session=session, ref=id or self.catalog_id)
 
     def organisations(self) -> pd.DataFrame:
-        """All organisations: org, name, kind, land, ags, parent (keys), sorted by org."""
+        """The organisations the actor may see: org, name, kind, land, ags, parent (keys),
+        version, sorted by org."""
+        self._require(Permission.view_overview)
         with Session(self.engine) as session:
             orgs = list_organisations(session=session)
-        rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent) for o in orgs]
-        return pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
+        rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
+        return self._in_scope(pd.DataFrame(rows, columns=ORGANISATION_COLUMNS))
 
     def events(self) -> pd.DataFrame:
         """The measure events of the catalog in use, in the format :func:`spatz.score` reads."""
+        self._require(Permission.view_detail)
+        return self._events()
+
+    def _events(self) -> pd.DataFrame:
         catalog = self.catalog()
         with self.engine.connect() as conn:
-            return events_frame(conn, catalog_key=catalog.id)
+            return self._in_scope(events_frame(conn, catalog_key=catalog.id))
+
+    def activity(self) -> pd.DataFrame:
+        """Per organisation in scope with recorded events: org, events (count), first and
+        last event date; sorted by org. Counts and dates only, no measure detail."""
+        self._require(Permission.view_overview)
+        events = self._events()
+        grouped = events.groupby("org", sort=True)["date"]
+        return pd.DataFrame(
+            {"events": grouped.size(), "first": grouped.min(), "last": grouped.max()}
+        ).reset_index()
 
     def targets(self) -> pd.DataFrame:
         """The targets in force: org, dimension_id, target_level, target_date."""
+        self._require(Permission.view_overview)
         catalog = self.catalog()
         with self.engine.connect() as conn:
-            return targets_frame(conn, catalog_key=catalog.id)
+            return self._in_scope(targets_frame(conn, catalog_key=catalog.id))
 
     def score(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """Levels and scores at the Stichtag ``as_of`` (default today); see :func:`spatz.score`."""
-        return scoring.score(self.catalog(), self.events(), as_of)
+        self._require(Permission.view_overview)
+        return scoring.score(self.catalog(), self._events(), as_of)
 
     def trend(self, dates: Iterable[DateLike]) -> pd.DataFrame:
         """:meth:`score` for each date, computed in one pass."""
-        return scoring.trend(self.catalog(), self.events(), dates)
+        self._require(Permission.view_overview)
+        return scoring.trend(self.catalog(), self._events(), dates)
 
     def explain(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """The state of every (organisation, measure) at the Stichtag."""
@@ -121,6 +169,7 @@ class Store:
 
     def roadmap(self, org: str, dimension_id: str, as_of: DateLike | None = None) -> pd.DataFrame:
         """The open measures between the organisation and its next level (up to its target)."""
+        self._require(Permission.view_detail, org)
         targets = self.targets()
         wanted = targets[(targets["org"] == org) & (targets["dimension_id"] == dimension_id)]
         target_level = int(wanted["target_level"].iloc[0]) if len(wanted) else None
@@ -130,6 +179,7 @@ class Store:
 
     def target_status(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """For every target in force: achieved, overdue, on_track or at_risk at ``as_of``."""
+        self._require(Permission.view_overview)
         return scoring.forecast(self.catalog(), self._planned_events(), self.targets(), as_of)
 
     def land_export(
@@ -145,11 +195,13 @@ class Store:
         organisations = self.organisations()
         if orgs is not None:
             wanted = list(dict.fromkeys(orgs))
+            for org in wanted:
+                self._require(Permission.view_overview, org)
             unknown = sorted(set(wanted) - set(organisations["org"]))
             if unknown:
                 raise NotFoundError(f"Organisation(en) nicht gefunden: {', '.join(unknown)}")
             organisations = organisations[organisations["org"].isin(wanted)]
-        scores = scoring.score(catalog, self.events(), stichtag)
+        scores = scoring.score(catalog, self._events(), stichtag)
         dims = [(d.id, d.name, len(d.measures)) for d in catalog.dimensions]
         dims.append((OVERALL, "Gesamt", sum(len(d.measures) for d in catalog.dimensions)))
         grid = pd.DataFrame(
@@ -181,6 +233,7 @@ class Store:
         """The events of one organisation (optionally one measure), newest first, with who
         recorded them: id, measure_id, status, date, due_date, note, evidence, recorded_by,
         recorded_at."""
+        self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
             events = list_events(session=session, org=org, measure_id=measure_id)
         frame = pd.DataFrame(
@@ -193,6 +246,7 @@ class Store:
 
     def report(self, org: str, as_of: DateLike | None = None) -> str:
         """The printable HTML report of one organisation (levels, targets, roadmap)."""
+        self._require(Permission.view_detail, org)
         catalog = self.catalog()
         day = pd.Timestamp(as_of if as_of is not None else dt.date.today()).date()
         names = self.organisations().set_index("org")["name"]
@@ -222,21 +276,24 @@ class Store:
     def state_details(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """Per organisation and measure the event that sets its state at ``as_of``, with note,
         evidence and who recorded it (:func:`spatz.services.states.state_details`)."""
+        self._require(Permission.view_detail)
         day = pd.Timestamp(as_of if as_of is not None else dt.date.today()).date()
         with self.engine.connect() as conn:
-            return state_details(conn, catalog_key=self.catalog().id, as_of=day)
+            return self._in_scope(state_details(conn, catalog_key=self.catalog().id, as_of=day))
 
     def record_event(
         self,
         event: MeasureEventCreate,
         *,
-        actor: Actor,
         expected_last_id: int | Literal["any"] | None = "any",
     ) -> MeasureEventPublic:
         """Record one status change (see :func:`spatz.services.progress.record_event`)."""
         with session_scope(self.engine) as session:
             return record_event(
-                session=session, actor=actor, event_in=event, expected_last_id=expected_last_id
+                session=session,
+                actor=self.actor,
+                event_in=event,
+                expected_last_id=expected_last_id,
             )
 
     def import_table(
@@ -244,7 +301,6 @@ class Store:
         kind: str,
         table: Table,
         *,
-        actor: Actor,
         org: str | None = None,
         dry_run: bool = False,
     ) -> ImportSummary:
@@ -252,7 +308,7 @@ class Store:
         extra = {"org": org} if kind in ("projects", "milestones") else {}
         with session_scope(self.engine) as session:
             return IMPORTERS[kind](
-                session=session, actor=actor, table=table, dry_run=dry_run, **extra
+                session=session, actor=self.actor, table=table, dry_run=dry_run, **extra
             )
 
     def workbook_bytes(
@@ -262,10 +318,12 @@ class Store:
         return workbook_xlsx(self.workbook(as_of, orgs))
 
     def projects(self, org: str) -> list[ProjectPublic]:
+        self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
             return list_projects(session=session, org=org)
 
     def milestones(self, org: str) -> list[MilestonePublic]:
+        self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
             return list_milestones(session=session, org=org)
 
@@ -276,6 +334,7 @@ class Store:
         position (the dimension's place in its catalog), source (file name), recorded_by,
         recorded_at; sorted by org, catalog, Stichtag and catalog order.
         """
+        self._require(Permission.view_land)
         with self.engine.connect() as conn:
             return imported_land_frame(conn)
 
@@ -295,6 +354,7 @@ class Store:
         rows reproduces an imported file byte for byte. Columns
         :data:`~spatz.io.land.LAND_COLUMNS`.
         """
+        self._require(Permission.view_land)
         own_keys = set(self.organisations()["org"])
         imported = self.imported_land() if include_imported else empty_land_frame()
         imported = imported[~imported["org"].isin(own_keys)]
@@ -328,6 +388,7 @@ class Store:
         """:func:`spatz.land_summary` over the own organisations at ``as_of`` and the
         imported rows with a Stichtag on or before ``as_of`` (each organisation counts with
         its latest). The level columns run up to the highest level of the catalogs."""
+        self._require(Permission.view_land)
         stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
         rows = self.land_comparison(stichtag)
         rows = rows[rows["as_of"] <= stichtag]
@@ -342,7 +403,8 @@ class Store:
         self, as_of: DateLike | None = None, orgs: Iterable[str] | None = None
     ) -> WorkbookData:
         """The data of the XLSX export (:func:`spatz.io.xlsx.workbook_xlsx`) at ``as_of``
-        for ``orgs`` (default: every organisation)."""
+        for ``orgs`` (default: every organisation the actor may see)."""
+        self._require(Permission.view_detail)
         catalog = self.catalog()
         stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
         overview = self.land_export(stichtag, orgs)
@@ -354,7 +416,7 @@ class Store:
             on=["org", "dimension_id"],
             how="left",
         )
-        events = self.events()
+        events = self._events()
         events = events[events["org"].isin(selected)]
         dim_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
         with self.engine.connect() as conn:
@@ -382,8 +444,32 @@ class Store:
             ),
         )
 
+    def target(self, org: str, dimension_id: str) -> TargetPublic | None:
+        """The target in force for an organisation and dimension; its ``id`` is the
+        version to pass to :meth:`set_target`."""
+        self._require(Permission.view_overview, org)
+        with Session(self.engine) as session:
+            return target_in_force(session=session, org=org, dimension_id=dimension_id)
+
+    def set_target(self, target: TargetCreate, *, expected_id: int | None) -> TargetPublic:
+        """Set a target (see :func:`spatz.services.targets.set_target`)."""
+        with session_scope(self.engine) as session:
+            return set_target(
+                session=session, actor=self.actor, target=target, expected_id=expected_id
+            )
+
+    def audit(self, limit: int = 1000) -> pd.DataFrame:
+        """The newest entries of the audit log the actor may see (``admin``: all,
+        ``leitung``: its organisations): at (German time), actor, action, entity,
+        entity_key, org, before, after (JSON)."""
+        with Session(self.engine) as session:
+            entries = list_audit(session=session, actor=self.actor, limit=limit)
+        frame = pd.DataFrame([e.model_dump() for e in entries], columns=AUDIT_COLUMNS)
+        frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(BERLIN)
+        return frame
+
     def _planned_events(self) -> pd.DataFrame:
-        events = self.events()
+        events = self._events()
         with self.engine.connect() as conn:
             return with_planned_due_dates(events, linked_due_dates(conn))
 
@@ -444,6 +530,22 @@ def _monthly_trend(
     return rows.drop(columns=["dimension_id"])
 
 
-def open(url: str | None = None, *, catalog_id: str | None = None) -> Store:
-    """Open a SPATZ database (``--db`` URL, else ``$SPATZ_DATABASE_URL``, else spatz.db)."""
-    return Store(url, catalog_id=catalog_id)
+def open(
+    url: str | None = None, *, catalog_id: str | None = None, actor: Actor | None = None
+) -> Store:
+    """Open a SPATZ database (``--db`` URL, else ``$SPATZ_DATABASE_URL``, else spatz.db)
+    for ``actor`` (default: the operator, who may do everything)."""
+    return Store(url, catalog_id=catalog_id, actor=actor)
+
+
+def login(url: str | None, name: str, password: str) -> LoginOutcome:
+    """Check an account's password (:func:`spatz.services.users.login`); failures count
+    towards the lockout and are logged."""
+    with session_scope(make_engine(database_url(url))) as session:
+        return login_user(session=session, name=name, password=password)
+
+
+def account_actor(url: str | None, name: str) -> Actor:
+    """The actor of an existing account, for a login by single sign-on."""
+    with Session(make_engine(database_url(url))) as session:
+        return actor_by_name(session=session, name=name)

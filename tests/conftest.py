@@ -112,5 +112,5 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
     url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
     migrate(url)
-    load_demo(engine=make_engine(url), actor=Actor("demo"))
+    load_demo(engine=make_engine(url), actor=Actor.operator("demo"))
     return url

@@ -27,7 +27,7 @@ from spatz.services.organisations import import_organisations
 from spatz.services.progress import events_frame, import_progress, record_event
 
 DATA = Path(__file__).parent / "data"
-ACTOR = Actor("test")
+ACTOR = Actor.operator("test")
 READ_ROWS = progress._read_rows
 """The general path, kept before tests replace it."""
 COLUMNS = ["org", "measure_id", "status", "date", "due_date", "note", "evidence"]

@@ -57,7 +57,7 @@ from spatz.services.projects import (
 from spatz.services.targets import TARGET_COLUMNS, import_targets
 
 DATA = Path(__file__).parent / "data"
-ACTOR = Actor("fuzz")
+ACTOR = Actor.operator("fuzz")
 MINI = load_catalog(DATA / "mini.yaml")
 MEASURE_IDS = [m.id for _, m in MINI.measures()]
 DIMENSION_IDS = [d.id for d in MINI.dimensions]

@@ -27,7 +27,7 @@ from spatz.services.projects import (
 from spatz.services.targets import import_targets, targets_frame
 
 DATA = Path(__file__).parent / "data"
-ACTOR = Actor("test")
+ACTOR = Actor.operator("test")
 
 ORGS = """org,name,kind,land,ags,parent
 15002000,Halle (Saale),kreisfreie Stadt,Sachsen-Anhalt,15002000,

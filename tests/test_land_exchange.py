@@ -192,7 +192,7 @@ def test_import_of_either_dialect_gives_the_same_rows(demo_url: str, empty_b: st
         table = read_land_table_bytes(land_csv(rows, dialect), f"a.{dialect}.csv")
         assert table.dialect is dialect
         with session_scope(make_engine(empty_b)) as session:
-            import_land(session=session, actor=Actor("test"), tables=[table])
+            import_land(session=session, actor=Actor.operator("test"), tables=[table])
         again = spatz.open(empty_b).land_comparison()
         assert land_csv(again) == land_csv(rows)
 
@@ -211,7 +211,7 @@ def test_own_rows_come_first_and_imported_rows_of_own_organisations_are_hidden(
 ) -> None:
     """B with organisations of its own: its rows are computed, imported ones of the same
     organisation are not shown; everything sorted by org as the format demands."""
-    load_demo(engine=make_engine(empty_b), actor=Actor("demo"))
+    load_demo(engine=make_engine(empty_b), actor=Actor.operator("demo"))
     other = land_file({(line, "org"): "15099999" for line in range(2, 11)})
     other = other.replace(",15002000,Stadt Halle (Saale)", ",15099999,Stadt Z")
     own_again = land_file({(2, "level"): "0", (2, "score"): "0.10"})
@@ -770,7 +770,7 @@ def test_generated_exports_survive_the_database(
         with session_scope(engine) as session:
             import_land(
                 session=session,
-                actor=Actor("test"),
+                actor=Actor.operator("test"),
                 tables=[read_land_table_bytes(data, "generated.csv")],
             )
         rows = spatz.open(generated_db).land_comparison(include_imported=True)

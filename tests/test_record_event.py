@@ -25,9 +25,11 @@ DATA = Path(__file__).parent / "data"
 def url(database_url: str) -> str:
     migrate(database_url)
     with session_scope(make_engine(database_url)) as session:
-        store_catalog(session=session, actor=Actor("t"), catalog=load_catalog(DATA / "mini.yaml"))
+        store_catalog(
+            session=session, actor=Actor.operator("t"), catalog=load_catalog(DATA / "mini.yaml")
+        )
         table = read_table_bytes(b"org,name,kind\nA,Stadt A,Stadt\n", "o.csv")
-        import_organisations(session=session, actor=Actor("t"), table=table)
+        import_organisations(session=session, actor=Actor.operator("t"), table=table)
     return database_url
 
 
@@ -40,7 +42,7 @@ def _event(status: Status, note: str = "") -> MeasureEventCreate:
 def _record(url: str, who: str, event: MeasureEventCreate, seen: int | None) -> int:
     with session_scope(make_engine(url)) as session:
         return record_event(
-            session=session, actor=Actor(who), event_in=event, expected_last_id=seen
+            session=session, actor=Actor.operator(who), event_in=event, expected_last_id=seen
         ).id
 
 

@@ -27,7 +27,7 @@ def test_report_escapes_user_text(sqlite_url: str) -> None:
     from spatz.services.organisations import import_organisations
 
     migrate(sqlite_url)
-    actor = Actor("test")
+    actor = Actor.operator("test")
     with session_scope(make_engine(sqlite_url)) as session:
         store_catalog(session=session, actor=actor, catalog=default_catalog())
         table = read_table_bytes(

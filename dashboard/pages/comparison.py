@@ -11,6 +11,7 @@ import ui
 
 from spatz.catalog import OVERALL
 from spatz.land import MIN_GROUP
+from spatz.services.auth import Permission
 
 sel = ui.selection()
 catalog = ui.catalog()
@@ -107,30 +108,34 @@ else:
     st.dataframe(pd.DataFrame(position), hide_index=True, width="stretch")
     st.caption("1. Quartil: unteres Viertel, 4. Quartil: oberes Viertel aller Organisationen.")
 
-st.subheader("Wer hat es schon umgesetzt?")
-states = ui.explain(sel.as_of)
-mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
-if mine.empty:
-    st.success("Alle Maßnahmen sind umgesetzt oder nicht relevant.")
-else:
-    titles = {m.id: f"{m.id} {m.title}" for _, m in catalog.measures()}
-    measure = st.selectbox(
-        "Offene Maßnahme", mine["measure_id"].tolist(), format_func=titles.__getitem__
-    )
-    org_names = dict(zip(rows["org"], rows["organisation"], strict=False))
-    others = states[(states["measure_id"] == measure) & states["done"] & (states["org"] != sel.org)]
-    others = others[others["org"].isin(org_names)]
-    if others.empty:
-        st.info("Noch keine andere Organisation hat diese Maßnahme umgesetzt.")
+# Measure detail of other organisations: only for accounts that see measure detail.
+if ui.can(Permission.view_detail, sel.org):
+    st.subheader("Wer hat es schon umgesetzt?")
+    states = ui.explain(sel.as_of)
+    mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
+    if mine.empty:
+        st.success("Alle Maßnahmen sind umgesetzt oder nicht relevant.")
     else:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    "Organisation": others["org"].map(org_names),
-                    "umgesetzt am": others["date"].map(ui.fmt_date),
-                }
-            ),
-            hide_index=True,
-            width="stretch",
+        titles = {m.id: f"{m.id} {m.title}" for _, m in catalog.measures()}
+        measure = st.selectbox(
+            "Offene Maßnahme", mine["measure_id"].tolist(), format_func=titles.__getitem__
         )
-        st.caption("Ansprechpartner für Erfahrungen und Nachnutzung.")
+        org_names = dict(zip(rows["org"], rows["organisation"], strict=False))
+        others = states[
+            (states["measure_id"] == measure) & states["done"] & (states["org"] != sel.org)
+        ]
+        others = others[others["org"].isin(org_names)]
+        if others.empty:
+            st.info("Noch keine andere Organisation hat diese Maßnahme umgesetzt.")
+        else:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Organisation": others["org"].map(org_names),
+                        "umgesetzt am": others["date"].map(ui.fmt_date),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+            st.caption("Ansprechpartner für Erfahrungen und Nachnutzung.")

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 import ui
+
+from spatz.errors import SpatzError
+from spatz.model import TargetCreate
+from spatz.services.auth import Permission
 
 sel = ui.selection()
 catalog = ui.catalog()
@@ -34,6 +40,44 @@ if dimension_id in targets:
         ui.TARGET_STATUS_LABELS[str(target["status"])],
         delta_color="off",
     )
+
+if ui.can(Permission.set_targets, sel.org):
+    with st.expander("Ziel setzen"):
+        in_force = ui.target(sel.org, dimension_id)
+        # The version the edit is checked against: what this form showed.
+        shown = st.session_state.setdefault(
+            f"target_seen_{sel.org}_{dimension_id}", in_force.id if in_force else None
+        )
+        with st.form("target"):
+            goal = st.number_input(
+                "Zielstufe",
+                min_value=1,
+                max_value=catalog.n_levels,
+                value=in_force.target_level if in_force else min(level + 1, catalog.n_levels),
+            )
+            due = st.date_input(
+                "bis",
+                value=in_force.target_date if in_force else dt.date(sel.as_of.year + 1, 12, 31),
+                format="DD.MM.YYYY",
+            )
+            if st.form_submit_button("Ziel speichern", type="primary"):
+                try:
+                    ui.set_target(
+                        TargetCreate(
+                            org=sel.org,
+                            dimension_id=dimension_id,
+                            target_level=int(goal),
+                            target_date=due if isinstance(due, dt.date) else sel.as_of,
+                        ),
+                        shown,
+                    )
+                except SpatzError as error:
+                    st.error(str(error))
+                else:
+                    ui.after_write()
+                    st.success(f"Ziel gespeichert: Stufe {goal} bis {ui.fmt_date(due)}.")
+                finally:
+                    del st.session_state[f"target_seen_{sel.org}_{dimension_id}"]
 
 st.subheader("Was fehlt zur nächsten Stufe?")
 plan = ui.roadmap(sel.org, dimension_id, sel.as_of)

@@ -1,4 +1,6 @@
-"""Import & Export: upload with preview and error table; Land CSV and the report."""
+"""Import & Export: upload with preview and error table; Land CSV and the report.
+
+Each part is offered as far as the account's role allows; the services check again."""
 
 from __future__ import annotations
 
@@ -6,34 +8,44 @@ import pandas as pd
 import streamlit as st
 import ui
 
-from spatz.errors import DataImportError
+from spatz.errors import DataImportError, SpatzError
 from spatz.io.land import Dialect, land_csv
 from spatz.io.reader import read_table_bytes
+from spatz.services.auth import Permission
+
+KINDS = {
+    "progress": ("Maßnahmenstände (org, measure_id, status, date …)", Permission.record_measures),
+    "organisations": (
+        "Organisationen (org, name, kind, land, ags, parent)",
+        Permission.manage_organisations,
+    ),
+    "targets": ("Ziele (org, dimension_id, target_level, target_date)", Permission.set_targets),
+    "projects": (
+        "Projektliste (GB, R, Projektname, Projektbeschreibung, Start, Dauer, Ende)",
+        Permission.plan_projects,
+    ),
+    "milestones": ("Meilensteine (title, due, done_date, measures)", Permission.plan_projects),
+}
 
 sel = ui.selection()
 st.title("Import & Export")
 
-st.subheader("Import")
-kinds = {
-    "progress": "Maßnahmenstände (org, measure_id, status, date …)",
-    "organisations": "Organisationen (org, name, kind, land, ags, parent)",
-    "targets": "Ziele (org, dimension_id, target_level, target_date)",
-    "projects": "Projektliste (GB, R, Projektname, Projektbeschreibung, Start, Dauer, Ende)",
-    "milestones": "Meilensteine (title, due, done_date, measures)",
-}
-kind = st.selectbox("Was wird importiert?", list(kinds), format_func=kinds.__getitem__)
-orgs = ui.organisations()
-org = sel.org
-if kind in ("projects", "milestones"):
-    labels = dict(zip(orgs["org"], orgs["name"], strict=True))
-    org = st.selectbox(
-        "für Organisation",
-        list(labels),
-        index=list(labels).index(sel.org),
-        format_func=labels.__getitem__,
-    )
-upload = st.file_uploader("Datei (CSV oder XLSX)", type=["csv", "tsv", "txt", "xlsx"])
-if upload is not None:
+
+def import_section(kinds: dict[str, str]) -> None:
+    kind = st.selectbox("Was wird importiert?", list(kinds), format_func=kinds.__getitem__)
+    orgs = ui.organisations()
+    org = sel.org
+    if kind in ("projects", "milestones"):
+        labels = dict(zip(orgs["org"], orgs["name"], strict=True))
+        org = st.selectbox(
+            "für Organisation",
+            list(labels),
+            index=list(labels).index(sel.org),
+            format_func=labels.__getitem__,
+        )
+    upload = st.file_uploader("Datei (CSV oder XLSX)", type=["csv", "tsv", "txt", "xlsx"])
+    if upload is None:
+        return
     try:
         table = read_table_bytes(upload.getvalue(), upload.name)
         st.caption(f"Vorschau: {len(table.rows)} Zeilen, Spalten {', '.join(table.columns)}")
@@ -42,7 +54,7 @@ if upload is not None:
             hide_index=True,
             width="stretch",
         )
-        check = ui.run_import(kind, table, org, sel.actor, dry_run=True)
+        check = ui.run_import(kind, table, org, dry_run=True)
     except DataImportError as error:
         st.error(
             f"Die Datei wurde nicht importiert: {len(error.problems)} Fehler"
@@ -57,13 +69,22 @@ if upload is not None:
             hide_index=True,
             width="stretch",
         )
+    except SpatzError as error:
+        st.error(f"Die Datei wurde nicht importiert: {error}")
     else:
         st.info(str(check))
         if st.button("Importieren", type="primary"):
             with st.spinner("Import läuft …"):
-                done = ui.run_import(kind, table, org, sel.actor, dry_run=False)
+                done = ui.run_import(kind, table, org, dry_run=False)
             ui.after_write()
             st.success(str(done))
+
+
+# What the account may import at all; the services check every row's organisation.
+allowed = {kind: label for kind, (label, permission) in KINDS.items() if ui.can(permission)}
+if allowed:
+    st.subheader("Import")
+    import_section(allowed)
 
 st.subheader("Export")
 with st.spinner("Export wird vorbereitet …"):
@@ -84,21 +105,22 @@ cols[1].download_button(
     mime="text/csv",
     help="Semikolon und Dezimalkomma, öffnet direkt in Excel",
 )
-cols[2].download_button(
-    "Bericht für den Stadtrat (HTML)",
-    ui.report(sel.org, sel.as_of),
-    file_name=f"spatz-bericht-{sel.org}-{stamp}.html",
-    mime="text/html",
-    help="Druckbarer Bericht mit Stufen, Zielen, Diagramm und den nächsten Maßnahmen",
-)
-if cols[3].button("Arbeitsmappe (XLSX) erstellen"):
-    with st.spinner("Arbeitsmappe wird erstellt …"):
-        data = ui.workbook(sel.as_of)
-    cols[3].download_button(
-        "Arbeitsmappe herunterladen",
-        data,
-        file_name=f"spatz-{stamp}.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        help="Übersicht, Maßnahmen (mit Gründen für „nicht relevant“), Verlauf, Projekte, "
-        "Meilensteine",
+if ui.can(Permission.view_detail, sel.org):
+    cols[2].download_button(
+        "Bericht für den Stadtrat (HTML)",
+        ui.report(sel.org, sel.as_of),
+        file_name=f"spatz-bericht-{sel.org}-{stamp}.html",
+        mime="text/html",
+        help="Druckbarer Bericht mit Stufen, Zielen, Diagramm und den nächsten Maßnahmen",
     )
+    if cols[3].button("Arbeitsmappe (XLSX) erstellen"):
+        with st.spinner("Arbeitsmappe wird erstellt …"):
+            data = ui.workbook(sel.as_of)
+        cols[3].download_button(
+            "Arbeitsmappe herunterladen",
+            data,
+            file_name=f"spatz-{stamp}.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            help="Übersicht, Maßnahmen (mit Gründen für „nicht relevant“), Verlauf, Projekte, "
+            "Meilensteine",
+        )

@@ -67,7 +67,6 @@ if submitted:
                 note=note,
                 evidence=evidence,
             ),
-            sel.actor,
             last_seen,
         )
     except SpatzError as error:

@@ -37,7 +37,7 @@ state = State()
 
 def actor() -> Actor:
     """The acting user: ``$SPATZ_USER`` or the login name."""
-    return Actor(name=os.environ.get("SPATZ_USER") or getpass.getuser())
+    return Actor.operator(os.environ.get("SPATZ_USER") or getpass.getuser())
 
 
 @contextmanager

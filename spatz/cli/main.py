@@ -17,11 +17,13 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table as RichTable
 
+from spatz.cli.backup import backup, restore
 from spatz.cli.catalog import catalog_app
 from spatz.cli.common import actor, err, migrated_engine, out, parse_day, state, user_errors
 from spatz.cli.export import export_app
 from spatz.cli.imports import import_app
 from spatz.cli.land import land_app
+from spatz.cli.users import user_app
 from spatz.config import ENV_DATABASE_URL, database_url
 from spatz.db import make_engine, migrate
 from spatz.io.land import land_csv
@@ -39,6 +41,9 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 app.add_typer(land_app, name="land")
+app.command()(backup)
+app.command()(restore)
+app.add_typer(user_app, name="user")
 
 
 @app.callback()
@@ -79,9 +84,16 @@ def demo() -> None:
             def step(label: str) -> None:
                 progress.update(task, description=label, advance=1)
 
-            summaries = load_demo(engine=engine, actor=actor(), on_step=step)
-        for summary in summaries:
+            outcome = load_demo(engine=engine, actor=actor(), on_step=step)
+        for summary in outcome.summaries:
             typer.echo(str(summary))
+        if outcome.accounts:
+            typer.echo("Demo-Konten (nur zum Ausprobieren, Passwörter sind veröffentlicht):")
+            for account in outcome.accounts:
+                org = f", {account.org}" if account.org else ""
+                typer.echo(f"  {account.name:<18} {account.password:<24} ({account.role}{org})")
+        else:
+            typer.echo("Die Demo-Konten bestehen bereits (Liste: spatz user list).")
         typer.echo("Demo-Daten geladen. Dashboard starten: spatz dashboard")
 
 

@@ -16,9 +16,12 @@ from spatz.model.project import (
     ProjectPublic,
 )
 from spatz.model.target import Target, TargetCreate, TargetPublic
+from spatz.model.user import ROLE_LABELS, AuditEntry, Role, UserAccount, UserPublic
 
 __all__ = [
+    "ROLE_LABELS",
     "STATUS_LABELS",
+    "AuditEntry",
     "CatalogDimension",
     "CatalogLevel",
     "CatalogMeasure",
@@ -40,8 +43,11 @@ __all__ = [
     "ProjectCreate",
     "ProjectMeasure",
     "ProjectPublic",
+    "Role",
     "Status",
     "Target",
     "TargetCreate",
     "TargetPublic",
+    "UserAccount",
+    "UserPublic",
 ]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
+import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
@@ -26,12 +28,20 @@ class OrganisationBase(SQLModel):
         return value.strip()
 
 
+_VERSION = sa.Column("version", sa.Integer, nullable=False)
+
+
 class Organisation(OrganisationBase, table=True):
+    """``version`` rises with every change, so that a stale edit is refused."""
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": _VERSION}
+
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
     updated_by: str = Field(max_length=100)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
+    version: int = Field(default=1, sa_column=_VERSION)
 
 
 class OrganisationCreate(OrganisationBase):
@@ -43,3 +53,4 @@ class OrganisationCreate(OrganisationBase):
 class OrganisationPublic(OrganisationBase):
     id: int
     parent: str | None = None
+    version: int

@@ -18,6 +18,8 @@ from spatz.model import (
     MeasureEvent,
 )
 from spatz.model.common import local_time
+from spatz.services.audit import audit
+from spatz.services.auth import Permission, authorize
 from spatz.services.common import Actor
 
 
@@ -55,8 +57,10 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
     The same content again changes nothing. Different content under an existing version is
     refused once measures were recorded against the catalog: a change is a new version.
     """
+    authorize(actor, Permission.manage_catalog)
     existing = _find(session, catalog.id, catalog.version)
     outcome = LoadOutcome.new
+    before = None
     if existing is not None:
         if existing.content_hash == catalog.content_hash():
             return LoadOutcome.unchanged
@@ -65,6 +69,7 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
                 f"Katalog {catalog.key} ist bereits in Gebrauch und unterscheidet sich von der "
                 "Datei; Änderungen bitte als neue Version (Feld version) laden"
             )
+        before = {"content_hash": existing.content_hash}
         session.delete(existing)
         session.flush()
         outcome = LoadOutcome.replaced
@@ -117,6 +122,8 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
             )
             position += 1
     session.flush()
+    after = {"content_hash": record.content_hash, "measures": position, "name": catalog.name}
+    audit(session, actor, "load", "catalog", catalog.key, before=before, after=after)
     return outcome
 
 

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spatz.model.user import Role
+
 
 @dataclass(frozen=True)
 class Actor:
-    """Who does something; recorded with every write."""
+    """Who does something; recorded with every write and checked by
+    :func:`spatz.services.auth.authorize`.
+
+    ``org`` is the organisation of the account; ``scope`` the organisations it may see
+    (its own and, for ``leitung`` and ``bearbeiter``, every unit below), ``None`` meaning
+    all of them.
+    """
 
     name: str
+    role: Role
+    org: str | None = None
+    scope: frozenset[str] | None = None
+
+    @classmethod
+    def operator(cls, name: str) -> Actor:
+        """Whoever runs the CLI or opens the database from Python: holding the database
+        credentials, they can do everything anyway, so they act as ``admin``."""
+        return cls(name=name, role=Role.admin)
 
 
 @dataclass(frozen=True)

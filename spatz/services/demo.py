@@ -1,5 +1,5 @@
 """The demo: the default catalog and the sample data of Sachsen-Anhalt, loaded through the
-same import functions that users call."""
+same import functions that users call, and one account per role."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from spatz.catalog import default_catalog
 from spatz.db import session_scope
 from spatz.io.reader import read_table
+from spatz.model import Role
 from spatz.resources import resource_dir
 from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor, ImportSummary
@@ -19,6 +20,7 @@ from spatz.services.organisations import import_organisations
 from spatz.services.progress import import_progress
 from spatz.services.projects import import_milestones, import_projects
 from spatz.services.targets import import_targets
+from spatz.services.users import add_user, find_user
 
 HALLE = "15002000"
 GESUNDHEITSAMT = "15002000-GA"
@@ -46,16 +48,43 @@ DEMO_STEPS = (
 )
 
 
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    role: Role
+    org: str | None
+    password: str
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("admin", Role.admin, None, "spatz-admin-demo"),
+    DemoAccount("leitung.halle", Role.leitung, HALLE, "spatz-leitung-demo"),
+    DemoAccount("bearbeitung.halle", Role.bearbeiter, HALLE, "spatz-bearbeitung-demo"),
+    DemoAccount("land.lsa", Role.land, None, "spatz-land-demo"),
+    DemoAccount("gast.halle", Role.gast, HALLE, "spatz-gast-demo"),
+)
+"""One account per role, with published passwords: for trying SPATZ out, never for real."""
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    summaries: list[ImportSummary]
+    accounts: list[DemoAccount]
+    """The demo accounts created by this run (those that existed are left as they are)."""
+
+
 def load_demo(
     *,
     engine: Engine,
     actor: Actor,
     data_dir: Path | None = None,
     on_step: Callable[[str], None] | None = None,
-) -> list[ImportSummary]:
-    """Load the default catalog and every sample file in one transaction; safe to repeat."""
+) -> DemoOutcome:
+    """Load the default catalog, every sample file and the demo accounts in one
+    transaction; safe to repeat."""
     data_dir = data_dir or resource_dir("sample_data")
     summaries: list[ImportSummary] = []
+    created: list[DemoAccount] = []
     with session_scope(engine) as session:
         store_catalog(session=session, actor=actor, catalog=default_catalog())
         for step in DEMO_STEPS:
@@ -64,4 +93,15 @@ def load_demo(
             table = read_table(data_dir / step.file, name=step.file)
             extra = {"org": step.org} if step.org else {}
             summaries.append(step.run(session=session, actor=actor, table=table, **extra))
-    return summaries
+        for account in DEMO_ACCOUNTS:
+            if find_user(session, account.name) is None:
+                add_user(
+                    session=session,
+                    actor=actor,
+                    name=account.name,
+                    role=account.role,
+                    org=account.org,
+                    password=account.password,
+                )
+                created.append(account)
+    return DemoOutcome(summaries, created)

@@ -27,6 +27,8 @@ from spatz.io.land import (
 )
 from spatz.model import LandRow
 from spatz.model.common import utcnow
+from spatz.services.audit import audit
+from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 
@@ -96,6 +98,7 @@ def import_land(
     changes nothing. ``problems`` of files that could not be read are reported with the
     rest (see :func:`spatz.io.land.parse_land`). Returns one summary per file.
     """
+    authorize(actor, Permission.import_land)
     files = parse_land(tables, catalog_lookup(session), problems=problems)
     stored = _stored_groups(session, {r.org for f in files for r in f.records})
     now = utcnow()
@@ -115,6 +118,9 @@ def import_land(
             )
         if fresh:
             session.execute(sa.insert(LandRow), fresh)
+        if fresh or replaced:
+            after = {"rows": len(fresh), "replaced_groups": len(replaced)}
+            audit(session, actor, "import", "land_row", land_file.file, after=after)
     return summaries
 
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 
 from pydantic import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from spatz.errors import ConcurrentChangeError
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_kind
 from spatz.model import Organisation, OrganisationCreate, OrganisationPublic
 from spatz.model.common import utcnow
 from spatz.model.organisation import AGS_PATTERN, KEY_PATTERN
+from spatz.services.audit import audit
+from spatz.services.auth import Permission, authorize
 from spatz.services.common import Actor, ImportSummary
 
 ORGANISATION_COLUMNS = ("org", "name", "kind", "land", "ags", "parent")
@@ -60,6 +64,7 @@ def import_organisations(
     *, session: Session, actor: Actor, table: Table, dry_run: bool = False
 ) -> ImportSummary:
     """Create new organisations and update changed ones; all or nothing."""
+    authorize(actor, Permission.manage_organisations)
     parsed = parse_organisations(table)
     existing = {o.key: o for o in session.exec(select(Organisation)).all()}
     in_file = {item.key for _, item in parsed}
@@ -76,6 +81,7 @@ def import_organisations(
     records: dict[str, Organisation] = dict(existing)
     id_to_key = {o.id: o.key for o in existing.values()}
     changes: list[tuple[Organisation, OrganisationCreate]] = []
+    before: dict[str, dict[str, object]] = {}
     for _, item in parsed:
         record = existing.get(item.key)
         if record is None:
@@ -92,6 +98,7 @@ def import_organisations(
                 unchanged += 1
                 continue
             updated += 1
+            before[item.key] = {f: getattr(record, f) for f in _FIELDS} | {"parent": current_parent}
             for f in _FIELDS:
                 setattr(record, f, getattr(item, f))
             record.updated_at = utcnow()
@@ -100,13 +107,32 @@ def import_organisations(
     summary = ImportSummary(table.file, len(parsed), new, unchanged, updated, dry_run)
     if dry_run:
         return summary
-    for record, _ in changes:
-        session.add(record)
-    session.flush()
-    for record, item in changes:
-        record.parent_id = records[item.parent].id if item.parent else None
-        session.add(record)
-    session.flush()
+    try:
+        for record, _ in changes:
+            session.add(record)
+        session.flush()
+        for record, item in changes:
+            record.parent_id = records[item.parent].id if item.parent else None
+            session.add(record)
+        session.flush()
+    except StaleDataError as error:
+        raise ConcurrentChangeError(
+            "Organisationen wurden gleichzeitig von jemand anderem geändert; nichts "
+            "geschrieben, bitte erneut importieren"
+        ) from error
+    for _, item in changes:
+        after = {f: getattr(item, f) for f in _FIELDS} | {"parent": item.parent}
+        old = before.get(item.key)
+        audit(
+            session,
+            actor,
+            "import",
+            "organisation",
+            item.key,
+            org=item.key,
+            before=old,
+            after=after,
+        )
     return summary
 
 

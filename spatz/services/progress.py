@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_status
 from spatz.model import MeasureEvent, MeasureEventCreate, MeasureEventPublic, Organisation
 from spatz.model.common import STATUS_LABELS, Status, local_time, utcnow
+from spatz.services.audit import audit
+from spatz.services.auth import Permission, authorize, authorize_all
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.lookups import org_ids_by_key, require_org
@@ -54,6 +57,7 @@ def record_event(
     the write is refused with :class:`ConcurrentChangeError` instead of silently following
     it; ``"any"`` records without that check (imports, scripts).
     """
+    authorize(actor, Permission.record_measures, event_in.org)
     catalog = catalog or get_catalog(session=session)
     org = require_org(session, event_in.org)
     try:
@@ -66,29 +70,43 @@ def record_event(
     if expected_last_id != "any":
         # Lock the organisation row: checks and writes for it happen one after the other.
         session.exec(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
-        latest = session.exec(
-            select(MeasureEvent)
-            .where(
-                MeasureEvent.org_id == org.id,
-                MeasureEvent.measure_id == event_in.measure_id,
-            )
-            .order_by(col(MeasureEvent.id).desc())
-            .limit(1)
-        ).first()
-        if latest is not None and latest.id != expected_last_id:
-            when = local_time(latest.recorded_at).strftime("%d.%m.%Y %H:%M")
-            raise ConcurrentChangeError(
-                f"{latest.recorded_by} hat am {when} für {event_in.measure_id} inzwischen "
-                f"„{STATUS_LABELS[latest.status]}“ erfasst. Bitte den neuen Stand prüfen und "
-                "dann erneut speichern."
-            )
+    latest = session.exec(
+        select(MeasureEvent)
+        .where(
+            MeasureEvent.org_id == org.id,
+            MeasureEvent.measure_id == event_in.measure_id,
+        )
+        .order_by(col(MeasureEvent.id).desc())
+        .limit(1)
+    ).first()
+    if expected_last_id != "any" and latest is not None and latest.id != expected_last_id:
+        when = local_time(latest.recorded_at).strftime("%d.%m.%Y %H:%M")
+        raise ConcurrentChangeError(
+            f"{latest.recorded_by} hat am {when} für {event_in.measure_id} inzwischen "
+            f"„{STATUS_LABELS[latest.status]}“ erfasst. Bitte den neuen Stand prüfen und "
+            "dann erneut speichern."
+        )
     event = MeasureEvent.model_validate(
         event_in.model_dump(exclude={"org"}),
         update={"org_id": org.id, "catalog_key": catalog.id, "recorded_by": actor.name},
     )
     session.add(event)
     session.flush()
+    audit(
+        session,
+        actor,
+        "record",
+        "measure_event",
+        f"{org.key}/{event.measure_id}",
+        org=org.key,
+        before=_audit_values(latest) if latest else None,
+        after=_audit_values(event),
+    )
     return MeasureEventPublic.model_validate(event, update={"org": org.key})
+
+
+def _audit_values(event: MeasureEvent) -> dict[str, object]:
+    return event.model_dump(include={"id", "status", "date", "due_date", "note", "evidence"})
 
 
 def parse_progress(
@@ -142,6 +160,7 @@ def import_progress(
     catalog = catalog or get_catalog(session=session)
     org_ids = org_ids_by_key(session)
     parsed = parse_progress(table, catalog=catalog, org_ids=org_ids)
+    authorize_all(actor, Permission.record_measures, {e.org for _, e in parsed})
     involved = {org_ids[e.org] for _, e in parsed}
     stored = session.execute(
         sa.select(
@@ -154,12 +173,14 @@ def import_progress(
     ).all()
     seen: set[_EventKey] = {(o, m, str(s), d, n) for o, m, s, d, n in stored}
     fresh: list[dict[str, object]] = []
+    appended: Counter[str] = Counter()
     now = utcnow()
     for _, event in parsed:
         key = _key(org_ids[event.org], event)
         if key in seen:
             continue
         seen.add(key)
+        appended[event.org] += 1
         fresh.append(
             {
                 **event.model_dump(exclude={"org"}),
@@ -174,6 +195,10 @@ def import_progress(
     )
     if fresh and not dry_run:
         session.execute(sa.insert(MeasureEvent), fresh)
+        # One entry per organisation; the events themselves carry who recorded them, when.
+        for org, count in sorted(appended.items()):
+            after = {"file": table.file, "events": count}
+            audit(session, actor, "import", "measure_event", org, org=org, after=after)
     return summary
 
 

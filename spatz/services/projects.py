@@ -23,6 +23,8 @@ from spatz.model import (
     ProjectMeasure,
     ProjectPublic,
 )
+from spatz.services.audit import audit
+from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.lookups import require_org
@@ -115,6 +117,7 @@ def _upsert(
     session: Session,
     actor: Actor,
     org_id: int,
+    org: str,
     items: list[tuple[str, dict[str, object], list[str]]],
     model: type[_Record],
     link: type[ProjectMeasure] | type[MilestoneMeasure],
@@ -133,6 +136,7 @@ def _upsert(
     new = updated = 0
     for name, fields, measures in items:
         record = existing.get(name)
+        before = None
         if record is None:
             new += 1
         elif sorted(links.get(record.id, [])) == sorted(measures) and all(
@@ -141,8 +145,15 @@ def _upsert(
             continue
         else:
             updated += 1
+            before = {k: getattr(record, k) for k in fields} | {
+                "measures": sorted(links.get(record.id, []))
+            }
         if dry_run:
             continue
+        after = fields | {"measures": sorted(measures)}
+        entity = "project" if model is Project else "milestone"
+        key = f"{org}/{name}"
+        audit(session, actor, "import", entity, key, org=org, before=before, after=after)
         if record is None:
             record = model.model_validate(
                 fields, update={"org_id": org_id, "recorded_by": actor.name}
@@ -241,10 +252,12 @@ def _import_linked(
     dry_run: bool,
 ) -> ImportSummary:
     assert org.id is not None
+    authorize(actor, Permission.plan_projects, org.key)
     new, updated = _upsert(
         session=session,
         actor=actor,
         org_id=org.id,
+        org=org.key,
         items=items,
         model=model,
         link=link,

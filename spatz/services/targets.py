@@ -1,21 +1,29 @@
-"""Targets (Soll): import, and read the targets in force."""
+"""Targets (Soll): set one, import many, and read the targets in force.
+
+The history is kept: setting a target appends a row, and the target in force is the one
+recorded last. Its id is the version an edit is checked against (no lost updates)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from spatz.catalog import OVERALL, Catalog
+from spatz.errors import ConcurrentChangeError, NotFoundError, SpatzError
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_int
-from spatz.model import Organisation, Target, TargetCreate
+from spatz.model import Organisation, Target, TargetCreate, TargetPublic
 from spatz.model.common import utcnow
+from spatz.services.audit import audit
+from spatz.services.auth import Permission, authorize, authorize_all
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
-from spatz.services.lookups import org_ids_by_key
+from spatz.services.lookups import org_ids_by_key, require_org
 
 TARGET_COLUMNS = ("org", "dimension_id", "target_level", "target_date")
 
@@ -74,18 +82,29 @@ def import_targets(
     catalog = catalog or get_catalog(session=session)
     org_ids = org_ids_by_key(session)
     parsed = parse_targets(table, catalog=catalog, org_ids=org_ids)
-    in_force = {
-        (row.org_id, row.dimension_id): (row.target_level, row.target_date)
-        for row in _current(session.connection(), catalog.id).itertuples()
+    authorize_all(actor, Permission.set_targets, {t.org for _, t in parsed})
+    current = _current(session.connection(), catalog.id)
+    in_force: dict[tuple[int, str], tuple[int, dt.date]] = {
+        (org_id, dimension): (level, date)
+        for org_id, dimension, level, date in zip(
+            current["org_id"].tolist(),
+            current["dimension_id"].tolist(),
+            current["target_level"].tolist(),
+            current["target_date"].tolist(),
+            strict=True,
+        )
     }
     now = utcnow()
     fresh = []
+    changes: list[tuple[TargetCreate, tuple[int, dt.date] | None]] = []
     for _, target in parsed:
         org_id = org_ids[target.org]
         value = (target.target_level, target.target_date)
-        if in_force.get((org_id, target.dimension_id)) == value:
+        before = in_force.get((org_id, target.dimension_id))
+        if before == value:
             continue
         in_force[(org_id, target.dimension_id)] = value
+        changes.append((target, before))
         fresh.append(
             {
                 **target.model_dump(exclude={"org"}),
@@ -100,7 +119,101 @@ def import_targets(
     )
     if fresh and not dry_run:
         session.execute(sa.insert(Target), fresh)
+        for target, before in changes:
+            _audit_target(session, actor, target, before)
     return summary
+
+
+def _audit_target(
+    session: Session, actor: Actor, target: TargetCreate, before: tuple[int, dt.date] | None
+) -> None:
+    def values(level: int, date: dt.date) -> dict[str, object]:
+        return {"target_level": level, "target_date": date}
+
+    audit(
+        session,
+        actor,
+        "set",
+        "target",
+        f"{target.org}/{target.dimension_id}",
+        org=target.org,
+        before=values(*before) if before else None,
+        after=values(target.target_level, target.target_date),
+    )
+
+
+class TargetError(SpatzError, ValueError):
+    """A target outside the catalog's levels."""
+
+
+def target_in_force(*, session: Session, org: str, dimension_id: str) -> TargetPublic | None:
+    """The target in force for an organisation and a dimension (or ``overall``)."""
+    catalog = get_catalog(session=session)
+    record = require_org(session, org)
+    target = session.exec(
+        select(Target)
+        .where(
+            Target.org_id == record.id,
+            Target.catalog_key == catalog.id,
+            Target.dimension_id == dimension_id,
+        )
+        .order_by(col(Target.id).desc())
+        .limit(1)
+    ).first()
+    if target is None:
+        return None
+    return TargetPublic.model_validate(target, update={"org": org})
+
+
+def set_target(
+    *, session: Session, actor: Actor, target: TargetCreate, expected_id: int | None
+) -> TargetPublic:
+    """Set the target of an organisation for a dimension (or ``overall``).
+
+    ``expected_id`` is the id of the target in force that the user saw (``None``: none). If
+    somebody set another one in between, the write is refused with
+    :class:`ConcurrentChangeError`; the same target again writes nothing.
+    """
+    authorize(actor, Permission.set_targets, target.org)
+    catalog = get_catalog(session=session)
+    dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
+    if target.dimension_id not in dimensions:
+        raise NotFoundError(f"Dimension {target.dimension_id!r} gibt es im Katalog nicht")
+    if not 1 <= target.target_level <= catalog.n_levels:
+        raise TargetError(f"Die Zielstufe muss zwischen 1 und {catalog.n_levels} liegen")
+    org = require_org(session, target.org)
+    # Lock the organisation row: checks and writes for it happen one after the other.
+    session.exec(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+    current = target_in_force(session=session, org=target.org, dimension_id=target.dimension_id)
+    if (current.id if current else None) != expected_id:
+        changed = (
+            f"„Stufe {current.target_level} bis {current.target_date:%d.%m.%Y}“ "
+            f"({current.recorded_by})"
+            if current
+            else "kein Ziel mehr"
+        )
+        raise ConcurrentChangeError(
+            f"Das Ziel wurde inzwischen geändert: jetzt {changed}. Bitte prüfen und erneut "
+            "speichern."
+        )
+    if current and (current.target_level, current.target_date) == (
+        target.target_level,
+        target.target_date,
+    ):
+        return current
+    record = Target.model_validate(
+        target.model_dump(exclude={"org"}),
+        update={"org_id": org.id, "catalog_key": catalog.id, "recorded_by": actor.name},
+    )
+    session.add(record)
+    session.flush()
+    _audit_target(
+        session,
+        actor,
+        target,
+        (current.target_level, current.target_date) if current else None,
+    )
+    return TargetPublic.model_validate(record, update={"org": target.org})
 
 
 def _current(conn: Connection, catalog_key: str) -> pd.DataFrame:

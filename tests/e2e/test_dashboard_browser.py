@@ -1,7 +1,7 @@
 """End to end: `spatz dashboard` over a fresh demo database, driven in Debian's chromium.
 
-Opens every page (screenshots under tests/artifacts/), records a measure and sees the
-level change, downloads the Land CSV.
+Logs in with the demo accounts, opens every page (screenshots under tests/artifacts/),
+records a measure and sees the level change, downloads the Land CSV, logs out.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 import spatz
+from spatz.services.demo import DEMO_ACCOUNTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -44,7 +45,9 @@ PAGES = {
     "Landesvergleich": "landesvergleich",
     "Katalog": "katalog",
     "Import & Export": "import-export",
+    "Protokoll": "protokoll",
 }
+PASSWORDS = {a.name: a.password for a in DEMO_ACCOUNTS}
 HALLE = "15002000"
 
 pytestmark = pytest.mark.browser
@@ -69,7 +72,7 @@ def database(demo_url: str, tmp_path: Path) -> str:
 def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     log = (tmp_path / "dashboard.log").open("wb")
-    env = {**os.environ, "SPATZ_DATABASE_URL": database, "SPATZ_USER": "e2e"}
+    env = {**os.environ, "SPATZ_DATABASE_URL": database}
     command = [sys.executable, "-m", "spatz.cli", "dashboard", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--address", "127.0.0.1"],
@@ -104,6 +107,15 @@ def _settle(page: Page) -> None:
     """Wait until the app has finished running its script (and the reruns that follow)."""
     page.wait_for_timeout(2000)
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
+
+
+def _log_in(page: Page, name: str) -> None:
+    """Every new browser session (also a reload) starts at the login form."""
+    expect(page.get_by_text("SPATZ – Anmeldung")).to_be_visible()
+    page.get_by_role("textbox", name="Anmeldename").fill(name)
+    page.get_by_role("textbox", name="Passwort").fill(PASSWORDS[name])
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_text(f"Angemeldet: {name}")).to_be_visible()
 
 
 def _expected_change(database: str, measure: str, day: dt.date) -> str:
@@ -144,11 +156,13 @@ def test_pages_record_a_measure_and_download_the_land_csv(
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             page.set_default_timeout(60_000)
             page.goto(dashboard, wait_until="domcontentloaded")
+            _log_in(page, "admin")
             expect(page.get_by_text("Gesamtreifegrad").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "start.png"), full_page=True)
 
             # A link names Halle; the selection then holds on every page.
             page.goto(f"{dashboard}/?org={HALLE}", wait_until="domcontentloaded")
+            _log_in(page, "admin")
             expect(page.get_by_text("Digitale Reife – Stadt Halle (Saale)")).to_be_visible()
 
             for title, name in PAGES.items():
@@ -161,6 +175,7 @@ def test_pages_record_a_measure_and_download_the_land_csv(
             # Record STR-3-02 as completed today and see the effect on the level.
             expected = _expected_change(database, "STR-3-02", today)
             page.goto(f"{dashboard}/record?org={HALLE}&measure=STR-3-02")
+            _log_in(page, "bearbeitung.halle")
             expect(page.get_by_role("combobox", name="Maßnahme")).to_have_value(
                 re.compile("^STR-3-02 ")
             )
@@ -172,7 +187,7 @@ def test_pages_record_a_measure_and_download_the_land_csv(
             expect(page.get_by_text(message)).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "erfasst.png"), full_page=True)
             history = spatz.open(database).history(HALLE, "STR-3-02")
-            assert history["recorded_by"].iloc[0] == "e2e"
+            assert history["recorded_by"].iloc[0] == "bearbeitung.halle"
 
             # Download the Land CSV.
             page.get_by_role("link", name="Import & Export").first.click()
@@ -181,6 +196,9 @@ def test_pages_record_a_measure_and_download_the_land_csv(
                 page.get_by_role("button", name="Landesexport (CSV)").click()
             target = tmp_path / "land.csv"
             download.value.save_as(target)
+
+            page.get_by_role("button", name="Abmelden").click()
+            expect(page.get_by_text("SPATZ – Anmeldung")).to_be_visible()
         finally:
             browser.close()
     lines = target.read_text(encoding="utf-8").splitlines()

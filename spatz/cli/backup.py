@@ -1,0 +1,48 @@
+"""``spatz backup`` and ``spatz restore``: the whole database as one portable file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spatz.cli.common import actor, migrated_engine, user_errors
+from spatz.cli.export import progress_bar
+from spatz.services.backup import BACKUP_TABLES, restore_backup, write_backup
+
+
+def backup(file: Annotated[Path, typer.Argument(help="Zieldatei der Sicherung (.zip)")]) -> None:
+    """Die ganze Datenbank in eine Sicherungsdatei schreiben (SQLite und PostgreSQL gleich)."""
+    with user_errors():
+        engine = migrated_engine()
+        with progress_bar() as progress:
+            task = progress.add_task("Sicherung wird geschrieben …", total=len(BACKUP_TABLES))
+
+            def on_table(name: str) -> None:
+                progress.update(task, description=f"Tabelle {name}", advance=1)
+
+            summary = write_backup(engine=engine, actor=actor(), path=file, on_table=on_table)
+    typer.echo(str(summary))
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(help="Sicherungsdatei (spatz backup)")],
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="vorhandene Daten vorher löschen (alle Tabellen)"),
+    ] = False,
+) -> None:
+    """Eine Sicherung in eine eingerichtete, leere Datenbank einspielen (alles oder nichts)."""
+    with user_errors():
+        engine = migrated_engine()
+        with progress_bar() as progress:
+            task = progress.add_task("Sicherung wird geprüft …", total=len(BACKUP_TABLES))
+
+            def on_table(name: str) -> None:
+                progress.update(task, description=f"Tabelle {name}", advance=1)
+
+            summary = restore_backup(
+                engine=engine, actor=actor(), path=file, force=force, on_table=on_table
+            )
+    typer.echo(str(summary))

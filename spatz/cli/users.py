@@ -1,0 +1,80 @@
+"""``spatz user``: local accounts of the dashboard."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from spatz.cli.common import actor, migrated_engine, out, user_errors
+from spatz.db import session_scope
+from spatz.errors import SpatzError
+from spatz.model import ROLE_LABELS, Role
+from spatz.model.common import local_time
+from spatz.services.users import add_user, change_password, list_users
+
+user_app = typer.Typer(
+    help="Konten des Dashboards: anlegen, Passwort ändern, auflisten.",
+    no_args_is_help=True,
+)
+
+NameArg = Annotated[str, typer.Argument(help="Anmeldename")]
+
+
+def read_new_password() -> str:
+    """The new password, twice: at a hidden prompt on a terminal, else the first two lines
+    of standard input (so that accounts can be set up by a script)."""
+    if sys.stdin.isatty():
+        password: str = typer.prompt("Passwort", hide_input=True, confirmation_prompt=True)
+        return password
+    lines = sys.stdin.read().splitlines()
+    if len(lines) < 2:
+        raise SpatzError("Bitte das Passwort zweimal angeben (zwei Zeilen auf der Eingabe)")
+    if lines[0] != lines[1]:
+        raise SpatzError("Die beiden Passwörter stimmen nicht überein; nichts geändert")
+    return lines[0]
+
+
+@user_app.command("add")
+def user_add(
+    name: NameArg,
+    role: Annotated[Role, typer.Option("--role", help="Rolle des Kontos")],
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="Organisation (für leitung, bearbeiter und gast)"),
+    ] = None,
+) -> None:
+    """Konto anlegen; das Passwort wird zweimal verdeckt abgefragt."""
+    with user_errors():
+        engine = migrated_engine()
+        password = read_new_password()
+        with session_scope(engine) as session:
+            user = add_user(
+                session=session, actor=actor(), name=name, role=role, org=org, password=password
+            )
+    typer.echo(f"Konto {user.name} angelegt ({ROLE_LABELS[user.role]})")
+
+
+@user_app.command("passwd")
+def user_passwd(name: NameArg) -> None:
+    """Passwort eines Kontos ändern (entsperrt es auch)."""
+    with user_errors():
+        engine = migrated_engine()
+        password = read_new_password()
+        with session_scope(engine) as session:
+            change_password(session=session, actor=actor(), name=name, password=password)
+    typer.echo(f"Passwort von {name} geändert")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Alle Konten mit Rolle und Organisation."""
+    with user_errors(), session_scope(migrated_engine()) as session:
+        users = list_users(session=session, actor=actor())
+    table = RichTable("Name", "Rolle", "Organisation", "gesperrt bis", "angelegt von")
+    for user in users:
+        locked = f"{local_time(user.locked_until):%d.%m.%Y %H:%M}" if user.locked_until else ""
+        table.add_row(user.name, user.role.value, user.org or "", locked, user.created_by)
+    out.print(table)

@@ -1,0 +1,107 @@
+"""The dashboard requires a login; sessions expire; every role sees the pages it may use
+and the organisations of its scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+
+import spatz
+from spatz.db import make_engine
+from spatz.services.demo import DEMO_ACCOUNTS, HALLE
+from spatz.services.users import actor_by_name
+from spatz.store import login
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+PASSWORDS = {a.name: a.password for a in DEMO_ACCOUNTS}
+
+
+@pytest.fixture
+def at(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    return AppTest.from_file(str(APP), default_timeout=60)
+
+
+def logged_in(at: AppTest, url: str, name: str) -> AppTest:
+    """The state the login form leaves after a correct password (the form itself is driven
+    in the browser test: AppTest runs only the page script once the pages are registered)."""
+    outcome = login(url, name, PASSWORDS[name])
+    assert outcome.actor is not None, outcome.message
+    at.session_state["actor"] = outcome.actor
+    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    return at.run()
+
+
+def test_nothing_is_shown_without_a_login(at: AppTest) -> None:
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "SPATZ – Anmeldung"
+    assert not at.metric
+    assert "org" not in at.session_state
+
+
+def test_after_login_the_most_active_organisation_is_shown(at: AppTest, demo_url: str) -> None:
+    logged_in(at, demo_url, "admin")
+    assert not at.exception
+    events = spatz.open(demo_url).events()
+    assert at.session_state["org"] == events["org"].value_counts().idxmax()
+    assert at.session_state["as_of"] == min(dt.date.today(), events["date"].max().date())
+    assert at.sidebar.caption[0].value == "Angemeldet: admin (Administration)"
+
+
+def test_an_account_of_an_organisation_starts_there(at: AppTest, demo_url: str) -> None:
+    logged_in(at, demo_url, "leitung.halle")
+    assert at.session_state["org"] == HALLE
+
+
+def test_an_idle_session_expires(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    with Session(make_engine(demo_url)) as session:
+        admin = actor_by_name(session=session, name="admin")
+    for idle, expired in ((29 * 60, False), (31 * 60, True)):
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.session_state["actor"] = admin
+        at.session_state["login_since"] = time.time() - idle
+        at.session_state["login_seen"] = time.time() - idle
+        at.run()
+        assert not at.exception
+        assert (at.title[0].value == "SPATZ – Anmeldung") == expired
+        assert ("actor" in at.session_state) != expired
+    assert "abgelaufen" in at.info[0].value
+
+
+@pytest.mark.parametrize(
+    ("name", "pages", "orgs"),
+    [
+        ("admin", {"record", "audit", "comparison", "dimension"}, 24),
+        ("leitung.halle", {"audit", "dimension"}, 5),
+        ("bearbeitung.halle", {"record", "dimension"}, 5),
+        ("land.lsa", {"comparison"}, 24),
+        ("gast.halle", set(), 1),
+    ],
+)
+def test_each_role_sees_its_pages_and_organisations(
+    at: AppTest, demo_url: str, name: str, pages: set[str], orgs: int
+) -> None:
+    logged_in(at, demo_url, name)
+    assert not at.exception
+    assert len(at.sidebar.selectbox[0].options) == orgs
+    # Pages the role may not use are not even registered.
+    for page in {"record", "audit", "comparison", "dimension"} - pages:
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(f"pages/{page}.py")
+    for page in sorted(pages):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, page
+
+
+def test_single_sign_on_names_an_existing_account(demo_url: str) -> None:
+    with Session(make_engine(demo_url)) as session:
+        actor = actor_by_name(session=session, name="bearbeitung.halle")
+    assert actor.org == HALLE
+    assert actor.scope is not None and HALLE in actor.scope

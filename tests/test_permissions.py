@@ -1,0 +1,340 @@
+"""The permission matrix: every service function that acts for somebody, against every role.
+
+Each row names an operation, the service function it exercises and the roles that may do
+it; every other role gets :class:`~spatz.errors.PermissionDenied` and nothing is written.
+The accounts are the demo accounts: ``leitung``, ``bearbeiter`` and ``gast`` belong to
+Halle, whose units ``leitung`` and ``bearbeiter`` see too; Magdeburg is outside their scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import pkgutil
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from dbutil import fingerprint
+from sqlmodel import Session
+
+import spatz.services
+import spatz.services.auth
+from spatz.catalog import default_catalog
+from spatz.db import make_engine, session_scope
+from spatz.errors import PermissionDenied
+from spatz.io.land import land_csv, read_land_tables
+from spatz.io.reader import Table, read_table_bytes
+from spatz.model import MeasureEventCreate, Role, Status, TargetCreate
+from spatz.services.auth import PERMISSIONS, Permission
+from spatz.services.backup import BackupError, restore_backup, write_backup
+from spatz.services.catalogs import store_catalog
+from spatz.services.common import Actor
+from spatz.services.demo import DEMO_ACCOUNTS, HALLE
+from spatz.services.land import import_land
+from spatz.services.users import actor_by_name, add_user, change_password, list_users
+from spatz.store import Store
+
+MAGDEBURG = "15003000"
+GA = "15002000-GA"  # a unit of Halle
+ALL = frozenset(Role)
+DETAIL = frozenset({Role.admin, Role.leitung, Role.bearbeiter})
+ADMIN = frozenset({Role.admin})
+ROLE_ACCOUNTS = {a.role: a.name for a in DEMO_ACCOUNTS}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    covers: str
+    """The service function (module.function) the operation goes through."""
+    allowed: frozenset[Role]
+    run: Callable[[Store, Path], object]
+    writes: bool = False
+
+
+def table(text: str, name: str = "data.csv") -> Table:
+    return read_table_bytes(text.encode(), name)
+
+
+def event(org: str) -> MeasureEventCreate:
+    return MeasureEventCreate(
+        org=org, measure_id="STR-1-01", status=Status.completed, date=dt.date(2024, 12, 1)
+    )
+
+
+def land_file(store: Store, tmp: Path) -> object:
+    path = tmp / "land.csv"
+    path.write_bytes(land_csv(Store(store.url).land_export("2024-12-31", [MAGDEBURG])))
+    tables, _ = read_land_tables([path])
+    with session_scope(store.engine) as session:
+        return import_land(session=session, actor=store.actor, tables=tables, dry_run=True)
+
+
+def restore(store: Store, tmp: Path) -> None:
+    """Restore into the (non-empty) database: refused for a full one, but only after the
+    permission check."""
+    bundle = tmp / "restore.zip"
+    write_backup(engine=store.engine, actor=Actor.operator("op"), path=bundle)
+    with pytest.raises(BackupError, match="enthält bereits Daten"):
+        restore_backup(engine=store.engine, actor=store.actor, path=bundle)
+
+
+def with_session(
+    function: Callable[..., object], **kwargs: object
+) -> Callable[[Store, Path], object]:
+    def run(store: Store, _: Path) -> object:
+        with session_scope(store.engine) as session:
+            return function(session=session, actor=store.actor, **kwargs)
+
+    return run
+
+
+CASES = [
+    # Reads through the store.
+    Case("organisations", "store.organisations", ALL, lambda s, _: s.organisations()),
+    Case("score", "store.score", ALL, lambda s, _: s.score("2024-12-31")),
+    Case("target status", "store.target_status", ALL, lambda s, _: s.target_status("2024-12-31")),
+    Case(
+        "land export (own)",
+        "store.land_export",
+        ALL,
+        lambda s, _: s.land_export("2024-12-31", [HALLE]),
+    ),
+    Case(
+        "land export (other)",
+        "store.land_export",
+        frozenset({Role.admin, Role.land}),
+        lambda s, _: s.land_export("2024-12-31", [MAGDEBURG]),
+    ),
+    Case("target", "targets.target_in_force", ALL, lambda s, _: s.target(HALLE, "strategie")),
+    Case("events", "store.events", DETAIL, lambda s, _: s.events()),
+    Case("explain", "store.explain", DETAIL, lambda s, _: s.explain("2024-12-31")),
+    Case("history", "progress.list_events", DETAIL, lambda s, _: s.history(HALLE)),
+    Case("history of a unit", "progress.list_events", DETAIL, lambda s, _: s.history(GA)),
+    Case("history (other)", "progress.list_events", ADMIN, lambda s, _: s.history(MAGDEBURG)),
+    Case("roadmap", "store.roadmap", DETAIL, lambda s, _: s.roadmap(HALLE, "strategie")),
+    Case("report", "store.report", DETAIL, lambda s, _: s.report(HALLE, "2024-12-31")),
+    Case("projects", "projects.list_projects", DETAIL, lambda s, _: s.projects(HALLE)),
+    Case("milestones", "projects.list_milestones", DETAIL, lambda s, _: s.milestones(GA)),
+    Case(
+        "state details", "states.state_details", DETAIL, lambda s, _: s.state_details("2024-12-31")
+    ),
+    Case("workbook", "store.workbook", DETAIL, lambda s, _: s.workbook("2024-12-31", [HALLE])),
+    Case(
+        "land comparison",
+        "store.land_comparison",
+        frozenset({Role.admin, Role.land}),
+        lambda s, _: s.land_comparison("2024-12-31"),
+    ),
+    Case(
+        "imported land",
+        "land.imported_land_frame",
+        frozenset({Role.admin, Role.land}),
+        lambda s, _: s.imported_land(),
+    ),
+    Case(
+        "land summary",
+        "store.land_summary",
+        frozenset({Role.admin, Role.land}),
+        lambda s, _: s.land_summary("2024-12-31"),
+    ),
+    Case(
+        "audit log",
+        "audit.list_audit",
+        frozenset({Role.admin, Role.leitung}),
+        lambda s, _: s.audit(),
+    ),
+    # Writes.
+    Case(
+        "record (own)",
+        "progress.record_event",
+        frozenset({Role.admin, Role.bearbeiter}),
+        lambda s, _: s.record_event(event(HALLE)),
+        writes=True,
+    ),
+    Case(
+        "record (unit)",
+        "progress.record_event",
+        frozenset({Role.admin, Role.bearbeiter}),
+        lambda s, _: s.record_event(event(GA)),
+        writes=True,
+    ),
+    Case(
+        "record (other)",
+        "progress.record_event",
+        ADMIN,
+        lambda s, _: s.record_event(event(MAGDEBURG)),
+        writes=True,
+    ),
+    Case(
+        "import progress",
+        "progress.import_progress",
+        frozenset({Role.admin, Role.bearbeiter}),
+        lambda s, _: s.import_table(
+            "progress",
+            table(f"org,measure_id,status,date\n{HALLE},STR-1-01,completed,2024-12-01\n"),
+        ),
+        writes=True,
+    ),
+    Case(
+        "import progress (other)",
+        "progress.import_progress",
+        ADMIN,
+        lambda s, _: s.import_table(
+            "progress",
+            table(
+                f"org,measure_id,status,date\n{HALLE},STR-1-01,completed,2024-12-01\n"
+                f"{MAGDEBURG},STR-1-01,completed,2024-12-01\n"
+            ),
+        ),
+        writes=True,
+    ),
+    Case(
+        "import targets",
+        "targets.import_targets",
+        frozenset({Role.admin, Role.leitung}),
+        lambda s, _: s.import_table(
+            "targets",
+            table(f"org,dimension_id,target_level,target_date\n{HALLE},strategie,4,2027-12-31\n"),
+        ),
+        writes=True,
+    ),
+    Case(
+        "set target",
+        "targets.set_target",
+        frozenset({Role.admin, Role.leitung}),
+        lambda s, _: s.set_target(
+            TargetCreate(
+                org=HALLE,
+                dimension_id="strategie",
+                target_level=4,
+                target_date=dt.date(2027, 12, 31),
+            ),
+            expected_id=(t.id if (t := Store(s.url).target(HALLE, "strategie")) else None),
+        ),
+        writes=True,
+    ),
+    Case(
+        "import organisations",
+        "organisations.import_organisations",
+        ADMIN,
+        lambda s, _: s.import_table(
+            "organisations",
+            table(
+                "org,name,kind,land,ags,parent\n"
+                f"{HALLE}-FB99,FB 99,Organisationseinheit,Sachsen-Anhalt,,{HALLE}\n"
+            ),
+        ),
+        writes=True,
+    ),
+    Case(
+        "import projects",
+        "projects.import_projects",
+        DETAIL,
+        lambda s, _: s.import_table(
+            "projects",
+            table(
+                "GB\tR\tProjektname\tProjektbeschreibung\tStart\tDauer\tEnde\n"
+                "I\tFB 11\tE-Akte\tEinführung\t01.01.2025\t"
+                "0 Jahre, 11 Monate 30 Tage\t31.12.2025\n",
+                "p.tsv",
+            ),
+            org=HALLE,
+        ),
+        writes=True,
+    ),
+    Case(
+        "import milestones",
+        "projects.import_milestones",
+        DETAIL,
+        lambda s, _: s.import_table(
+            "milestones", table("title,due\nKonzept fertig,Q3 2025\n"), org=GA
+        ),
+        writes=True,
+    ),
+    Case(
+        "load catalog",
+        "catalogs.store_catalog",
+        ADMIN,
+        with_session(
+            store_catalog, catalog=default_catalog().model_copy(update={"version": "2099.1"})
+        ),
+        writes=True,
+    ),
+    Case("import land", "land.import_land", frozenset({Role.admin, Role.land}), land_file),
+    Case(
+        "add user",
+        "users.add_user",
+        ADMIN,
+        with_session(add_user, name="neu", role=Role.gast, org=HALLE, password="lang-genug-123"),
+        writes=True,
+    ),
+    Case("list users", "users.list_users", ADMIN, with_session(list_users)),
+    Case(
+        "change another's password",
+        "users.change_password",
+        ADMIN,
+        with_session(change_password, name="admin", password="ganz-neu-12345"),
+        writes=True,
+    ),
+    Case(
+        "backup",
+        "backup.write_backup",
+        ADMIN,
+        lambda s, tmp: write_backup(engine=s.engine, actor=s.actor, path=tmp / "b.zip"),
+    ),
+    Case("restore", "backup.restore_backup", ADMIN, lambda s, tmp: restore(s, tmp)),
+]
+
+
+@pytest.fixture
+def db(demo_url: str, tmp_path: Path) -> str:
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+def actor_of(url: str, role: Role) -> Actor:
+    with Session(make_engine(url)) as session:
+        return actor_by_name(session=session, name=ROLE_ACCOUNTS[role])
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_every_role_against_the_operation(case: Case, db: str, tmp_path: Path) -> None:
+    for role in Role:
+        store = Store(db, actor=actor_of(db, role))
+        before = fingerprint(db)
+        if role in case.allowed:
+            case.run(store, tmp_path)
+        else:
+            with pytest.raises(PermissionDenied, match="Keine Berechtigung"):
+                case.run(store, tmp_path)
+            assert fingerprint(db) == before, f"{role} changed the database"
+
+
+def test_the_matrix_covers_every_service_function_that_acts_for_somebody() -> None:
+    acting = set()
+    for info in pkgutil.iter_modules(spatz.services.__path__):
+        module = import_module(f"spatz.services.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            parameters = inspect.signature(function).parameters
+            if "actor" in parameters and parameters["actor"].kind is inspect.Parameter.KEYWORD_ONLY:
+                acting.add(f"{info.name}.{name}")
+    covered = {c.covers for c in CASES}
+    # The demo loads the sample data through the import services covered above.
+    assert acting - covered == {"demo.load_demo"}
+
+
+def test_every_permission_is_held_by_admin_and_checked_somewhere() -> None:
+    assert all(Role.admin in roles for roles in PERMISSIONS.values())
+    package = Path(inspect.getfile(spatz.services.auth)).parents[1]
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in package.rglob("*.py") if p.name != "auth.py"
+    )
+    assert [p for p in Permission if f"Permission.{p.name}" not in source] == []
