@@ -23,7 +23,7 @@ from spatz.model import MeasureEventCreate, TargetCreate, TargetPublic
 from spatz.model.common import local_time
 from spatz.services.auth import Permission, allows
 from spatz.services.common import Actor, ImportSummary
-from spatz.store import account_actor, login
+from spatz.store import login, login_single_sign_on
 
 # Okabe–Ito: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -79,11 +79,10 @@ def sign_in(name: str, password: str) -> str | None:
 
 def sign_in_sso(name: str) -> str | None:
     """Log in the account that single sign-on named; the message if there is none."""
-    try:
-        actor = account_actor(database_url(), name)
-    except LookupError:
-        return f"Für {name} gibt es kein SPATZ-Konto; bitte an die Administration wenden."
-    _start_session(actor)
+    outcome = login_single_sign_on(database_url(), name)
+    if outcome.actor is None:
+        return outcome.message
+    _start_session(outcome.actor)
     return None
 
 

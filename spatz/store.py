@@ -55,8 +55,9 @@ from spatz.services.projects import (
 )
 from spatz.services.states import state_details
 from spatz.services.targets import import_targets, set_target, target_in_force, targets_frame
-from spatz.services.users import LoginOutcome, actor_by_name
+from spatz.services.users import LoginOutcome
 from spatz.services.users import login as login_user
+from spatz.services.users import login_single_sign_on as login_sso
 
 DateLike = str | dt.date | pd.Timestamp
 
@@ -122,7 +123,7 @@ class Store:
         version, sorted by org."""
         self._require(Permission.view_overview)
         with Session(self.engine) as session:
-            orgs = list_organisations(session=session)
+            orgs = list_organisations(session=session, actor=self.actor)
         rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
         return self._in_scope(pd.DataFrame(rows, columns=ORGANISATION_COLUMNS))
 
@@ -235,7 +236,7 @@ class Store:
         recorded_at."""
         self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
-            events = list_events(session=session, org=org, measure_id=measure_id)
+            events = list_events(session=session, actor=self.actor, org=org, measure_id=measure_id)
         frame = pd.DataFrame(
             [e.model_dump(exclude={"org", "catalog_key"}) for e in events],
             columns=HISTORY_COLUMNS,
@@ -320,12 +321,12 @@ class Store:
     def projects(self, org: str) -> list[ProjectPublic]:
         self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
-            return list_projects(session=session, org=org)
+            return list_projects(session=session, actor=self.actor, org=org)
 
     def milestones(self, org: str) -> list[MilestonePublic]:
         self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
-            return list_milestones(session=session, org=org)
+            return list_milestones(session=session, actor=self.actor, org=org)
 
     def imported_land(self) -> pd.DataFrame:
         """The comparison rows imported from other Land exports (``spatz land import``).
@@ -449,7 +450,9 @@ class Store:
         version to pass to :meth:`set_target`."""
         self._require(Permission.view_overview, org)
         with Session(self.engine) as session:
-            return target_in_force(session=session, org=org, dimension_id=dimension_id)
+            return target_in_force(
+                session=session, actor=self.actor, org=org, dimension_id=dimension_id
+            )
 
     def set_target(self, target: TargetCreate, *, expected_id: int | None) -> TargetPublic:
         """Set a target (see :func:`spatz.services.targets.set_target`)."""
@@ -545,7 +548,8 @@ def login(url: str | None, name: str, password: str) -> LoginOutcome:
         return login_user(session=session, name=name, password=password)
 
 
-def account_actor(url: str | None, name: str) -> Actor:
-    """The actor of an existing account, for a login by single sign-on."""
-    with Session(make_engine(database_url(url))) as session:
-        return actor_by_name(session=session, name=name)
+def login_single_sign_on(url: str | None, name: str) -> LoginOutcome:
+    """The login of the account single sign-on named
+    (:func:`spatz.services.users.login_single_sign_on`)."""
+    with session_scope(make_engine(database_url(url))) as session:
+        return login_sso(session=session, name=name)

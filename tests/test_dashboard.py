@@ -15,7 +15,7 @@ import spatz
 from spatz.catalog import DEFAULT_CATALOG_PATH
 from spatz.cli import app as cli
 from spatz.io.land import land_csv
-from spatz.model import Status, TargetCreate
+from spatz.model import MeasureEventCreate, Status, TargetCreate
 from spatz.services.common import Actor
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -164,6 +164,36 @@ def test_recording_a_measure_shows_the_level_change(
     history = store.history(HALLE, missing)
     assert history["recorded_by"].iloc[0] == "tester"
     assert history["note"].iloc[0] == "Beschluss des Verwaltungsvorstands"
+
+
+def test_a_back_dated_entry_does_not_block_the_next_save(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The newest recorded event is not the one with the newest date: the form must still
+    # name it as the state it saw.
+    shutil.copy(demo_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path}/demo.db"
+    monkeypatch.setenv("SPATZ_DATABASE_URL", url)
+    store = spatz.open(url)
+    newest = store.history(HALLE, "STR-4-01")["date"].max().date()
+    store.record_event(
+        MeasureEventCreate(
+            org=HALLE,
+            measure_id="STR-4-01",
+            status=Status.planned,
+            date=newest - dt.timedelta(days=30),
+        )
+    )
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.query_params["measure"] = "STR-4-01"
+    log_in(at, Actor.operator("tester"))
+    at.switch_page("pages/record.py").run()
+    at.radio[0].set_value(Status.in_progress.value)
+    at.button[0].click().run()
+    assert not at.error
+    assert at.success[0].value.startswith("Gespeichert.")
 
 
 def test_comparison_includes_imported_land_exports(

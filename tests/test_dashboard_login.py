@@ -4,18 +4,16 @@ and the organisations of its scope."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
 
 import spatz
-from spatz.db import make_engine
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE
-from spatz.services.users import actor_by_name
-from spatz.store import login
+from spatz.store import login, login_single_sign_on
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PASSWORDS = {a.name: a.password for a in DEMO_ACCOUNTS}
@@ -61,8 +59,7 @@ def test_an_account_of_an_organisation_starts_there(at: AppTest, demo_url: str) 
 
 def test_an_idle_session_expires(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    with Session(make_engine(demo_url)) as session:
-        admin = actor_by_name(session=session, name="admin")
+    admin = login(demo_url, "admin", PASSWORDS["admin"]).actor
     for idle, expired in ((29 * 60, False), (31 * 60, True)):
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.session_state["actor"] = admin
@@ -100,8 +97,13 @@ def test_each_role_sees_its_pages_and_organisations(
         assert not at.exception, page
 
 
-def test_single_sign_on_names_an_existing_account(demo_url: str) -> None:
-    with Session(make_engine(demo_url)) as session:
-        actor = actor_by_name(session=session, name="bearbeitung.halle")
-    assert actor.org == HALLE
+def test_single_sign_on_logs_in_an_existing_account_only(demo_url: str, tmp_path: Path) -> None:
+    shutil.copy(demo_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
+    url = f"sqlite:///{tmp_path}/demo.db"
+    actor = login_single_sign_on(url, "bearbeitung.halle").actor
+    assert actor is not None and actor.org == HALLE
     assert actor.scope is not None and HALLE in actor.scope
+    refused = login_single_sign_on(url, "fremd@example.org")
+    assert refused.actor is None and "kein SPATZ-Konto" in refused.message
+    log = spatz.open(url).audit()
+    assert list(log["action"][:2]) == ["login_failed", "login"]

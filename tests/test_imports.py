@@ -77,7 +77,7 @@ def test_organisations_import_and_reimport(url: str) -> None:
     changed = ORGS.replace("Magdeburg,", "Landeshauptstadt Magdeburg,")
     assert run(url, import_organisations, changed, "orgs.csv").updated == 1
     with Session(make_engine(url)) as session:
-        orgs = {o.key: o for o in list_organisations(session=session)}
+        orgs = {o.key: o for o in list_organisations(session=session, actor=ACTOR)}
     assert orgs["15002000-GA"].parent == "15002000"
     assert orgs["15003000"].name == "Landeshauptstadt Magdeburg"
 
@@ -129,7 +129,7 @@ def test_progress_import_is_idempotent_and_readable(url: str) -> None:
     assert (again.new, again.existing) == (0, 3)
     with Session(make_engine(url)) as session:
         frame = events_frame(session, catalog_key="mini")
-        history = list_events(session=session, org="15002000")
+        history = list_events(session=session, actor=ACTOR, org="15002000")
     assert list(frame.columns[:4]) == ["org", "measure_id", "status", "date"]
     assert len(frame) == 3
     first_row = frame.iloc[0]
@@ -226,7 +226,7 @@ def test_projects_in_the_projektliste_format(url: str) -> None:
     moved = PROJECTS.replace("Umsetzungsprojekt\t01.04.2023", "Ausbau\t01.04.2023")
     assert run(url, import_projects, moved, "p.tsv", org="15002000").updated == 1
     with Session(make_engine(url)) as session:
-        projects = list_projects(session=session, org="15002000")
+        projects = list_projects(session=session, actor=ACTOR, org="15002000")
     assert [(p.name, p.start, p.end, p.measures) for p in projects] == [
         ("Neubau 3. Feuerwache - Teilprojekt IT", dt.date(2022, 6, 1), dt.date(2023, 2, 1), []),
         ("WLAN in städtischen Gebäuden", dt.date(2023, 4, 1), dt.date(2023, 12, 31), ["STR-2-01"]),
@@ -275,7 +275,7 @@ def test_milestones_with_quarters(url: str) -> None:
     assert run(url, import_milestones, text, "m.csv", org="15002000-GA").new == 2
     assert run(url, import_milestones, text, "m.csv", org="15002000-GA").existing == 2
     with Session(make_engine(url)) as session:
-        milestones = list_milestones(session=session, org="15002000-GA")
+        milestones = list_milestones(session=session, actor=ACTOR, org="15002000-GA")
     assert [(m.title, m.due, m.due_label, m.done_date, m.measures) for m in milestones] == [
         (
             "Digitalisierungsstrategie erarbeitet",

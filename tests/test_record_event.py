@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from spatz.catalog import load_catalog
@@ -53,7 +54,7 @@ def test_second_writer_who_saw_an_older_state_is_refused(url: str) -> None:
     with pytest.raises(ConcurrentChangeError, match=r"bernd hat am .* inzwischen „umgesetzt“"):
         _record(url, "clara", _event(Status.planned), first)
     with Session(make_engine(url)) as session:
-        history = list_events(session=session, org="A")
+        history = list_events(session=session, actor=Actor.operator("t"), org="A")
     assert [(e.recorded_by, e.status) for e in history] == [
         ("bernd", Status.completed),
         ("anna", Status.in_progress),
@@ -71,3 +72,16 @@ def test_unknown_measure_or_organisation(url: str) -> None:
         _record(url, "a", _event(Status.planned).model_copy(update={"measure_id": "X"}), None)
     with pytest.raises(NotFoundError, match="Organisation 'B' gibt es nicht"):
         _record(url, "a", _event(Status.planned).model_copy(update={"org": "B"}), None)
+
+
+def test_a_nul_character_is_refused_on_every_database() -> None:
+    # PostgreSQL cannot store it; SQLite could, but the same input gets the same answer.
+    # (Import files with NUL bytes are refused as binary files by the reader.)
+    with pytest.raises(ValidationError, match="darf kein NUL-Zeichen enthalten"):
+        MeasureEventCreate(
+            org="A",
+            measure_id="STR-1-01",
+            status=Status.completed,
+            date=dt.date(2024, 1, 1),
+            note="a\x00b",
+        )

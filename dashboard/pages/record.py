@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 import ui
+from pydantic import ValidationError
 
 from spatz.errors import SpatzError
 from spatz.model import MeasureEventCreate, Status
@@ -39,7 +40,8 @@ st.caption(measure.description + (f" Quelle: {measure.source}" if measure.source
 
 history = ui.history(sel.org)
 own = history[history["measure_id"] == measure_id]
-last_seen = int(own["id"].iloc[0]) if len(own) else None
+# The newest recorded event (the highest id, whatever its date): what the check compares.
+last_seen = int(own["id"].max()) if len(own) else None
 
 labels = {s.value: ui.STATUS_LABELS[s.value] for s in Status}
 with st.form("record", clear_on_submit=False):
@@ -71,6 +73,15 @@ if submitted:
         )
     except SpatzError as error:
         st.error(str(error))
+    except ValidationError as error:
+        labels = {"note": "Notiz", "evidence": "Nachweis"}
+        st.error(
+            "; ".join(
+                f"{labels.get(str(e['loc'][0]), str(e['loc'][0]))} "
+                + e["msg"].removeprefix("Value error, ")
+                for e in error.errors()
+            )
+        )
     else:
         ui.after_write()
         after = ui.level_of(sel.org, dimension_id, day)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -12,16 +14,23 @@ from spatz.cli.export import progress_bar
 from spatz.services.backup import BACKUP_TABLES, restore_backup, write_backup
 
 
+@contextmanager
+def table_progress(description: str) -> Iterator[Callable[[str], None]]:
+    """A progress bar over the tables; yields the callback that advances it."""
+    with progress_bar() as progress:
+        task = progress.add_task(description, total=len(BACKUP_TABLES))
+
+        def on_table(name: str) -> None:
+            progress.update(task, description=f"Tabelle {name}", advance=1)
+
+        yield on_table
+
+
 def backup(file: Annotated[Path, typer.Argument(help="Zieldatei der Sicherung (.zip)")]) -> None:
     """Die ganze Datenbank in eine Sicherungsdatei schreiben (SQLite und PostgreSQL gleich)."""
     with user_errors():
         engine = migrated_engine()
-        with progress_bar() as progress:
-            task = progress.add_task("Sicherung wird geschrieben …", total=len(BACKUP_TABLES))
-
-            def on_table(name: str) -> None:
-                progress.update(task, description=f"Tabelle {name}", advance=1)
-
+        with table_progress("Sicherung wird geschrieben …") as on_table:
             summary = write_backup(engine=engine, actor=actor(), path=file, on_table=on_table)
     typer.echo(str(summary))
 
@@ -36,12 +45,7 @@ def restore(
     """Eine Sicherung in eine eingerichtete, leere Datenbank einspielen (alles oder nichts)."""
     with user_errors():
         engine = migrated_engine()
-        with progress_bar() as progress:
-            task = progress.add_task("Sicherung wird geprüft …", total=len(BACKUP_TABLES))
-
-            def on_table(name: str) -> None:
-                progress.update(task, description=f"Tabelle {name}", advance=1)
-
+        with table_progress("Sicherung wird geprüft …") as on_table:
             summary = restore_backup(
                 engine=engine, actor=actor(), path=file, force=force, on_table=on_table
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
 from spatz.model.common import Status, enum_column_type, tz_datetime, utcnow
@@ -37,6 +38,14 @@ class MeasureEvent(MeasureEventBase, table=True):
 
 class MeasureEventCreate(MeasureEventBase):
     org: str = Field(max_length=50)
+
+    @field_validator("note", "evidence")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        # PostgreSQL cannot store NUL in text; refused alike on every database.
+        if "\x00" in value:
+            raise ValueError("darf kein NUL-Zeichen enthalten")
+        return value
 
 
 class MeasureEventPublic(MeasureEventBase):

@@ -156,10 +156,13 @@ def _check_cycles(
             node = parent_of.get(node)
 
 
-def list_organisations(*, session: Session) -> list[OrganisationPublic]:
+def list_organisations(*, session: Session, actor: Actor) -> list[OrganisationPublic]:
+    """The organisations the actor may see, sorted by key."""
+    authorize(actor, Permission.view_overview)
     rows = session.exec(select(Organisation).order_by(col(Organisation.key))).all()
     key_of = {o.id: o.key for o in rows}
     return [
         OrganisationPublic.model_validate(o, update={"parent": key_of.get(o.parent_id)})
         for o in rows
+        if actor.scope is None or o.key in actor.scope
     ]

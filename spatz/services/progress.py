@@ -30,7 +30,7 @@ from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize, authorize_all
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
-from spatz.services.lookups import org_ids_by_key, require_org
+from spatz.services.lookups import lock_organisation, org_ids_by_key, require_org
 
 PROGRESS_COLUMNS = ("org", "measure_id", "status", "date", "due_date", "note", "evidence")
 EVENT_FRAME_COLUMNS = ["org", "measure_id", "status", "date", "due_date", "note", "evidence"]
@@ -68,8 +68,7 @@ def record_event(
         ) from None
     assert org.id is not None
     if expected_last_id != "any":
-        # Lock the organisation row: checks and writes for it happen one after the other.
-        session.exec(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
+        lock_organisation(session, org.id)
     latest = session.exec(
         select(MeasureEvent)
         .where(
@@ -674,9 +673,10 @@ def events_frame(
 
 
 def list_events(
-    *, session: Session, org: str, measure_id: str | None = None
+    *, session: Session, actor: Actor, org: str, measure_id: str | None = None
 ) -> list[MeasureEventPublic]:
     """The history of an organisation (optionally of one measure), newest first."""
+    authorize(actor, Permission.view_detail, org)
     record = require_org(session, org)
     stmt = select(MeasureEvent).where(MeasureEvent.org_id == record.id)
     if measure_id:

@@ -279,7 +279,8 @@ def _links(
     return result
 
 
-def list_projects(*, session: Session, org: str) -> list[ProjectPublic]:
+def list_projects(*, session: Session, actor: Actor, org: str) -> list[ProjectPublic]:
+    authorize(actor, Permission.view_detail, org)
     record = require_org(session, org)
     projects = session.exec(
         select(Project)
@@ -293,7 +294,8 @@ def list_projects(*, session: Session, org: str) -> list[ProjectPublic]:
     ]
 
 
-def list_milestones(*, session: Session, org: str) -> list[MilestonePublic]:
+def list_milestones(*, session: Session, actor: Actor, org: str) -> list[MilestonePublic]:
+    authorize(actor, Permission.view_detail, org)
     record = require_org(session, org)
     milestones = session.exec(
         select(Milestone)

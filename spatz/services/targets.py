@@ -23,7 +23,7 @@ from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize, authorize_all
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
-from spatz.services.lookups import org_ids_by_key, require_org
+from spatz.services.lookups import lock_organisation, org_ids_by_key, require_org
 
 TARGET_COLUMNS = ("org", "dimension_id", "target_level", "target_date")
 
@@ -146,8 +146,11 @@ class TargetError(SpatzError, ValueError):
     """A target outside the catalog's levels."""
 
 
-def target_in_force(*, session: Session, org: str, dimension_id: str) -> TargetPublic | None:
+def target_in_force(
+    *, session: Session, actor: Actor, org: str, dimension_id: str
+) -> TargetPublic | None:
     """The target in force for an organisation and a dimension (or ``overall``)."""
+    authorize(actor, Permission.view_overview, org)
     catalog = get_catalog(session=session)
     record = require_org(session, org)
     target = session.exec(
@@ -182,9 +185,11 @@ def set_target(
     if not 1 <= target.target_level <= catalog.n_levels:
         raise TargetError(f"Die Zielstufe muss zwischen 1 und {catalog.n_levels} liegen")
     org = require_org(session, target.org)
-    # Lock the organisation row: checks and writes for it happen one after the other.
-    session.exec(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
-    current = target_in_force(session=session, org=target.org, dimension_id=target.dimension_id)
+    assert org.id is not None
+    lock_organisation(session, org.id)
+    current = target_in_force(
+        session=session, actor=actor, org=target.org, dimension_id=target.dimension_id
+    )
     if (current.id if current else None) != expected_id:
         changed = (
             f"„Stufe {current.target_level} bis {current.target_date:%d.%m.%Y}“ "

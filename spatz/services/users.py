@@ -180,9 +180,21 @@ def login(
     return LoginOutcome(actor_of(session, user))
 
 
-def actor_by_name(*, session: Session, name: str) -> Actor:
-    """The actor of an existing account, e.g. after single sign-on named it."""
-    return actor_of(session, _require(session, name))
+def login_single_sign_on(
+    *, session: Session, name: str, now: dt.datetime | None = None
+) -> LoginOutcome:
+    """The login of the account that single sign-on (OpenID Connect) named; role and
+    organisation come from SPATZ. The caller commits: the login is logged."""
+    now = now or utcnow()
+    user = find_user(session, name)
+    if user is None:
+        audit(session, name, "login_failed", "user", name, at=now, after={"reason": "sso"})
+        return LoginOutcome(
+            None, f"Für {name} gibt es kein SPATZ-Konto; bitte an die Administration wenden."
+        )
+    org = _org_key(session, user)
+    audit(session, name, "login", "user", name, at=now, org=org, after={"method": "sso"})
+    return LoginOutcome(actor_of(session, user))
 
 
 def _verify(password_hash: str, password: str) -> bool:
