@@ -219,7 +219,9 @@ def _fixed_width_words(data: Any) -> tuple[npt.NDArray[np.uint64], int] | None:
     ``None``. Two values are equal iff their words are."""
     import pyarrow as pa
 
-    array = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
+    array = data
+    if isinstance(data, pa.ChunkedArray):
+        array = data.chunk(0) if data.num_chunks == 1 else data.combine_chunks()
     n = len(array)
     if n == 0 or not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         return None
