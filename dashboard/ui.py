@@ -23,7 +23,7 @@ from spatz.model import MeasureEventCreate, TargetCreate, TargetPublic
 from spatz.model.common import local_time
 from spatz.services.auth import Permission, allows
 from spatz.services.common import Actor, ImportSummary
-from spatz.store import login, login_single_sign_on
+from spatz.store import login, login_single_sign_on, logout
 
 # Okabe–Ito: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -54,7 +54,7 @@ def current_actor() -> Actor | None:
     since = st.session_state.get("login_since", 0.0)
     seen = st.session_state.get("login_seen", 0.0)
     if now - seen > SESSION_IDLE or now - since > SESSION_MAX:
-        sign_out()
+        sign_out(expired=True)
         st.session_state["login_notice"] = "Die Sitzung ist abgelaufen; bitte neu anmelden."
         return None
     st.session_state["login_seen"] = now
@@ -99,9 +99,15 @@ def single_sign_on_name() -> str:
     return str(st.user.get("email") or "")
 
 
-def sign_out() -> None:
+def sign_out(*, expired: bool = False) -> None:
+    """End the session (logged); a single sign-on session ends at the provider too."""
+    actor: Actor | None = st.session_state.get("actor")
     for key in ("actor", "login_since", "login_seen", "org"):
         st.session_state.pop(key, None)
+    if actor is not None:
+        logout(database_url(), actor, expired=expired)
+    if not expired and single_sign_on_configured() and st.user.is_logged_in:
+        st.logout()
 
 
 def login_notice() -> str | None:

@@ -58,6 +58,7 @@ from spatz.services.targets import import_targets, set_target, target_in_force, 
 from spatz.services.users import LoginOutcome
 from spatz.services.users import login as login_user
 from spatz.services.users import login_single_sign_on as login_sso
+from spatz.services.users import logout as end_session
 
 DateLike = str | dt.date | pd.Timestamp
 
@@ -121,11 +122,10 @@ class Store:
     def organisations(self) -> pd.DataFrame:
         """The organisations the actor may see: org, name, kind, land, ags, parent (keys),
         version, sorted by org."""
-        self._require(Permission.view_overview)
         with Session(self.engine) as session:
             orgs = list_organisations(session=session, actor=self.actor)
         rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
-        return self._in_scope(pd.DataFrame(rows, columns=ORGANISATION_COLUMNS))
+        return pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
 
     def events(self) -> pd.DataFrame:
         """The measure events of the catalog in use, in the format :func:`spatz.score` reads."""
@@ -234,7 +234,6 @@ class Store:
         """The events of one organisation (optionally one measure), newest first, with who
         recorded them: id, measure_id, status, date, due_date, note, evidence, recorded_by,
         recorded_at."""
-        self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
             events = list_events(session=session, actor=self.actor, org=org, measure_id=measure_id)
         frame = pd.DataFrame(
@@ -319,12 +318,10 @@ class Store:
         return workbook_xlsx(self.workbook(as_of, orgs))
 
     def projects(self, org: str) -> list[ProjectPublic]:
-        self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
             return list_projects(session=session, actor=self.actor, org=org)
 
     def milestones(self, org: str) -> list[MilestonePublic]:
-        self._require(Permission.view_detail, org)
         with Session(self.engine) as session:
             return list_milestones(session=session, actor=self.actor, org=org)
 
@@ -448,7 +445,6 @@ class Store:
     def target(self, org: str, dimension_id: str) -> TargetPublic | None:
         """The target in force for an organisation and dimension; its ``id`` is the
         version to pass to :meth:`set_target`."""
-        self._require(Permission.view_overview, org)
         with Session(self.engine) as session:
             return target_in_force(
                 session=session, actor=self.actor, org=org, dimension_id=dimension_id
@@ -546,6 +542,12 @@ def login(url: str | None, name: str, password: str) -> LoginOutcome:
     towards the lockout and are logged."""
     with session_scope(make_engine(database_url(url))) as session:
         return login_user(session=session, name=name, password=password)
+
+
+def logout(url: str | None, actor: Actor, *, expired: bool = False) -> None:
+    """Log the end of an account's session (:func:`spatz.services.users.logout`)."""
+    with session_scope(make_engine(database_url(url))) as session:
+        end_session(session=session, actor=actor, expired=expired)
 
 
 def login_single_sign_on(url: str | None, name: str) -> LoginOutcome:

@@ -20,8 +20,16 @@ PASSWORDS = {a.name: a.password for a in DEMO_ACCOUNTS}
 
 
 @pytest.fixture
-def at(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+def url(demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A private copy of the demo database (logins write to the audit log) for the app."""
+    shutil.copy(demo_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
+    copy = f"sqlite:///{tmp_path}/demo.db"
+    monkeypatch.setenv("SPATZ_DATABASE_URL", copy)
+    return copy
+
+
+@pytest.fixture
+def at(url: str) -> AppTest:
     return AppTest.from_file(str(APP), default_timeout=60)
 
 
@@ -43,23 +51,22 @@ def test_nothing_is_shown_without_a_login(at: AppTest) -> None:
     assert "org" not in at.session_state
 
 
-def test_after_login_the_most_active_organisation_is_shown(at: AppTest, demo_url: str) -> None:
-    logged_in(at, demo_url, "admin")
+def test_after_login_the_most_active_organisation_is_shown(at: AppTest, url: str) -> None:
+    logged_in(at, url, "admin")
     assert not at.exception
-    events = spatz.open(demo_url).events()
+    events = spatz.open(url).events()
     assert at.session_state["org"] == events["org"].value_counts().idxmax()
     assert at.session_state["as_of"] == min(dt.date.today(), events["date"].max().date())
     assert at.sidebar.caption[0].value == "Angemeldet: admin (Administration)"
 
 
-def test_an_account_of_an_organisation_starts_there(at: AppTest, demo_url: str) -> None:
-    logged_in(at, demo_url, "leitung.halle")
+def test_an_account_of_an_organisation_starts_there(at: AppTest, url: str) -> None:
+    logged_in(at, url, "leitung.halle")
     assert at.session_state["org"] == HALLE
 
 
-def test_an_idle_session_expires(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    admin = login(demo_url, "admin", PASSWORDS["admin"]).actor
+def test_an_idle_session_expires(url: str) -> None:
+    admin = login(url, "admin", PASSWORDS["admin"]).actor
     for idle, expired in ((29 * 60, False), (31 * 60, True)):
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.session_state["actor"] = admin
@@ -70,6 +77,8 @@ def test_an_idle_session_expires(demo_url: str, monkeypatch: pytest.MonkeyPatch)
         assert (at.title[0].value == "SPATZ – Anmeldung") == expired
         assert ("actor" in at.session_state) != expired
     assert "abgelaufen" in at.info[0].value
+    log = spatz.open(url).audit()
+    assert (log["action"].iloc[0], log["after"].iloc[0]) == ("logout", '{"reason": "expired"}')
 
 
 @pytest.mark.parametrize(
@@ -83,9 +92,9 @@ def test_an_idle_session_expires(demo_url: str, monkeypatch: pytest.MonkeyPatch)
     ],
 )
 def test_each_role_sees_its_pages_and_organisations(
-    at: AppTest, demo_url: str, name: str, pages: set[str], orgs: int
+    at: AppTest, url: str, name: str, pages: set[str], orgs: int
 ) -> None:
-    logged_in(at, demo_url, name)
+    logged_in(at, url, name)
     assert not at.exception
     assert len(at.sidebar.selectbox[0].options) == orgs
     # Pages the role may not use are not even registered.
@@ -97,9 +106,7 @@ def test_each_role_sees_its_pages_and_organisations(
         assert not at.exception, page
 
 
-def test_single_sign_on_logs_in_an_existing_account_only(demo_url: str, tmp_path: Path) -> None:
-    shutil.copy(demo_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
-    url = f"sqlite:///{tmp_path}/demo.db"
+def test_single_sign_on_logs_in_an_existing_account_only(url: str) -> None:
     actor = login_single_sign_on(url, "bearbeitung.halle").actor
     assert actor is not None and actor.org == HALLE
     assert actor.scope is not None and HALLE in actor.scope

@@ -34,7 +34,7 @@ from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE
 from spatz.services.land import import_land
-from spatz.services.users import add_user, change_password, list_users
+from spatz.services.users import add_user, change_password, list_users, logout
 from spatz.store import Store, login
 
 MAGDEBURG = "15003000"
@@ -272,6 +272,7 @@ CASES = [
         lambda s, tmp: write_backup(engine=s.engine, actor=s.actor, path=tmp / "b.zip"),
     ),
     Case("restore", "backup.restore_backup", ADMIN, lambda s, tmp: restore(s, tmp)),
+    Case("log one's own logout", "users.logout", ALL, with_session(logout)),
 ]
 
 

@@ -197,6 +197,12 @@ def login_single_sign_on(
     return LoginOutcome(actor_of(session, user))
 
 
+def logout(*, session: Session, actor: Actor, expired: bool = False) -> None:
+    """Log the end of a session: by the user, or because it expired."""
+    reason = "expired" if expired else "user"
+    audit(session, actor, "logout", "user", actor.name, org=actor.org, after={"reason": reason})
+
+
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)

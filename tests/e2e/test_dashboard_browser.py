@@ -199,6 +199,8 @@ def test_pages_record_a_measure_and_download_the_land_csv(
 
             page.get_by_role("button", name="Abmelden").click()
             expect(page.get_by_text("SPATZ – Anmeldung")).to_be_visible()
+            log = spatz.open(database).audit()
+            assert (log["action"].iloc[0], log["actor"].iloc[0]) == ("logout", "bearbeitung.halle")
         finally:
             browser.close()
     lines = target.read_text(encoding="utf-8").splitlines()
