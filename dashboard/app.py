@@ -32,14 +32,14 @@ def login_page() -> None:
         message = ui.sign_in(name, password)
         if message is None:
             st.rerun()
-        st.error(message)
+        st.error(ui.plain(message))
     if ui.single_sign_on_configured():
         st.divider()
         if st.user.is_logged_in:
             message = ui.sign_in_sso(ui.single_sign_on_name())
             if message is None:
                 st.rerun()
-            st.error(message)
+            st.error(ui.plain(message))
             st.button("Abmelden (Single Sign-on)", on_click=st.logout)
         else:
             st.button("Mit Single Sign-on anmelden", on_click=st.login)
@@ -104,7 +104,7 @@ with st.sidebar:
         help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
         "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
     )
-    st.caption(f"Angemeldet: {actor.name} ({ROLE_LABELS[actor.role]})")
+    st.caption(f"Angemeldet: {ui.plain(actor.name)} ({ROLE_LABELS[actor.role]})")
     if st.button("Abmelden", icon=":material/logout:"):
         ui.sign_out()
         st.rerun()

@@ -8,6 +8,8 @@ logged-in account, so the services check its permissions.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,22 @@ TARGET_STATUS_LABELS = {
     "at_risk": "gefährdet",
     "overdue": "überfällig",
 }
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+
+
+def plain(text: object) -> str:
+    """Text for an element that renders Markdown (titles, captions, messages), with every
+    character escaped that Markdown or Streamlit's colour and emoji syntax would interpret:
+    user-entered names and values show exactly as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def chart_text(values: pd.Series) -> pd.Series:
+    """User text for chart labels and hover texts: Plotly reads a few HTML tags there
+    (``<b>``, ``<a href>`` …); escaped, the text shows as typed."""
+    return values.astype("str").map(lambda text: html.escape(text, quote=False))
 
 
 SESSION_IDLE = 30 * 60

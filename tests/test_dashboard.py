@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from rendered import visible
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -45,7 +46,7 @@ def _metrics(at: AppTest) -> dict[str, str]:
 def test_overview_shows_the_levels_of_the_scoring_engine(app: AppTest, demo_url: str) -> None:
     app.run()
     assert not app.exception
-    assert app.title[0].value == "Digitale Reife – Stadt Halle (Saale)"
+    assert visible(app.title[0].value) == "Digitale Reife – Stadt Halle (Saale)"
     expected = spatz.open(demo_url).score("2024-12-31")
     halle = {
         str(row["dimension_id"]): int(row["level"])

@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 from postgres import temporary_database
+from rendered import visible
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Block, Html, Markdown, Node
 
@@ -325,7 +326,7 @@ def test_a_hostile_organisation_name_is_shown_as_text(
     at.switch_page("pages/record.py").run()
     assert not at.exception
     name = HOSTILE_ORGS[SCRIPT_ORG][0]
-    assert at.title[0].value == f"Maßnahmen erfassen – {name}"
+    assert visible(at.title[0].value) == f"Maßnahmen erfassen – {name}"
     _no_html_rendered(at)
 
 

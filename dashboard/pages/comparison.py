@@ -34,7 +34,7 @@ heatmap = go.Figure(
     go.Heatmap(
         z=matrix.to_numpy(),
         x=list(matrix.columns),
-        y=list(matrix.index),
+        y=list(ui.chart_text(matrix.index.to_series())),
         colorscale="Cividis",
         zmin=0,
         zmax=catalog.n_levels,
@@ -85,7 +85,7 @@ if len(hidden):
         + ", ".join(f"{kind} ({n})" for kind, n in hidden.items())
     )
 
-st.subheader(f"Position von {sel.org_name}")
+st.subheader(f"Position von {ui.plain(sel.org_name)}")
 own = rows[rows["org"] == sel.org]
 if own.empty:
     st.info("Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich.")

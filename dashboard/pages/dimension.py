@@ -26,7 +26,7 @@ scores = ui.rows_by(ui.scores(sel.as_of).query("org == @sel.org"), "dimension_id
 current = scores.get(dimension_id, {"level": 0, "score": 0.0})
 level = int(current["level"])
 
-st.title(f"{dimension.name} – {sel.org_name}")
+st.title(f"{dimension.name} – {ui.plain(sel.org_name)}")
 st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · {dimension.description}")
 cols = st.columns(3)
 cols[0].metric("Stufe", f"{level} – {level_names.get(level, 'noch keine Stufe')}")
@@ -72,7 +72,7 @@ if ui.can(Permission.set_targets, sel.org):
                         shown,
                     )
                 except SpatzError as error:
-                    st.error(str(error))
+                    st.error(ui.plain(error))
                 else:
                     ui.after_write()
                     st.success(f"Ziel gespeichert: Stufe {goal} bis {ui.fmt_date(due)}.")

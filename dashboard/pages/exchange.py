@@ -70,14 +70,14 @@ def import_section(kinds: dict[str, str]) -> None:
             width="stretch",
         )
     except SpatzError as error:
-        st.error(f"Die Datei wurde nicht importiert: {error}")
+        st.error(f"Die Datei wurde nicht importiert: {ui.plain(error)}")
     else:
-        st.info(str(check))
+        st.info(ui.plain(check))
         if st.button("Importieren", type="primary"):
             with st.spinner("Import läuft …"):
                 done = ui.run_import(kind, table, org, dry_run=False)
             ui.after_write()
-            st.success(str(done))
+            st.success(ui.plain(done))
 
 
 # What the account may import at all; the services check every row's organisation.

@@ -16,7 +16,7 @@ catalog = ui.catalog()
 level_names = {lv.level: lv.name for lv in catalog.levels}
 dimension_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 
-st.title(f"Digitale Reife – {sel.org_name}")
+st.title(f"Digitale Reife – {ui.plain(sel.org_name)}")
 st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · Katalog {catalog.name} {catalog.version}")
 
 with st.spinner("Reifegrad wird berechnet …"):

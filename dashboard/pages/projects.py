@@ -10,7 +10,7 @@ import ui
 
 sel = ui.selection()
 catalog = ui.catalog()
-st.title(f"Projekte & Meilensteine – {sel.org_name}")
+st.title(f"Projekte & Meilensteine – {ui.plain(sel.org_name)}")
 orgs = ui.organisations()
 units = orgs[orgs["parent"] == sel.org]
 scope = [sel.org, *units["org"]]
@@ -32,8 +32,10 @@ dimension_of = {m.id: d.name for d, m in catalog.measures()}
 if not projects.empty:
     st.subheader("Projektliste")
     timeline = projects.assign(
-        Projekt=projects["name"],
-        Geschäftsbereich=projects["business_unit"].replace("", "ohne GB"),
+        Projekt=ui.chart_text(projects["name"]),
+        Geschäftsbereich=ui.chart_text(projects["business_unit"].replace("", "ohne GB")),
+        responsible=ui.chart_text(projects["responsible"]),
+        description=ui.chart_text(projects["description"]),
         Ende=projects["end"] + pd.Timedelta(days=1),
     ).sort_values(["Geschäftsbereich", "start"])
     figure = px.timeline(
@@ -54,7 +56,7 @@ if not projects.empty:
                 mode="markers",
                 marker={"symbol": "diamond", "size": 12, "color": "#000000"},
                 name="Meilensteine (Fälligkeit)",
-                text=milestones["title"],
+                text=ui.chart_text(milestones["title"]),
                 hovertemplate="%{text}: fällig %{x|%d.%m.%Y}<extra></extra>",
             )
         )

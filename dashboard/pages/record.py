@@ -14,7 +14,7 @@ from spatz.model import MeasureEventCreate, Status
 
 sel = ui.selection()
 catalog = ui.catalog()
-st.title(f"Maßnahmen erfassen – {sel.org_name}")
+st.title(f"Maßnahmen erfassen – {ui.plain(sel.org_name)}")
 
 dims = {d.id: d.name for d in catalog.dimensions}
 # A link may name the measure (?measure=ID), e.g. from "Was fehlt zur nächsten Stufe?".
@@ -72,7 +72,7 @@ if submitted:
             last_seen,
         )
     except SpatzError as error:
-        st.error(str(error))
+        st.error(ui.plain(error))
     except ValidationError as error:
         labels = {"note": "Notiz", "evidence": "Nachweis"}
         st.error(
