@@ -45,9 +45,8 @@ if ui.can(Permission.set_targets, sel.org):
     with st.expander("Ziel setzen"):
         in_force = ui.target(sel.org, dimension_id)
         # The version the edit is checked against: what this form showed.
-        shown = st.session_state.setdefault(
-            f"target_seen_{sel.org}_{dimension_id}", in_force.id if in_force else None
-        )
+        seen_key = f"target_seen_{sel.org}_{dimension_id}"
+        shown = st.session_state.setdefault(seen_key, in_force.id if in_force else None)
         with st.form("target"):
             goal = st.number_input(
                 "Zielstufe",
@@ -77,7 +76,7 @@ if ui.can(Permission.set_targets, sel.org):
                     ui.after_write()
                     st.success(f"Ziel gespeichert: Stufe {goal} bis {ui.fmt_date(due)}.")
                 finally:
-                    del st.session_state[f"target_seen_{sel.org}_{dimension_id}"]
+                    del st.session_state[seen_key]
 
 st.subheader("Was fehlt zur nächsten Stufe?")
 plan = ui.roadmap(sel.org, dimension_id, sel.as_of)

@@ -153,19 +153,24 @@ def target_in_force(
     authorize(actor, Permission.view_overview, org)
     catalog = get_catalog(session=session)
     record = require_org(session, org)
-    target = session.exec(
+    assert record.id is not None
+    target = _in_force(session, record.id, catalog.id, dimension_id)
+    if target is None:
+        return None
+    return TargetPublic.model_validate(target, update={"org": org})
+
+
+def _in_force(session: Session, org_id: int, catalog_key: str, dimension_id: str) -> Target | None:
+    return session.exec(
         select(Target)
         .where(
-            Target.org_id == record.id,
-            Target.catalog_key == catalog.id,
+            Target.org_id == org_id,
+            Target.catalog_key == catalog_key,
             Target.dimension_id == dimension_id,
         )
         .order_by(col(Target.id).desc())
         .limit(1)
     ).first()
-    if target is None:
-        return None
-    return TargetPublic.model_validate(target, update={"org": org})
 
 
 def set_target(
@@ -187,9 +192,7 @@ def set_target(
     org = require_org(session, target.org)
     assert org.id is not None
     lock_organisation(session, org.id)
-    current = target_in_force(
-        session=session, actor=actor, org=target.org, dimension_id=target.dimension_id
-    )
+    current = _in_force(session, org.id, catalog.id, target.dimension_id)
     if (current.id if current else None) != expected_id:
         changed = (
             f"„Stufe {current.target_level} bis {current.target_date:%d.%m.%Y}“ "
@@ -205,7 +208,7 @@ def set_target(
         target.target_level,
         target.target_date,
     ):
-        return current
+        return TargetPublic.model_validate(current, update={"org": target.org})
     record = Target.model_validate(
         target.model_dump(exclude={"org"}),
         update={"org_id": org.id, "catalog_key": catalog.id, "recorded_by": actor.name},

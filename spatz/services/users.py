@@ -176,8 +176,9 @@ def login(
         user.failed_logins = 0
         user.locked_until = None
         session.add(user)
-    audit(session, name, "login", "user", name, at=now, org=_org_key(session, user))
-    return LoginOutcome(actor_of(session, user))
+    actor = actor_of(session, user)
+    audit(session, name, "login", "user", name, at=now, org=actor.org)
+    return LoginOutcome(actor)
 
 
 def login_single_sign_on(
@@ -192,9 +193,9 @@ def login_single_sign_on(
         return LoginOutcome(
             None, f"Für {name} gibt es kein SPATZ-Konto; bitte an die Administration wenden."
         )
-    org = _org_key(session, user)
-    audit(session, name, "login", "user", name, at=now, org=org, after={"method": "sso"})
-    return LoginOutcome(actor_of(session, user))
+    actor = actor_of(session, user)
+    audit(session, name, "login", "user", name, at=now, org=actor.org, after={"method": "sso"})
+    return LoginOutcome(actor)
 
 
 def logout(*, session: Session, actor: Actor, expired: bool = False) -> None:
