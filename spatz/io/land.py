@@ -32,7 +32,8 @@ import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog, default_catalog
 from spatz.errors import DataImportError, Problem
-from spatz.io.reader import XLSX_MAGIC, ProblemCollector, Table, read_table_bytes
+from spatz.io.limits import FileLimits, quote, shorten
+from spatz.io.reader import XLSX_MAGIC, ProblemCollector, Table, read_file_bytes, read_table_bytes
 from spatz.io.rows import RowReader, rows_of
 from spatz.io.values import parse_date, parse_int, parse_kind
 from spatz.model.common import OrgKind
@@ -198,20 +199,17 @@ def dialect_of(data: bytes) -> Dialect:
     return Dialect.rfc4180
 
 
-def read_land_table_bytes(data: bytes, name: str) -> LandTable:
+def read_land_table_bytes(data: bytes, name: str, *, limits: FileLimits | None = None) -> LandTable:
     """Read a Land export (CSV of either dialect, or XLSX) through the one reader."""
-    return LandTable(read_table_bytes(data, name), dialect_of(data))
+    return LandTable(read_table_bytes(data, name, limits=limits), dialect_of(data))
 
 
-def read_land_table(path: str | Path, *, name: str | None = None) -> LandTable:
+def read_land_table(
+    path: str | Path, *, name: str | None = None, limits: FileLimits | None = None
+) -> LandTable:
+    limits = limits or FileLimits.from_environment()
     display = name or str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise DataImportError(
-            [Problem(display, None, None, f"Datei nicht lesbar: {exc.strerror}")]
-        ) from None
-    return read_land_table_bytes(data, display)
+    return read_land_table_bytes(read_file_bytes(path, display, limits), display, limits=limits)
 
 
 def read_land_tables(
@@ -236,7 +234,7 @@ def parse_score(text: str) -> float:
     """A score: decimal point or decimal comma."""
     value = text.strip()
     if not _DECIMAL.fullmatch(value):
-        raise ValueError(f"keine Zahl: {text!r} (erwartet z. B. 2.50 oder 2,50)")
+        raise ValueError(f"keine Zahl: {quote(text)} (erwartet z. B. 2.50 oder 2,50)")
     return float(value.replace(",", "."))
 
 
@@ -275,10 +273,10 @@ def _parse_row(
     p = _RowParser(r, dialect)
     org = p.text("org", max_length=50)
     if org and not re.match(KEY_PATTERN, org):
-        r.error("org", f"ungültiger Schlüssel {org!r} (Buchstaben, Ziffern, . _ -)")
+        r.error("org", f"ungültiger Schlüssel {quote(org)} (Buchstaben, Ziffern, . _ -)")
     ags = p.text("ags", required=False, max_length=8) or None
     if ags and not re.match(AGS_PATTERN, ags):
-        r.error("ags", f"ein AGS hat 8 Ziffern, nicht {ags!r}")
+        r.error("ags", f"ein AGS hat 8 Ziffern, nicht {quote(ags)}")
     organisation = p.text("organisation", max_length=200)
     kind = r.parse("kind", parse_kind)
     land = p.text("land", required=False, max_length=100)
@@ -288,7 +286,7 @@ def _parse_row(
     if catalog_id and catalog_version and catalog is None:
         r.error(
             "catalog_id",
-            f"unbekannter Katalog {catalog_id}@{catalog_version} "
+            f"unbekannter Katalog {shorten(catalog_id)}@{shorten(catalog_version)} "
             "(erst laden: spatz catalog load DATEI)",
         )
     dimension_id = p.text("dimension_id", max_length=100)
@@ -296,7 +294,7 @@ def _parse_row(
     if catalog and dimension_id and dimension_id not in positions:
         r.error(
             "dimension_id",
-            f"unbekannte Dimension {dimension_id!r} (erlaubt: {', '.join(sorted(positions))})",
+            f"unbekannte Dimension {quote(dimension_id)} (erlaubt: {', '.join(sorted(positions))})",
         )
     dimension = p.text("dimension", max_length=200)
     as_of = r.parse("as_of", parse_date)
@@ -377,7 +375,7 @@ def _check_groups(
         groups.setdefault((record.org, record.catalog_id, record.as_of), []).append(record)
     for (org, catalog_id, as_of), rows in groups.items():
         first = rows[0]
-        where = f"{org!r} am {as_of.isoformat()}"
+        where = f"{quote(org)} am {as_of.isoformat()}"
         if (org, catalog_id, as_of) in seen_in:
             other, line = seen_in[(org, catalog_id, as_of)]
             problems.append(
@@ -392,7 +390,7 @@ def _check_groups(
                     table.problem(
                         record.line,
                         "dimension_id",
-                        f"{record.dimension_id!r} kommt für {where} doppelt vor "
+                        f"{quote(record.dimension_id)} kommt für {where} doppelt vor "
                         f"(zuerst in Zeile {lines[record.dimension_id]})",
                     )
                 )
@@ -404,7 +402,7 @@ def _check_groups(
                             record.line,
                             column,
                             f"anders als in Zeile {first.line} "
-                            f"({str(getattr(first, column) or '')!r}); "
+                            f"({quote(str(getattr(first, column) or ''))}); "
                             "je Organisation und Stichtag gilt ein Wert",
                         )
                     )
@@ -456,10 +454,11 @@ def parse_land(
         missing = [c for c in LAND_COLUMNS if c not in table.columns]
         extra = [c for c in table.columns if c not in LAND_COLUMNS]
         if missing or extra:
-            found = ", ".join(table.columns)
             for column in missing:
                 collector.add(
-                    table.problem(table.header_line, column, f"Spalte fehlt (vorhanden: {found})")
+                    table.problem(
+                        table.header_line, column, f"Spalte fehlt (vorhanden: {table.present()})"
+                    )
                 )
             for column in extra:
                 collector.add(

@@ -2,29 +2,33 @@
 
 Every problem becomes a :class:`~spatz.errors.Problem` that names file, line and column.
 Lines are counted as in the file: the header is line 1 unless blank lines come before it.
+Reading is bounded by :class:`~spatz.io.limits.FileLimits` (size, rows, columns, cell
+length), checked before the work they bound: a CSV file is decoded and split as a stream
+that stops at the first line beyond a limit; for XLSX see :mod:`spatz.io.workbook`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-import datetime as dt
 import io
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from spatz.errors import MAX_REPORTED_PROBLEMS, DataImportError, Problem
+from spatz.io.limits import FileLimits, number, quote, shorten
+from spatz.io.workbook import read_sheet
 
 DELIMITERS = ",;\t"
 XLSX_MAGIC = b"PK\x03\x04"
 UTF8_BOM = b"\xef\xbb\xbf"
-MAX_XLSX_ROWS = 1_048_576
-"""Excel's limit; a sheet claiming more rows is damaged (and would take long to read)."""
-
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 SNIFF_CHARS = 65_536
 SNIFF_RECORDS = 20
+DECODE_CHUNK = 1 << 20
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
@@ -47,16 +51,19 @@ class Table:
     header_line: int = 1
 
     def problem(self, line: int | None, column: str | None, message: str) -> Problem:
-        return Problem(self.file, line, column, message)
+        """A problem in this file; a column name from the file is shortened."""
+        return Problem(self.file, line, shorten(column) if column else column, message)
+
+    def present(self) -> str:
+        """The file's columns as a message lists them (shortened)."""
+        return shorten(", ".join(self.columns))
 
     def require(self, required: Iterable[str]) -> None:
         missing = [c for c in required if c not in self.columns]
         if missing:
             raise DataImportError(
                 [
-                    self.problem(
-                        self.header_line, c, f"Spalte fehlt (vorhanden: {', '.join(self.columns)})"
-                    )
+                    self.problem(self.header_line, c, f"Spalte fehlt (vorhanden: {self.present()})")
                     for c in missing
                 ]
             )
@@ -82,36 +89,66 @@ class ProblemCollector:
             )
 
 
-def _unreadable_bytes(data: bytes, name: str, position: int) -> DataImportError:
-    line = len(_LINE_BREAK.findall(data[:position])) + 1
-    return DataImportError(
-        [
-            Problem(
-                name,
-                line,
-                None,
-                f"Byte 0x{data[position]:02x} ist weder UTF-8 noch Windows-1252; "
-                "bitte die Datei als CSV (UTF-8) speichern",
-            )
-        ]
+def _refuse(
+    name: str, line: int | None, message: str, column: str | None = None
+) -> DataImportError:
+    return DataImportError([Problem(name, line, shorten(column) if column else None, message)])
+
+
+def _too_big(name: str, size: int, limits: FileLimits) -> DataImportError:
+    mb = f"{size / 1024 / 1024:.1f}".replace(".", ",")
+    return _refuse(
+        name,
+        None,
+        f"die Datei ist {mb} MB groß, höchstens {limits.max_file_mb} MB "
+        "(bitte aufteilen; Grenze: SPATZ_MAX_FILE_MB)",
     )
 
 
-def _decode(data: bytes, name: str) -> str:
-    if data.startswith(UTF8_BOM):
-        offset = len(UTF8_BOM)
+def _line_of(data: bytes, position: int) -> int:
+    return len(_LINE_BREAK.findall(data, 0, position)) + 1
+
+
+def _unreadable_bytes(data: bytes, name: str, position: int) -> DataImportError:
+    return _refuse(
+        name,
+        _line_of(data, position),
+        f"Byte 0x{data[position]:02x} ist weder UTF-8 noch Windows-1252; "
+        "bitte die Datei als CSV (UTF-8) speichern",
+    )
+
+
+def _first_undecodable(data: bytes, encoding: str, offset: int) -> int | None:
+    """Where ``data[offset:]`` stops being ``encoding`` (decoded in chunks, nothing kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    for start in range(offset, len(data), DECODE_CHUNK):
+        pending = len(decoder.getstate()[0])
         try:
-            return data[offset:].decode("utf-8")
+            decoder.decode(view[start : start + DECODE_CHUNK])
         except UnicodeDecodeError as exc:
-            raise _unreadable_bytes(data, name, offset + exc.start) from None
+            return start - pending + exc.start
+    pending = len(decoder.getstate()[0])
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        raise _unreadable_bytes(data, name, exc.start) from None
+        return len(data) - pending + exc.start
+    return None
+
+
+def _encoding(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; refuse bytes that are neither."""
+    if data.startswith(UTF8_BOM):
+        bad = _first_undecodable(data, "utf-8", len(UTF8_BOM))
+        if bad is not None:
+            raise _unreadable_bytes(data, name, bad)
+        return "utf-8-sig"
+    if _first_undecodable(data, "utf-8", 0) is None:
+        return "utf-8"
+    bad = _first_undecodable(data, "cp1252", 0)
+    if bad is not None:
+        raise _unreadable_bytes(data, name, bad)
+    return "cp1252"
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -143,14 +180,18 @@ def _normalise_header(names: list[str]) -> list[str]:
     return [" ".join(n.replace("\ufeff", " ").split()).lower() for n in names]
 
 
-def _check_header(name: str, columns: list[str], line: int) -> None:
+def _check_header(name: str, columns: list[str], line: int, limits: FileLimits) -> None:
+    if len(columns) > limits.max_columns:
+        raise _refuse(
+            name, line, f"{len(columns)} Spalten in der Kopfzeile, höchstens {limits.max_columns}"
+        )
     problems = ProblemCollector()
     seen: set[str] = set()
     for col in columns:
         if not col:
             problems.add(Problem(name, line, None, "leerer Spaltenname in der Kopfzeile"))
         elif col in seen:
-            problems.add(Problem(name, line, col, "Spalte kommt doppelt vor"))
+            problems.add(Problem(name, line, shorten(col), "Spalte kommt doppelt vor"))
         seen.add(col)
     problems.raise_if_any()
 
@@ -159,150 +200,193 @@ def _is_blank(cells: list[str]) -> bool:
     return not any(cell.strip() for cell in cells)
 
 
-def parse_csv_text(text: str, name: str) -> Table:
-    if not text.strip():
-        raise DataImportError([Problem(name, None, None, "die Datei ist leer")])
-    delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+def _check_cells(
+    name: str, line: int, cells: list[str], columns: list[str], limits: FileLimits
+) -> None:
+    for index, cell in enumerate(cells):
+        if len(cell) > limits.max_cell_chars:
+            column = columns[index] if index < len(columns) else f"Nr. {index + 1}"
+            raise _refuse(
+                name,
+                line,
+                f"Zelle länger als {number(limits.max_cell_chars)} Zeichen "
+                f"({number(len(cell))} Zeichen, beginnt mit {quote(cell)})",
+                column or f"Nr. {index + 1}",
+            )
+
+
+class _Lines:
+    """The lines of a text stream for :func:`csv.reader`, each at most as long as a record
+    within the limits may be; ``record_start`` (set by the reader's user) is the line where
+    the current record began, whose characters so far are counted as well."""
+
+    def __init__(self, stream: io.TextIOBase, name: str, limits: FileLimits) -> None:
+        self.stream = stream
+        self.name = name
+        self.limits = limits
+        self.line = 0
+        self.record_start = 1
+        self.record_chars = 0
+
+    def __iter__(self) -> Iterator[str]:
+        limit = self.limits.max_record_chars
+        while line := self.stream.readline(limit + 1):
+            self.line += 1
+            self.record_chars += len(line)
+            if self.record_chars > limit:
+                hint = (
+                    f" (seit Zeile {self.record_start} in Anführungszeichen: fehlt ein "
+                    'schließendes "?)'
+                    if self.record_start < self.line
+                    else ""
+                )
+                raise _refuse(
+                    self.name,
+                    self.line,
+                    f"Zeile länger als {number(limit)} Zeichen: mehr als "
+                    f"{self.limits.max_columns} Spalten mit je "
+                    f"{number(self.limits.max_cell_chars)} Zeichen{hint}",
+                )
+            yield line
+
+    def next_record(self, line_num: int) -> None:
+        self.record_start = line_num + 1
+        self.record_chars = 0
+
+
+def _csv_problem(name: str, line: int, exc: csv.Error) -> DataImportError:
+    text = str(exc)
+    if "unexpected end of data" in text:
+        message = f'ein Anführungszeichen (") ab Zeile {line} wird nicht geschlossen'
+    elif "expected after" in text:
+        message = (
+            'nach einem schließenden Anführungszeichen (") muss das Trennzeichen folgen; '
+            'ein " im Wert wird verdoppelt ("")'
+        )
+    else:
+        message = f"CSV nicht lesbar: {shorten(text)}"
+    return _refuse(name, line, message)
+
+
+def parse_csv_stream(stream: io.TextIOBase, name: str, limits: FileLimits) -> Table:
+    """Read CSV text from ``stream``, stopping at the first line beyond ``limits``."""
+    sample = stream.read(SNIFF_CHARS)
+    stream.seek(0)
+    delimiter = _sniff_delimiter(sample)
+    if csv.field_size_limit() <= limits.max_record_chars:
+        csv.field_size_limit(limits.max_record_chars + 1)
+    lines = _Lines(stream, name, limits)
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     rows: list[Row] = []
     columns: list[str] = []
     header_line = 1
-    start = 1
     try:
-        for record in reader:
-            line = start
-            start = reader.line_num + 1
-            if _is_blank(record):
-                continue
+        for count, record in enumerate(reader):
+            line = lines.record_start
+            lines.next_record(reader.line_num)
+            if count > limits.max_rows:
+                raise _refuse(
+                    name,
+                    line,
+                    f"mehr als {number(limits.max_rows)} Zeilen unter der Kopfzeile "
+                    "(bitte die Datei aufteilen)",
+                )
             if not columns:
+                if _is_blank(record):
+                    continue
+                _check_cells(name, line, record, [], limits)
                 columns = _normalise_header(record)
                 header_line = line
-                _check_header(name, columns, line)
+                _check_header(name, columns, line, limits)
+                continue
+            if _is_blank(record):
                 continue
             if len(record) > len(columns) and not _is_blank(record[len(columns) :]):
-                raise DataImportError(
-                    [
-                        Problem(
-                            name,
-                            line,
-                            None,
-                            f"{len(record)} Werte, aber nur {len(columns)} Spalten in der "
-                            "Kopfzeile",
-                        )
-                    ]
+                raise _refuse(
+                    name,
+                    line,
+                    f"{len(record)} Werte, aber nur {len(columns)} Spalten in der Kopfzeile",
                 )
+            _check_cells(name, line, record, columns, limits)
             rows.append(Row(line, dict(zip(columns, record, strict=False))))
     except csv.Error as exc:
-        raise DataImportError([Problem(name, start, None, f"CSV nicht lesbar: {exc}")]) from None
+        raise _csv_problem(name, lines.record_start, exc) from None
     if not columns:
-        raise DataImportError([Problem(name, None, None, "die Datei ist leer")])
+        raise _refuse(name, None, "die Datei ist leer")
     return Table(name, columns, rows, header_line)
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def parse_csv_text(text: str, name: str, limits: FileLimits | None = None) -> Table:
+    """Like :func:`parse_csv_stream` for text in memory."""
+    stream = io.StringIO(text, newline="")
+    return parse_csv_stream(stream, name, limits or FileLimits.from_environment())
 
 
-def _unreadable_xlsx(name: str, exc: Exception) -> DataImportError:
-    detail = " ".join(str(exc).split())[:200] or type(exc).__name__
-    return DataImportError([Problem(name, None, None, f"keine lesbare XLSX-Datei ({detail})")])
-
-
-def _xlsx_records(data: bytes, name: str, sheet: str | None) -> list[tuple[int, list[str]]]:
-    """The non-blank rows of a sheet as text, with their row numbers.
-
-    A damaged file makes openpyxl raise almost any exception, while opening the file and
-    while reading its rows; every one of them becomes a :class:`DataImportError`.
-    """
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise _unreadable_xlsx(name, exc) from None
-    try:
-        if sheet is None:
-            if not workbook.worksheets:
-                raise DataImportError([Problem(name, None, None, "kein Tabellenblatt")])
-            ws = workbook.worksheets[0]
-        elif sheet in workbook.sheetnames:
-            ws = workbook[sheet]
-        else:
-            raise DataImportError(
-                [
-                    Problem(
-                        name,
-                        None,
-                        None,
-                        f"Tabellenblatt {sheet!r} fehlt "
-                        f"(vorhanden: {', '.join(workbook.sheetnames)})",
-                    )
-                ]
-            )
-        if not hasattr(ws, "iter_rows"):
-            raise DataImportError(
-                [Problem(name, None, None, f"Tabellenblatt {ws.title!r} enthält keine Zellen")]
-            )
-        # The size stored in the file may be wrong; rows and columns outside it would be lost.
-        ws.reset_dimensions()
-        records: list[tuple[int, list[str]]] = []
-        for index, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if index > MAX_XLSX_ROWS:
-                raise DataImportError(
-                    [Problem(name, None, None, f"mehr als {MAX_XLSX_ROWS} Zeilen")]
-                )
-            cells = [_cell_text(v) for v in values]
-            if not _is_blank(cells):
-                records.append((index, cells))
-        return records
-    except DataImportError:
-        raise
-    except Exception as exc:
-        raise _unreadable_xlsx(name, exc) from None
-    finally:
-        workbook.close()
-
-
-def parse_xlsx_bytes(data: bytes, name: str, sheet: str | None = None) -> Table:
-    records = _xlsx_records(data, name, sheet)
+def parse_xlsx_bytes(
+    data: bytes, name: str, sheet: str | None = None, limits: FileLimits | None = None
+) -> Table:
+    limits = limits or FileLimits.from_environment()
+    records = read_sheet(data, name, sheet, limits)
     if not records:
-        raise DataImportError([Problem(name, None, None, "das Tabellenblatt ist leer")])
+        raise _refuse(name, None, "das Tabellenblatt ist leer")
     (header_line, header), *body = records
     while header and not header[-1].strip():
         header.pop()
     columns = _normalise_header(header)
-    _check_header(name, columns, header_line)
-    rows = [Row(index, dict(zip(columns, cells, strict=False))) for index, cells in body]
+    _check_header(name, columns, header_line, limits)
+    rows = [
+        Row(index, dict(zip(columns, [*cells, *[""] * (len(columns) - len(cells))], strict=False)))
+        for index, cells in body
+    ]
     return Table(name, columns, rows, header_line)
 
 
-def read_table(path: str | Path, *, sheet: str | None = None, name: str | None = None) -> Table:
-    """Read a CSV or XLSX file into a :class:`Table`; raise :class:`DataImportError`."""
-    p = Path(path)
-    display = name or str(path)
+def read_file_bytes(path: str | Path, name: str, limits: FileLimits) -> bytes:
+    """The bytes of a file, refused unread when it is larger than ``limits`` allow."""
     try:
-        data = p.read_bytes()
+        with Path(path).open("rb") as file:
+            data = file.read(limits.max_file_bytes + 1)
+            if len(data) > limits.max_file_bytes:
+                size = max(Path(path).stat().st_size, len(data))
+                raise _too_big(name, size, limits)
     except OSError as exc:
-        raise DataImportError(
-            [Problem(display, None, None, f"Datei nicht lesbar: {exc.strerror}")]
-        ) from None
-    return read_table_bytes(data, display, sheet=sheet)
+        raise _refuse(name, None, f"Datei nicht lesbar: {exc.strerror}") from None
+    return data
 
 
-def read_table_bytes(data: bytes, name: str, *, sheet: str | None = None) -> Table:
+def read_table(
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    name: str | None = None,
+    limits: FileLimits | None = None,
+) -> Table:
+    """Read a CSV or XLSX file into a :class:`Table`; raise :class:`DataImportError`."""
+    limits = limits or FileLimits.from_environment()
+    display = name or str(path)
+    return read_table_bytes(
+        read_file_bytes(path, display, limits), display, sheet=sheet, limits=limits
+    )
+
+
+def read_table_bytes(
+    data: bytes, name: str, *, sheet: str | None = None, limits: FileLimits | None = None
+) -> Table:
     """Like :func:`read_table` for uploaded bytes (the dashboard's file uploader)."""
+    limits = limits or FileLimits.from_environment()
+    if len(data) > limits.max_file_bytes:
+        raise _too_big(name, len(data), limits)
     if data.startswith(XLSX_MAGIC) or name.lower().endswith((".xlsx", ".xlsm")):
-        return parse_xlsx_bytes(data, name, sheet)
-    if b"\x00" in data:
-        raise DataImportError(
-            [Problem(name, None, None, "Binärdatei: erwartet CSV (Text) oder XLSX")]
+        return parse_xlsx_bytes(data, name, sheet, limits)
+    if data.startswith(UTF16_BOMS):
+        raise _refuse(
+            name,
+            None,
+            "die Datei ist UTF-16-kodiert (in Excel „Unicode-Text“); "
+            "bitte als CSV (UTF-8) speichern",
         )
-    return parse_csv_text(_decode(data, name), name)
+    if b"\x00" in data:
+        raise _refuse(name, None, "Binärdatei: erwartet CSV (Text) oder XLSX")
+    encoding = _encoding(data, name)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    return parse_csv_stream(stream, name, limits)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from spatz.io.limits import quote
 from spatz.model.common import STATUS_LABELS, OrgKind, Status
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -29,12 +30,12 @@ def parse_date(text: str) -> dt.date:
     else:
         match = _GERMAN.match(value)
         if not match:
-            raise ValueError(f"kein Datum: {text!r} (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)")
+            raise ValueError(f"kein Datum: {quote(text)} (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)")
         day, month, year = (int(g) for g in match.groups())
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"diesen Tag gibt es nicht: {text!r}") from None
+        raise ValueError(f"diesen Tag gibt es nicht: {quote(text)}") from None
 
 
 def quarter_end(year: int, quarter: int) -> dt.date:
@@ -56,12 +57,13 @@ def parse_date_or_quarter(text: str) -> tuple[dt.date, str]:
         try:
             return quarter_end(int(year), quarter), f"Q{quarter} {year}"
         except ValueError:
-            raise ValueError(f"dieses Quartal gibt es nicht: {text!r}") from None
+            raise ValueError(f"dieses Quartal gibt es nicht: {quote(text)}") from None
     try:
         return parse_date(value), ""
     except ValueError:
         raise ValueError(
-            f"weder Datum noch Quartal: {text!r} (erwartet TT.MM.JJJJ, JJJJ-MM-TT oder Q3 2024)"
+            f"weder Datum noch Quartal: {quote(text)} "
+            "(erwartet TT.MM.JJJJ, JJJJ-MM-TT oder Q3 2024)"
         ) from None
 
 
@@ -69,7 +71,7 @@ def parse_status(text: str) -> Status:
     status = _STATUS_BY_TEXT.get(" ".join(text.strip().lower().split()))
     if status is None:
         allowed = ", ".join([*(s.value for s in Status), *STATUS_LABELS.values()])
-        raise ValueError(f"unbekannter Status {text!r} (erlaubt: {allowed})")
+        raise ValueError(f"unbekannter Status {quote(text)} (erlaubt: {allowed})")
     return status
 
 
@@ -77,7 +79,7 @@ def parse_kind(text: str) -> OrgKind:
     kind = _KIND_BY_TEXT.get(" ".join(text.strip().lower().split()))
     if kind is None:
         raise ValueError(
-            f"unbekannte Art {text!r} (erlaubt: {', '.join(k.value for k in OrgKind)})"
+            f"unbekannte Art {quote(text)} (erlaubt: {', '.join(k.value for k in OrgKind)})"
         )
     return kind
 
@@ -87,7 +89,7 @@ def parse_int(text: str, *, minimum: int | None = None) -> int:
     try:
         number = int(value)
     except ValueError:
-        raise ValueError(f"keine ganze Zahl: {text!r}") from None
+        raise ValueError(f"keine ganze Zahl: {quote(text)}") from None
     if minimum is not None and number < minimum:
         raise ValueError(f"muss mindestens {minimum} sein, ist {number}")
     return number

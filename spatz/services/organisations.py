@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from spatz.errors import ConcurrentChangeError
+from spatz.io.limits import quote
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_kind
@@ -32,16 +33,16 @@ def parse_organisations(table: Table) -> list[tuple[int, OrganisationCreate]]:
     for r in rows_of(table, problems):
         key = r.text("org", max_length=50)
         if key and not re.match(KEY_PATTERN, key):
-            r.error("org", f"ungültiger Schlüssel {key!r} (Buchstaben, Ziffern, . _ -)")
+            r.error("org", f"ungültiger Schlüssel {quote(key)} (Buchstaben, Ziffern, . _ -)")
         elif key in first_line:
-            r.error("org", f"{key!r} kommt doppelt vor (zuerst in Zeile {first_line[key]})")
+            r.error("org", f"{quote(key)} kommt doppelt vor (zuerst in Zeile {first_line[key]})")
         elif key:
             first_line[key] = r.row.line
         name = r.text("name", max_length=200)
         kind = r.parse("kind", parse_kind)
         ags = r.text("ags", required=False, max_length=8) or None
         if ags and not re.match(AGS_PATTERN, ags):
-            r.error("ags", f"ein AGS hat 8 Ziffern, nicht {ags!r}")
+            r.error("ags", f"ein AGS hat 8 Ziffern, nicht {quote(ags)}")
         land = r.text("land", required=False, max_length=100)
         parent = r.text("parent", required=False, max_length=50) or None
         if parent is not None and parent == key:
@@ -72,7 +73,9 @@ def import_organisations(
     for line, item in parsed:
         if item.parent and item.parent not in in_file and item.parent not in existing:
             problems.add(
-                table.problem(line, "parent", f"übergeordnete Organisation {item.parent!r} fehlt")
+                table.problem(
+                    line, "parent", f"übergeordnete Organisation {quote(item.parent)} fehlt"
+                )
             )
     _check_cycles(table, parsed, existing, problems)
     problems.raise_if_any()
@@ -150,7 +153,7 @@ def _check_cycles(
         node = item.parent
         while node is not None:
             if node in seen:
-                problems.add(table.problem(line, "parent", f"Zyklus über {node!r}"))
+                problems.add(table.problem(line, "parent", f"Zyklus über {quote(node)}"))
                 break
             seen.add(node)
             node = parent_of.get(node)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from spatz.catalog import Catalog
 from spatz.errors import ConcurrentChangeError, NotFoundError
+from spatz.io.limits import quote
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_status
@@ -64,7 +65,7 @@ def record_event(
         catalog.measure(event_in.measure_id)
     except KeyError:
         raise NotFoundError(
-            f"Maßnahme {event_in.measure_id!r} gibt es im Katalog {catalog.key} nicht"
+            f"Maßnahme {quote(event_in.measure_id)} gibt es im Katalog {catalog.key} nicht"
         ) from None
     assert org.id is not None
     if expected_last_id != "any":
@@ -119,10 +120,12 @@ def parse_progress(
     for r in rows_of(table, problems):
         org = r.text("org", max_length=50)
         if org and org not in org_ids:
-            r.error("org", f"unbekannte Organisation {org!r}")
+            r.error("org", f"unbekannte Organisation {quote(org)}")
         measure_id = r.text("measure_id", max_length=100)
         if measure_id and measure_id not in measure_ids:
-            r.error("measure_id", f"unbekannte Maßnahme {measure_id!r} (Katalog {catalog.key})")
+            r.error(
+                "measure_id", f"unbekannte Maßnahme {quote(measure_id)} (Katalog {catalog.key})"
+            )
         status = r.parse("status", parse_status)
         date = r.parse("date", parse_date)
         due_date = r.parse("due_date", parse_date, required=False)

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlmodel import Session, col, select
 
 from spatz.catalog import Catalog
+from spatz.io.limits import quote, shorten
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import RowReader, rows_of
 from spatz.io.values import parse_date, parse_date_or_quarter, parse_id_list
@@ -46,12 +47,12 @@ def check_duration(text: str, start: dt.date, end: dt.date) -> str | None:
     """``Dauer`` is derived from Start and Ende; return a message if it does not fit."""
     match = _DURATION.match(" ".join(text.split()))
     if not match:
-        return f"Dauer {text!r} nicht lesbar (erwartet z. B. '0 Jahre, 8 Monate 0 Tage')"
+        return f"Dauer {quote(text)} nicht lesbar (erwartet z. B. '0 Jahre, 8 Monate 0 Tage')"
     years, months, days = (int(g) for g in match.groups())
     expected = calendar_months(start, end)
     if years * 12 + months != expected or days > 31:
         return (
-            f"Dauer {text!r} passt nicht zu Start und Ende "
+            f"Dauer {quote(text)} passt nicht zu Start und Ende "
             f"({expected // 12} Jahre, {expected % 12} Monate)"
         )
     return None
@@ -61,7 +62,7 @@ def _measures(r: RowReader, column: str, measure_ids: set[str]) -> list[str]:
     items = parse_id_list(r.row.get(column))
     unknown = [m for m in items if m not in measure_ids]
     if unknown:
-        r.error(column, f"unbekannte Maßnahme(n): {', '.join(map(repr, unknown))}")
+        r.error(column, f"unbekannte Maßnahme(n): {shorten(', '.join(map(quote, unknown)))}")
     return items
 
 

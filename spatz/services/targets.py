@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from spatz.catalog import OVERALL, Catalog
 from spatz.errors import ConcurrentChangeError, NotFoundError, SpatzError
+from spatz.io.limits import quote
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_int
@@ -39,19 +40,20 @@ def parse_targets(
     for r in rows_of(table, problems):
         org = r.text("org", max_length=50)
         if org and org not in org_ids:
-            r.error("org", f"unbekannte Organisation {org!r}")
+            r.error("org", f"unbekannte Organisation {quote(org)}")
         dimension = r.text("dimension_id", max_length=100)
         if (org, dimension) in first_line:
             r.error(
                 "dimension_id",
-                f"zweites Ziel für {org!r} und {dimension!r} "
+                f"zweites Ziel für {quote(org)} und {quote(dimension)} "
                 f"(zuerst in Zeile {first_line[org, dimension]})",
             )
         first_line.setdefault((org, dimension), r.row.line)
         if dimension and dimension not in dimensions:
             r.error(
                 "dimension_id",
-                f"unbekannte Dimension {dimension!r} (erlaubt: {', '.join(sorted(dimensions))})",
+                f"unbekannte Dimension {quote(dimension)} "
+                f"(erlaubt: {', '.join(sorted(dimensions))})",
             )
         level = r.parse("target_level", lambda v: parse_int(v, minimum=1))
         if level is not None and level > catalog.n_levels:
@@ -186,7 +188,7 @@ def set_target(
     catalog = get_catalog(session=session)
     dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
     if target.dimension_id not in dimensions:
-        raise NotFoundError(f"Dimension {target.dimension_id!r} gibt es im Katalog nicht")
+        raise NotFoundError(f"Dimension {quote(target.dimension_id)} gibt es im Katalog nicht")
     if not 1 <= target.target_level <= catalog.n_levels:
         raise TargetError(f"Die Zielstufe muss zwischen 1 und {catalog.n_levels} liegen")
     org = require_org(session, target.org)
