@@ -23,7 +23,7 @@ from spatz.cli import app
 from spatz.errors import DataImportError, SpatzError
 from spatz.io import limits, workbook
 from spatz.io.land import LAND_COLUMNS, read_land
-from spatz.io.limits import FileLimits, shorten
+from spatz.io.limits import FileLimits, quote
 from spatz.io.reader import read_table, read_table_bytes
 from spatz.io.values import parse_status
 
@@ -145,9 +145,18 @@ def test_a_quote_that_is_never_closed(tmp_path: Path) -> None:
     ]
     # over the length of a record within the limits, reading stops there
     path = hostile.csv_with_open_quote(tmp_path / "quote.csv", 1000)
+    start = quote("umgesetzt,2023-06-15\n" + hostile.ROW * 1000)
     assert refusal(path) == [
-        f"{path}:65: Zeile länger als 2.030 Zeichen: mehr als 10 Spalten mit je 100 Zeichen "
-        '(seit Zeile 2 in Anführungszeichen: fehlt ein schließendes "?)'
+        f"{path}:2: column status: Zelle länger als 100 Zeichen "
+        f'(beginnt mit {start}; fehlt ein schließendes "?)'
+    ]
+
+
+def test_a_cell_longer_than_a_whole_record_may_be(tmp_path: Path) -> None:
+    path = tmp_path / "cell.csv"
+    path.write_text(hostile.HEADER + "A,STR-1-01,umgesetzt," + "x" * 3000 + "\n", encoding="utf-8")
+    assert refusal(path) == [
+        f"{path}:2: column date: Zelle länger als 100 Zeichen (beginnt mit '{'x' * 80}…')"
     ]
 
 
@@ -272,6 +281,12 @@ def test_the_missing_column_message_lists_the_header_shortened(tmp_path: Path) -
     assert [str(p) for p in info.value.problems] == [
         f"{path}:1: column org: Spalte fehlt (vorhanden: {'a' * 80}…)"
     ]
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"c{i}" for i in range(30)) + "\n", encoding="utf-8")
+    with pytest.raises(DataImportError) as info:
+        read_table(wide).require(["org"])
+    listed = ", ".join(f"c{i}" for i in range(20))
+    assert str(info.value) == f"{wide}:1: column org: Spalte fehlt (vorhanden: {listed}, …)"
 
 
 def test_land_messages_shorten_header_names(tmp_path: Path) -> None:
@@ -279,7 +294,7 @@ def test_land_messages_shorten_header_names(tmp_path: Path) -> None:
     path.write_text(",".join([*LAND_COLUMNS[1:], "y" * 500]) + "\n", encoding="utf-8")
     with pytest.raises(DataImportError) as info:
         read_land(path)
-    found = shorten(", ".join([*LAND_COLUMNS[1:], "y" * 500]))
+    found = ", ".join([*LAND_COLUMNS[1:], "y" * 80 + "…"])
     assert [str(p) for p in info.value.problems] == [
         f"{path}:1: column org: Spalte fehlt (vorhanden: {found})",
         f"{path}:1: column {'y' * 80}…: keine Spalte des Landesformats (Version 1)",
@@ -296,7 +311,9 @@ def test_unknown_values_are_quoted_shortened() -> None:
 
 def test_limits_come_from_the_environment() -> None:
     assert FileLimits.from_environment({}) == FileLimits()
-    assert FileLimits.from_environment(SMALL_ENV) == SMALL
+    assert FileLimits.from_environment({**SMALL_ENV, "SPATZ_MAX_CELLS": "7"}) == FileLimits(
+        1, 100, 10, 100, 7
+    )
     with pytest.raises(SpatzError) as info:
         FileLimits.from_environment({"SPATZ_MAX_ROWS": "viele"})
     assert str(info.value) == (
@@ -398,3 +415,22 @@ def test_shared_strings_under_another_name_are_checked_too(tmp_path: Path) -> No
         f"{renamed}: die Texte der Arbeitsmappe (xl/worksheets/t.xml) sind entpackt 3,0 MB groß, "
         "höchstens 2 MB"
     ]
+
+
+def test_rows_times_columns_are_bounded(tmp_path: Path) -> None:
+    limits = FileLimits(max_rows=100, max_cells=120)
+    path = hostile.csv_with_rows(tmp_path / "cells.csv", 31)
+    message = (
+        "mehr als 120 Zellen: bei 4 Spalten höchstens 30 Zeilen unter der Kopfzeile "
+        "(bitte die Datei aufteilen)"
+    )
+    assert refusal(path, limits) == [f"{path}:32: {message}"]
+    assert len(read_table(hostile.csv_with_rows(path, 30), limits=limits).rows) == 30
+    book = tmp_path / "cells.xlsx"
+    hostile.xlsx_with_sheet(
+        book,
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c>'
+        '<c r="D1" t="inlineStr"><is><t>d</t></is></c></row>'
+        '<row r="32"><c r="A32"><v>1</v></c></row>',
+    )
+    assert refusal(book, limits) == [f"{book}:32: {message}"]

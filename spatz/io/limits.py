@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "max_rows": "SPATZ_MAX_ROWS",
     "max_columns": "SPATZ_MAX_COLUMNS",
     "max_cell_chars": "SPATZ_MAX_CELL_CHARS",
+    "max_cells": "SPATZ_MAX_CELLS",
 }
 """The environment variable of each limit."""
 
@@ -49,6 +50,8 @@ class FileLimits:
     """Rows below the header (blank ones included)."""
     max_columns: int = 100
     max_cell_chars: int = 10_000
+    max_cells: int = 2_000_000
+    """Rows below the header times the header's columns: what a table holds in memory."""
 
     @property
     def max_file_bytes(self) -> int:
@@ -64,6 +67,20 @@ class FileLimits:
     def max_record_chars(self) -> int:
         """The longest CSV record within the limits: every cell full and quoted."""
         return self.max_columns * (2 * self.max_cell_chars + 3)
+
+    def rows_for(self, columns: int) -> int:
+        """How many rows below a header of ``columns`` columns a file may have."""
+        return min(self.max_rows, self.max_cells // max(columns, 1))
+
+    def too_many_rows(self, columns: int) -> str:
+        """The message for a row beyond :meth:`rows_for`."""
+        rows = self.rows_for(columns)
+        if rows == self.max_rows:
+            return f"mehr als {number(rows)} Zeilen unter der Kopfzeile (bitte die Datei aufteilen)"
+        return (
+            f"mehr als {number(self.max_cells)} Zellen: bei {columns} Spalten höchstens "
+            f"{number(rows)} Zeilen unter der Kopfzeile (bitte die Datei aufteilen)"
+        )
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> FileLimits:

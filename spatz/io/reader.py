@@ -29,6 +29,8 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 SNIFF_CHARS = 65_536
 SNIFF_RECORDS = 20
 DECODE_CHUNK = 1 << 20
+LISTED_COLUMNS = 20
+"""A message lists this many of a file's columns, then ``…``."""
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
@@ -55,8 +57,10 @@ class Table:
         return Problem(self.file, line, shorten(column) if column else column, message)
 
     def present(self) -> str:
-        """The file's columns as a message lists them (shortened)."""
-        return shorten(", ".join(self.columns))
+        """The file's columns as a message lists them: each shortened, at most
+        :data:`LISTED_COLUMNS` of them."""
+        names = [shorten(c) for c in self.columns[:LISTED_COLUMNS]]
+        return ", ".join(names + ["…"] * (len(self.columns) > LISTED_COLUMNS))
 
     def require(self, required: Iterable[str]) -> None:
         missing = [c for c in required if c not in self.columns]
@@ -220,37 +224,56 @@ class _Lines:
     within the limits may be; ``record_start`` (set by the reader's user) is the line where
     the current record began, whose characters so far are counted as well."""
 
-    def __init__(self, stream: io.TextIOBase, name: str, limits: FileLimits) -> None:
+    def __init__(
+        self, stream: io.TextIOBase, name: str, delimiter: str, limits: FileLimits
+    ) -> None:
         self.stream = stream
         self.name = name
+        self.delimiter = delimiter
         self.limits = limits
+        self.columns: list[str] = []
         self.line = 0
         self.record_start = 1
+        self.record: list[str] = []
         self.record_chars = 0
 
     def __iter__(self) -> Iterator[str]:
         limit = self.limits.max_record_chars
         while line := self.stream.readline(limit + 1):
             self.line += 1
+            self.record.append(line)
             self.record_chars += len(line)
             if self.record_chars > limit:
-                hint = (
-                    f" (seit Zeile {self.record_start} in Anführungszeichen: fehlt ein "
-                    'schließendes "?)'
-                    if self.record_start < self.line
-                    else ""
-                )
-                raise _refuse(
-                    self.name,
-                    self.line,
-                    f"Zeile länger als {number(limit)} Zeichen: mehr als "
-                    f"{self.limits.max_columns} Spalten mit je "
-                    f"{number(self.limits.max_cell_chars)} Zeichen{hint}",
-                )
+                raise self.too_long()
             yield line
+
+    def too_long(self) -> DataImportError:
+        """The problem of a record longer than any within the limits: its first overlong
+        cell if it has one (read from the record so far), else its length."""
+        text = "".join(self.record)
+        cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter), [])
+        hint = 'fehlt ein schließendes "?' if self.record_start < self.line else ""
+        for index, cell in enumerate(cells):
+            if len(cell) > self.limits.max_cell_chars:
+                column = self.columns[index] if index < len(self.columns) else ""
+                return _refuse(
+                    self.name,
+                    self.record_start,
+                    f"Zelle länger als {number(self.limits.max_cell_chars)} Zeichen "
+                    f"(beginnt mit {quote(cell)}{'; ' + hint if hint else ''})",
+                    column or f"Nr. {index + 1}",
+                )
+        return _refuse(
+            self.name,
+            self.line,
+            f"Zeile länger als {number(self.limits.max_record_chars)} Zeichen: mehr als "
+            f"{self.limits.max_columns} Spalten mit je "
+            f"{number(self.limits.max_cell_chars)} Zeichen{' (' + hint + ')' if hint else ''}",
+        )
 
     def next_record(self, line_num: int) -> None:
         self.record_start = line_num + 1
+        self.record = []
         self.record_chars = 0
 
 
@@ -275,28 +298,24 @@ def parse_csv_stream(stream: io.TextIOBase, name: str, limits: FileLimits) -> Ta
     delimiter = _sniff_delimiter(sample)
     if csv.field_size_limit() <= limits.max_record_chars:
         csv.field_size_limit(limits.max_record_chars + 1)
-    lines = _Lines(stream, name, limits)
+    lines = _Lines(stream, name, delimiter, limits)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     rows: list[Row] = []
     columns: list[str] = []
-    header_line = 1
+    header_line, header_count = 1, 0
     try:
         for count, record in enumerate(reader):
             line = lines.record_start
             lines.next_record(reader.line_num)
-            if count > limits.max_rows:
-                raise _refuse(
-                    name,
-                    line,
-                    f"mehr als {number(limits.max_rows)} Zeilen unter der Kopfzeile "
-                    "(bitte die Datei aufteilen)",
-                )
+            width = len(columns) if columns else 1
+            if count - header_count > limits.rows_for(width):
+                raise _refuse(name, line, limits.too_many_rows(width))
             if not columns:
                 if _is_blank(record):
                     continue
                 _check_cells(name, line, record, [], limits)
-                columns = _normalise_header(record)
-                header_line = line
+                columns = lines.columns = _normalise_header(record)
+                header_line, header_count = line, count
                 _check_header(name, columns, line, limits)
                 continue
             if _is_blank(record):

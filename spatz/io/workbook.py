@@ -217,6 +217,7 @@ class _SheetReader:
     styles: _Styles
     records: Records = field(default_factory=list)
     header_row: int | None = None
+    header_width: int = 1
     row: int = 0
     last_row: int = 0
     column: int = 0
@@ -290,12 +291,8 @@ class _SheetReader:
         except ValueError:
             raise _Unreadable(f"ungültige Zeilennummer {quote(ref or '')}") from None
         first = self.header_row if self.header_row is not None else 1
-        if row - first > self.limits.max_rows:
-            raise self.refuse(
-                row,
-                f"mehr als {number(self.limits.max_rows)} Zeilen unter der Kopfzeile "
-                "(bitte die Datei aufteilen)",
-            )
+        if row - first > self.limits.rows_for(self.header_width):
+            raise self.refuse(row, self.limits.too_many_rows(self.header_width))
         self.row, self.column, self.cells, self.in_row = row, 0, {}, True
 
     def characters(self, data: str) -> None:
@@ -375,7 +372,7 @@ class _SheetReader:
         width = max(self.cells)
         self.records.append((self.row, [self.cells.get(i, "") for i in range(1, width + 1)]))
         if self.header_row is None:
-            self.header_row = self.row
+            self.header_row, self.header_width = self.row, width
 
 
 def _refuse_declarations(*_args: Any) -> None:
