@@ -7,6 +7,7 @@ bench_hostile_files.py`` builds them at full size and measures time and memory.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import time
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import hostile
 import pytest
+import streamlit
 from dbutil import fingerprint
+from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from spatz.cli import app
@@ -26,6 +29,7 @@ from spatz.io.land import LAND_COLUMNS, read_land
 from spatz.io.limits import FileLimits, quote
 from spatz.io.reader import read_table, read_table_bytes
 from spatz.io.values import parse_status
+from spatz.services.common import Actor
 
 SMALL = FileLimits(max_file_mb=1, max_rows=100, max_columns=10, max_cell_chars=100)
 SMALL_ENV = {
@@ -35,6 +39,7 @@ SMALL_ENV = {
     "SPATZ_MAX_CELL_CHARS": "100",
 }
 runner = CliRunner()
+DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 
 
 def refusal(path: Path, limits: FileLimits = SMALL) -> list[str]:
@@ -434,3 +439,53 @@ def test_rows_times_columns_are_bounded(tmp_path: Path) -> None:
         '<row r="32"><c r="A32"><v>1</v></c></row>',
     )
     assert refusal(book, limits) == [f"{book}:32: {message}"]
+
+
+def test_the_readme_states_every_limit() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Grenzen für Dateien", 1)[1].split("\n### ", 1)[0]
+    defaults = FileLimits()
+    for field, variable in limits.ENVIRONMENT.items():
+        value = getattr(defaults, field)
+        assert f"| {value:,} ".replace(",", ".") in section.replace(" MB |", " |"), field
+        assert f"`{variable}`" in section
+
+
+# --- the dashboard's upload goes through the same reader -----------------------------------
+
+
+class _Upload:
+    """What ``st.file_uploader`` returns for a chosen file."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self.data = path.read_bytes()
+
+    def getvalue(self) -> bytes:
+        return self.data
+
+
+def test_the_dashboard_upload_is_bounded_by_the_same_reader(
+    demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = hostile.xlsx_with_far_cells(tmp_path / "xfd.xlsx", 50, declared=False)
+    monkeypatch.setattr(streamlit, "file_uploader", lambda *_a, **_k: _Upload(path))
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    before = fingerprint(demo_url)
+    at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
+    at.session_state["org"] = "15002000"
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = Actor.operator("tester")
+    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    at.switch_page("pages/exchange.py").run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Die Datei wurde nicht importiert: 1 Fehler.")
+    problems = next(t.value for t in at.dataframe if "Meldung" in t.value.columns)
+    assert problems.to_dict("records") == [
+        {
+            "Zeile": 2,
+            "Spalte": "",
+            "Meldung": "Wert in Spalte XFD (Zelle XFD2); höchstens 100 Spalten",
+        }
+    ]
+    assert fingerprint(demo_url) == before
