@@ -526,6 +526,39 @@ def test_csv_shaped_text(db: FuzzDb, importer: Importer, data: st.DataObject) ->
     attempt(db, importer, raw, name, line_count(raw))
 
 
+SMALL_LIMITS = st.builds(
+    FileLimits,
+    max_rows=st.integers(1, 6),
+    max_columns=st.integers(1, 8),
+    max_cell_chars=st.integers(1, 60),
+    max_cells=st.integers(1, 40),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(importer=st.sampled_from(IMPORTERS), data=st.data(), limits=SMALL_LIMITS)
+def test_a_table_within_small_limits_or_one_problem(
+    importer: Importer, data: st.DataObject, limits: FileLimits
+) -> None:
+    if data.draw(st.booleans(), label="xlsx"):
+        raw, name, max_line = (
+            data.draw(workbooks(importer), label="xlsx")[0],
+            "in.xlsx",
+            ANY_XLSX_ROW,
+        )
+    else:
+        raw = data.draw(csv_bytes(importer), label="csv")
+        name, max_line = "in.csv", line_count(raw)
+    try:
+        table = read_table_bytes(raw, name, limits=limits)
+    except DataImportError as exc:
+        check_error(exc, name, max_line)
+        return
+    assert len(table.columns) <= limits.max_columns
+    assert len(table.rows) <= limits.rows_for(len(table.columns))
+    assert all(len(v) <= limits.max_cell_chars for r in table.rows for v in r.values.values())
+
+
 BYTE_MESSAGE = "ist weder UTF-8 noch Windows-1252; bitte die Datei als CSV (UTF-8) speichern"
 
 

@@ -157,6 +157,14 @@ def test_a_quote_that_is_never_closed(tmp_path: Path) -> None:
     ]
 
 
+def test_a_quote_never_closed_at_the_largest_limits(tmp_path: Path) -> None:
+    """The record so far is read again to find its long cell, within the field limit."""
+    limits = FileLimits(max_cell_chars=60_000)
+    path = hostile.csv_with_open_quote(tmp_path / "quote.csv", 400_000)
+    [message] = refusal(path, limits)
+    assert message.startswith(f"{path}:2: column status: Zelle länger als 60.000 Zeichen")
+
+
 def test_a_cell_longer_than_a_whole_record_may_be(tmp_path: Path) -> None:
     path = tmp_path / "cell.csv"
     path.write_text(hostile.HEADER + "A,STR-1-01,umgesetzt," + "x" * 3000 + "\n", encoding="utf-8")

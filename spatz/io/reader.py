@@ -250,7 +250,7 @@ class _Lines:
     def too_long(self) -> DataImportError:
         """The problem of a record longer than any within the limits: its first overlong
         cell if it has one (read from the record so far), else its length."""
-        text = "".join(self.record)
+        text = "".join(self.record)[: self.limits.max_record_chars]
         cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=self.delimiter), [])
         hint = 'fehlt ein schließendes "?' if self.record_start < self.line else ""
         for index, cell in enumerate(cells):
@@ -333,12 +333,6 @@ def parse_csv_stream(stream: io.TextIOBase, name: str, limits: FileLimits) -> Ta
     if not columns:
         raise _refuse(name, None, "die Datei ist leer")
     return Table(name, columns, rows, header_line)
-
-
-def parse_csv_text(text: str, name: str, limits: FileLimits | None = None) -> Table:
-    """Like :func:`parse_csv_stream` for text in memory."""
-    stream = io.StringIO(text, newline="")
-    return parse_csv_stream(stream, name, limits or FileLimits.from_environment())
 
 
 def parse_xlsx_bytes(

@@ -99,7 +99,7 @@ def check_archive(data: bytes, name: str, limits: FileLimits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError) as exc:
+    except Exception as exc:
         raise refuse(f"keine lesbare XLSX-Datei ({shorten(str(exc))})") from None
     if len(infos) > MAX_ARCHIVE_MEMBERS:
         raise refuse(
@@ -423,9 +423,9 @@ def read_sheet(data: bytes, name: str, sheet: str | None, limits: FileLimits) ->
     A damaged file makes openpyxl and the XML parser raise almost any exception; every one
     of them becomes a :class:`DataImportError`.
     """
-    check_archive(data, name, limits)
 
     def attempt() -> Records:
+        check_archive(data, name, limits)
         archive, styles, sheets = _open_workbook(data, name, limits)
         with archive:
             chosen = _choose(name, sheets, sheet)
