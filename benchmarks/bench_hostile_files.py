@@ -159,6 +159,12 @@ CASES = [
         "40 MB of random bytes", "random.csv", lambda d: _random_bytes(d / "random.csv", 40 * MIB)
     ),
     Case(
+        "valid CSV, one row (the command's own time and memory)",
+        "one.csv",
+        lambda d: _valid_rows(d / "one.csv", 1),
+        hostile=False,
+    ),
+    Case(
         "valid CSV at the row limit (200,000 rows)",
         "valid.csv",
         lambda d: _valid_rows(d / "valid.csv", 200_000),
