@@ -13,7 +13,8 @@ from sqlmodel import Session
 from spatz.catalog import load_catalog
 from spatz.cli.common import actor, migrated_engine, out, user_errors
 from spatz.db import session_scope
-from spatz.services.catalogs import get_catalog, list_catalogs, store_catalog
+from spatz.errors import catalog_gap_text
+from spatz.services.catalogs import catalog_gaps, get_catalog, list_catalogs, store_catalog
 
 catalog_app = typer.Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
 
@@ -27,6 +28,7 @@ def catalog_load(
         catalog = load_catalog(file)
         with session_scope(migrated_engine()) as session:
             outcome = store_catalog(session=session, actor=actor(), catalog=catalog)
+            gaps = catalog_gaps(session, catalog)
         words = {
             "new": "geladen",
             "unchanged": "unverändert (bereits geladen)",
@@ -36,6 +38,14 @@ def catalog_load(
             f"Katalog {catalog.key}: {words[outcome.value]}, "
             f"{sum(1 for _ in catalog.measures())} Maßnahmen",
         )
+        if gaps:
+            typer.echo(
+                f"Warnung: {catalog_gap_text(catalog.key, gaps.measures, gaps.dimensions)}. "
+                "Solange diese Version die neueste ist, sind keine Auswertungen möglich "
+                "(spatz score, Exporte, Dashboard); bitte eine Version laden, die sie "
+                "enthält. Die erfassten Daten bleiben gespeichert.",
+                err=True,
+            )
 
 
 @catalog_app.command("list")
