@@ -19,7 +19,17 @@ from rich.table import Table as RichTable
 
 from spatz.cli.backup import backup, restore
 from spatz.cli.catalog import catalog_app
-from spatz.cli.common import actor, err, migrated_engine, out, parse_day, state, user_errors
+from spatz.cli.common import (
+    actor,
+    cell,
+    echo,
+    err,
+    migrated_engine,
+    out,
+    parse_day,
+    state,
+    user_errors,
+)
 from spatz.cli.export import export_app
 from spatz.cli.imports import import_app
 from spatz.cli.land import land_app
@@ -67,7 +77,7 @@ def init() -> None:
         url = database_url(state.db)
         migrate(url)
         shown = make_engine(url).url.render_as_string(hide_password=True)
-        typer.echo(f"Datenbank bereit: {shown}")
+        echo(f"Datenbank bereit: {shown}")
 
 
 @app.command()
@@ -86,12 +96,12 @@ def demo() -> None:
 
             outcome = load_demo(engine=engine, actor=actor(), on_step=step)
         for summary in outcome.summaries:
-            typer.echo(str(summary))
+            echo(summary)
         if outcome.accounts:
             typer.echo("Demo-Konten (nur zum Ausprobieren, Passwörter sind veröffentlicht):")
             for account in outcome.accounts:
                 org = f", {account.org}" if account.org else ""
-                typer.echo(f"  {account.name:<18} {account.password:<24} ({account.role}{org})")
+                echo(f"  {account.name:<18} {account.password:<24} ({account.role}{org})")
         else:
             typer.echo("Die Demo-Konten bestehen bereits (Liste: spatz user list).")
         typer.echo("Demo-Daten geladen. Dashboard starten: spatz dashboard")
@@ -131,8 +141,8 @@ def score(
         for record in rows.to_dict("records"):
             has_target = not pd.isna(record["target_level"])
             table.add_row(
-                f"{record['organisation']} ({record['org']})",
-                str(record["dimension"]),
+                cell(f"{record['organisation']} ({record['org']})"),
+                cell(record["dimension"]),
                 str(record["level"]),
                 f"{record['score']:.2f}".replace(".", ","),
                 str(record["target_level"]) if has_target else "",
