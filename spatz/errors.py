@@ -24,6 +24,10 @@ class NotFoundError(SpatzError, LookupError):
     """A named organisation, catalog or measure does not exist."""
 
 
+class DatabaseUrlError(SpatzError, ValueError):
+    """The database URL (``--db``, ``SPATZ_DATABASE_URL``) is unusable."""
+
+
 class ConcurrentChangeError(SpatzError):
     """Somebody else changed the same thing since it was read; nothing was written."""
 
