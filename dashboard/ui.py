@@ -20,6 +20,7 @@ import streamlit as st
 import spatz
 from spatz.catalog import Catalog
 from spatz.config import database_url
+from spatz.errors import SpatzError
 from spatz.io.reader import Table
 from spatz.model import MeasureEventCreate, TargetCreate, TargetPublic
 from spatz.model.common import local_time
@@ -151,8 +152,15 @@ def _cached(url: str, who: Actor, method: str, *args: Any) -> Any:
 
 def _read(method: str, *args: Any) -> Any:
     """A cached call of a Store method, keyed by the database URL, the account, the method
-    and its arguments; :func:`after_write` forgets all of them."""
-    return _cached(database_url(), actor(), method, *args)
+    and its arguments; :func:`after_write` forgets all of them.
+
+    A read that SPATZ refuses (e.g. the catalog version in use lacks measures with recorded
+    events) shows its message and ends the page, instead of a traceback."""
+    try:
+        return _cached(database_url(), actor(), method, *args)
+    except SpatzError as error:
+        st.error(plain(error))
+        st.stop()
 
 
 def _frame(method: str, *args: Any) -> pd.DataFrame:

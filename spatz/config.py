@@ -4,14 +4,73 @@ from __future__ import annotations
 
 import os
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from spatz.errors import DatabaseUrlError, SpatzError
+
 DEFAULT_DATABASE_URL = "sqlite:///spatz.db"
 ENV_DATABASE_URL = "SPATZ_DATABASE_URL"
+URL_EXAMPLES = "sqlite:///spatz.db oder postgresql://benutzer@host/spatz"
+"""Valid URLs, named in every message about an unusable one."""
+
+ENV_MAX_FILE_MB = "SPATZ_MAX_FILE_MB"
+DEFAULT_MAX_FILE_MB = 50
+"""The largest file (upload or import) in megabytes, unless ``SPATZ_MAX_FILE_MB`` says."""
+
+SUPPORTED_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
+"""The URL schemes SPATZ accepts; PostgreSQL is always used through psycopg 3."""
 
 
 def database_url(explicit: str | None = None) -> str:
-    """The database URL in force, normalised so that PostgreSQL uses psycopg 3."""
-    url = explicit or os.environ.get(ENV_DATABASE_URL) or DEFAULT_DATABASE_URL
+    """The database URL in force, checked and normalised so that PostgreSQL uses psycopg 3.
+
+    An unusable URL (no URL at all, an unknown scheme, another database system) raises
+    :class:`~spatz.errors.DatabaseUrlError` naming the problem, where the URL came from
+    and examples of valid ones.
+    """
+    if explicit is not None:
+        return _checked(explicit, "")
+    if ENV_DATABASE_URL in os.environ:
+        return _checked(os.environ[ENV_DATABASE_URL], f" in {ENV_DATABASE_URL}")
+    return DEFAULT_DATABASE_URL
+
+
+def _checked(url: str, where: str) -> str:
+    def refuse(problem: str) -> DatabaseUrlError:
+        return DatabaseUrlError(
+            f"Unbrauchbare Datenbank-URL{where}: {problem}; gültig sind z. B. {URL_EXAMPLES}"
+        )
+
+    if not url.strip():
+        raise refuse("die URL ist leer")
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise refuse(f"{url!r} ist keine URL (Form: system://…)") from None
+    except ValueError:  # e.g. a port that is not a number
+        raise refuse(f"{url!r} ist keine gültige URL") from None
+    scheme = parsed.drivername
+    if scheme not in SUPPORTED_SCHEMES:
+        backend = scheme.partition("+")[0]
+        if backend in ("sqlite", "postgresql", "postgres"):
+            problem = f"der Treiber {scheme!r} wird nicht unterstützt"
+        else:
+            problem = f"das Datenbanksystem {backend!r} wird nicht unterstützt"
+        raise refuse(problem)
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+def max_file_mb() -> int:
+    """The largest file in megabytes: ``SPATZ_MAX_FILE_MB``, else :data:`DEFAULT_MAX_FILE_MB`."""
+    text = os.environ.get(ENV_MAX_FILE_MB, "").strip()
+    if not text:
+        return DEFAULT_MAX_FILE_MB
+    if not text.isdecimal() or int(text) < 1:
+        raise SpatzError(
+            f"{ENV_MAX_FILE_MB} muss eine ganze Zahl ab 1 sein (Megabyte), nicht {text!r}"
+        )
+    return int(text)

@@ -6,9 +6,12 @@ schema is only ever changed by Alembic migrations (:func:`migrate`), never by ``
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,10 +33,51 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+DATABASE_FILE_MODE = 0o600
+"""A new SQLite database file is readable and writable by its owner only: it holds the
+accounts' password hashes (SQLite gives its journal files the same mode)."""
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL; ``None`` for other databases and in-memory ones."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.query.get("uri") == "true":
+        return None
+    if parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _create_private_file(url: str) -> None:
+    """Create the empty file of a SQLite URL with :data:`DATABASE_FILE_MODE`, unless it
+    exists (its mode is kept) or cannot be created (SQLite then reports why)."""
+    path = sqlite_file(url)
+    if path is None:
+        return
+    with suppress(OSError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_FILE_MODE))
+
+
+def open_to_others(url: str | None = None) -> tuple[Path, int] | None:
+    """The file and permission bits of a SQLite database file that its group or others may
+    access; ``None`` if only its owner may (or it is no file)."""
+    path = sqlite_file(database_url(url))
+    if path is None:
+        return None
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return (path, mode) if mode & 0o077 else None
+
+
 @cache
 def make_engine(url: str | None = None) -> Engine:
-    """The engine for ``url`` (resolved by :func:`spatz.config.database_url`), one per URL."""
+    """The engine for ``url`` (resolved by :func:`spatz.config.database_url`), one per URL.
+
+    A SQLite file that does not exist yet is created with :data:`DATABASE_FILE_MODE`."""
     resolved = database_url(url)
+    _create_private_file(resolved)
     if resolved.startswith("sqlite"):
         engine = sa.create_engine(resolved, connect_args={"check_same_thread": False})
         sa.event.listen(engine, "connect", _enable_sqlite_foreign_keys)
@@ -63,7 +107,9 @@ def alembic_config(url: str | None = None) -> Config:
 
 def migrate(url: str | None = None) -> None:
     """Bring the database schema to the newest revision; safe to repeat."""
-    command.upgrade(alembic_config(url), "head")
+    config = alembic_config(url)
+    _create_private_file(config.attributes["url"])
+    command.upgrade(config, "head")
 
 
 def schema_is_current(engine: Engine) -> bool:

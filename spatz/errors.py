@@ -24,6 +24,10 @@ class NotFoundError(SpatzError, LookupError):
     """A named organisation, catalog or measure does not exist."""
 
 
+class DatabaseUrlError(SpatzError, ValueError):
+    """The database URL (``--db``, ``SPATZ_DATABASE_URL``) is unusable."""
+
+
 class ConcurrentChangeError(SpatzError):
     """Somebody else changed the same thing since it was read; nothing was written."""
 
@@ -76,3 +80,41 @@ class DataImportError(SpatzError, ValueError):
                 f"… weitere Fehler nicht angezeigt (nur die ersten {MAX_REPORTED_PROBLEMS})"
             )
         return "\n".join(lines)
+
+
+MAX_NAMED_ITEMS = 20
+"""How many measures or dimensions a :class:`CatalogGapError` names before it counts the rest."""
+
+
+def _named(items: tuple[str, ...]) -> str:
+    shown = ", ".join(items[:MAX_NAMED_ITEMS])
+    if len(items) > MAX_NAMED_ITEMS:
+        shown += f" und {len(items) - MAX_NAMED_ITEMS} weitere"
+    return shown
+
+
+def catalog_gap_text(catalog: str, measures: tuple[str, ...], dimensions: tuple[str, ...]) -> str:
+    """What a catalog version lacks: the measures with recorded events and the dimensions
+    with targets that are not in it (``catalog`` is ``ID@VERSION``)."""
+    parts = []
+    if measures:
+        parts.append(f"Maßnahmen, zu denen Ereignisse erfasst sind: {_named(measures)}")
+    if dimensions:
+        parts.append(f"Dimensionen, für die Ziele gesetzt sind: {_named(dimensions)}")
+    return f"Im Katalog {catalog} fehlen {'; '.join(parts)}"
+
+
+class CatalogGapError(CatalogError):
+    """The catalog version in use lacks measures with recorded events (or dimensions with
+    targets), so it cannot score them. Nothing is lost: the events and targets stay stored,
+    and a version that keeps those measures scores them."""
+
+    def __init__(self, catalog: str, measures: tuple[str, ...], dimensions: tuple[str, ...]):
+        self.catalog = catalog
+        self.measures = measures
+        self.dimensions = dimensions
+        super().__init__(
+            f"{catalog_gap_text(catalog, measures, dimensions)}. Bitte eine Version des "
+            "Katalogs laden, die sie enthält (spatz catalog load DATEI); die erfassten Daten "
+            "bleiben gespeichert."
+        )

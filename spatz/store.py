@@ -13,9 +13,10 @@ read everything anyway. The dashboard opens one store per logged-in account.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import getpass
 from collections.abc import Callable, Iterable
-from typing import Literal
+from typing import Concatenate, Literal, ParamSpec, TypeVar
 
 import pandas as pd
 from sqlmodel import Session
@@ -24,7 +25,7 @@ from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
 from spatz.config import database_url
 from spatz.db import make_engine, schema_is_current, session_scope
-from spatz.errors import NotFoundError, SpatzError
+from spatz.errors import CatalogGapError, NotFoundError, SpatzError
 from spatz.io.land import LAND_COLUMNS, empty_land_frame, typed_land_frame
 from spatz.io.reader import Table
 from spatz.io.report import report_html
@@ -41,7 +42,7 @@ from spatz.model import (
 from spatz.model.common import BERLIN
 from spatz.services.audit import AUDIT_COLUMNS, list_audit
 from spatz.services.auth import Permission, authorize
-from spatz.services.catalogs import get_catalog
+from spatz.services.catalogs import catalog_gaps, get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.land import catalog_lookup, imported_land_frame
 from spatz.services.organisations import import_organisations, list_organisations
@@ -83,6 +84,31 @@ HISTORY_COLUMNS = [
     "recorded_by",
     "recorded_at",
 ]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _catalog_checked(
+    method: Callable[Concatenate[Store, _P], _R],
+) -> Callable[Concatenate[Store, _P], _R]:
+    """Scoring with the catalog in use: when it fails because that version lacks measures
+    with recorded events (or dimensions with targets), say so in a
+    :class:`~spatz.errors.CatalogGapError`. The check runs only after a failure."""
+
+    @functools.wraps(method)
+    def checked(store: Store, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return method(store, *args, **kwargs)
+        except (scoring.EventsError, scoring.TargetsError):
+            catalog = store.catalog()
+            with Session(store.engine) as session:
+                gaps = catalog_gaps(session, catalog)
+            if gaps:
+                raise CatalogGapError(catalog.key, gaps.measures, gaps.dimensions) from None
+            raise
+
+    return checked
 
 
 class Store:
@@ -154,20 +180,24 @@ class Store:
         with self.engine.connect() as conn:
             return self._in_scope(targets_frame(conn, catalog_key=catalog.id))
 
+    @_catalog_checked
     def score(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """Levels and scores at the Stichtag ``as_of`` (default today); see :func:`spatz.score`."""
         self._require(Permission.view_overview)
         return scoring.score(self.catalog(), self._events(), as_of)
 
+    @_catalog_checked
     def trend(self, dates: Iterable[DateLike]) -> pd.DataFrame:
         """:meth:`score` for each date, computed in one pass."""
         self._require(Permission.view_overview)
         return scoring.trend(self.catalog(), self._events(), dates)
 
+    @_catalog_checked
     def explain(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """The state of every (organisation, measure) at the Stichtag."""
         return scoring.explain(self.catalog(), self.events(), as_of)
 
+    @_catalog_checked
     def roadmap(self, org: str, dimension_id: str, as_of: DateLike | None = None) -> pd.DataFrame:
         """The open measures between the organisation and its next level (up to its target)."""
         self._require(Permission.view_detail, org)
@@ -178,11 +208,13 @@ class Store:
             self.catalog(), self._planned_events(), org, dimension_id, as_of, target_level
         )
 
+    @_catalog_checked
     def target_status(self, as_of: DateLike | None = None) -> pd.DataFrame:
         """For every target in force: achieved, overdue, on_track or at_risk at ``as_of``."""
         self._require(Permission.view_overview)
         return scoring.forecast(self.catalog(), self._planned_events(), self.targets(), as_of)
 
+    @_catalog_checked
     def land_export(
         self, as_of: DateLike | None = None, orgs: Iterable[str] | None = None
     ) -> pd.DataFrame:
@@ -244,6 +276,7 @@ class Store:
             frame[column] = pd.to_datetime(frame[column])
         return frame
 
+    @_catalog_checked
     def report(self, org: str, as_of: DateLike | None = None) -> str:
         """The printable HTML report of one organisation (levels, targets, roadmap)."""
         self._require(Permission.view_detail, org)
@@ -397,6 +430,7 @@ class Store:
         levels = [c.n_levels for c in catalogs if c is not None]
         return land_summary(rows, by, min_group, n_levels=max(levels) if levels else None)
 
+    @_catalog_checked
     def workbook(
         self, as_of: DateLike | None = None, orgs: Iterable[str] | None = None
     ) -> WorkbookData:

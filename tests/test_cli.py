@@ -162,3 +162,29 @@ def test_score_rejects_bad_input(demo_url: str) -> None:
     code, _, err = spatz(demo_url, "score", "--as-of", "31.13.2024")
     assert code == 2
     assert "diesen Tag gibt es nicht: '31.13.2024'" in err
+
+
+def test_dashboard_execs_streamlit_with_the_upload_limit(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, list[str], dict[str, str]]] = []
+
+    def execve(path: str, argv: list[str], env: dict[str, str]) -> None:
+        calls.append((path, argv, env))
+
+    monkeypatch.setattr("spatz.cli.main.os.execve", execve)
+    result = runner.invoke(app, ["--db", url, "dashboard"], env={"SPATZ_MAX_FILE_MB": "7"})
+    assert result.exit_code == 0, result.output
+    [(path, argv, env)] = calls
+    assert path == argv[0]
+    assert argv[1:4] == ["-m", "streamlit", "run"]
+    assert argv[argv.index("--server.maxUploadSize") + 1] == "7"
+    assert env["SPATZ_DATABASE_URL"] == url
+    calls.clear()
+    result = runner.invoke(app, ["--db", url, "dashboard"], env={"SPATZ_MAX_FILE_MB": "viel"})
+    assert (result.exit_code, calls) == (2, [])
+    assert result.stderr == (
+        "SPATZ_MAX_FILE_MB muss eine ganze Zahl ab 1 sein (Megabyte), nicht 'viel'\n"
+    )
+    runner.invoke(app, ["--db", url, "dashboard"], env={"SPATZ_MAX_FILE_MB": None})
+    assert calls[0][1][calls[0][1].index("--server.maxUploadSize") + 1] == "50"

@@ -11,9 +11,10 @@ from rich.table import Table as RichTable
 from sqlmodel import Session
 
 from spatz.catalog import load_catalog
-from spatz.cli.common import actor, migrated_engine, out, user_errors
+from spatz.cli.common import actor, cell, echo, migrated_engine, out, user_errors
 from spatz.db import session_scope
-from spatz.services.catalogs import get_catalog, list_catalogs, store_catalog
+from spatz.errors import catalog_gap_text
+from spatz.services.catalogs import catalog_gaps, get_catalog, list_catalogs, store_catalog
 
 catalog_app = typer.Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
 
@@ -27,15 +28,24 @@ def catalog_load(
         catalog = load_catalog(file)
         with session_scope(migrated_engine()) as session:
             outcome = store_catalog(session=session, actor=actor(), catalog=catalog)
+            gaps = catalog_gaps(session, catalog)
         words = {
             "new": "geladen",
             "unchanged": "unverändert (bereits geladen)",
             "replaced": "ersetzt",
         }
-        typer.echo(
+        echo(
             f"Katalog {catalog.key}: {words[outcome.value]}, "
             f"{sum(1 for _ in catalog.measures())} Maßnahmen",
         )
+        if gaps:
+            echo(
+                f"Warnung: {catalog_gap_text(catalog.key, gaps.measures, gaps.dimensions)}. "
+                "Solange diese Version die neueste ist, sind keine Auswertungen möglich "
+                "(spatz score, Exporte, Dashboard); bitte eine Version laden, die sie "
+                "enthält. Die erfassten Daten bleiben gespeichert.",
+                err=True,
+            )
 
 
 @catalog_app.command("list")
@@ -46,12 +56,12 @@ def catalog_list() -> None:
     table = RichTable("ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch")
     for info in infos:
         table.add_row(
-            info.id,
-            info.version,
-            info.name,
+            cell(info.id),
+            cell(info.version),
+            cell(info.name),
             str(info.measures),
             info.loaded_at,
-            info.loaded_by,
+            cell(info.loaded_by),
             "ja" if info.in_use else "nein",
         )
     out.print(table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Annotated
 import sqlalchemy as sa
 import typer
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from spatz.db import make_engine, schema_is_current
@@ -35,6 +37,28 @@ class State:
 state = State()
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters: C0 except tab and newline, DEL, C1 (ESC starts ANSI and OSC 8
+sequences, CSI is its one-character C1 form, CR overwrites the line)."""
+
+
+def terminal(text: object) -> str:
+    """User text (names, keys, file contents, messages quoting them) as the terminal shows
+    it: without control characters, so that no escape sequence reaches the terminal."""
+    return _CONTROL.sub("", str(text))
+
+
+def cell(text: object) -> Text:
+    """User text for a Rich table or ``out.print``: taken literally (no markup, no emoji
+    codes, no highlighting) and without control characters."""
+    return Text(terminal(text))
+
+
+def echo(text: object, *, err: bool = False) -> None:
+    """Print a line of (or with) user text: :func:`terminal` applied."""
+    typer.echo(terminal(text), err=err)
+
+
 def actor() -> Actor:
     """The acting user: ``$SPATZ_USER`` or the login name."""
     return Actor.operator(os.environ.get("SPATZ_USER") or getpass.getuser())
@@ -46,10 +70,10 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except SpatzError as exc:
-        typer.echo(str(exc), err=True)
+        echo(exc, err=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
     except sa.exc.OperationalError as exc:
-        typer.echo(f"Datenbank nicht erreichbar: {exc.orig}", err=True)
+        echo(f"Datenbank nicht erreichbar: {exc.orig}", err=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from spatz.cli.common import err, migrated_engine, parse_day, state, user_errors
+from spatz.cli.common import echo, err, migrated_engine, parse_day, state, user_errors
 from spatz.errors import SpatzError
 from spatz.io.land import Dialect, land_csv
 from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
@@ -91,7 +91,7 @@ def export_land(
             typer.echo(data, nl=False)
             return
         write_file(out, data)
-    typer.echo(f"{out}: {len(rows)} Zeilen, {rows['org'].nunique()} Organisationen")
+    echo(f"{out}: {len(rows)} Zeilen, {rows['org'].nunique()} Organisationen")
 
 
 @export_app.command("xlsx")
@@ -114,6 +114,4 @@ def export_xlsx(
             content = workbook_xlsx(data, on_sheet=on_sheet)
         write_file(file, content)
     organisations = data.overview["org"].nunique()
-    typer.echo(
-        f"{file}: {organisations} Organisationen, Stichtag {data.as_of.strftime('%d.%m.%Y')}"
-    )
+    echo(f"{file}: {organisations} Organisationen, Stichtag {data.as_of.strftime('%d.%m.%Y')}")

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import typer
 
-from spatz.cli.common import DryRun, FileArg, OrgOpt, Sheet, actor, migrated_engine, user_errors
+from spatz.cli.common import (
+    DryRun,
+    FileArg,
+    OrgOpt,
+    Sheet,
+    actor,
+    echo,
+    migrated_engine,
+    user_errors,
+)
 from spatz.db import session_scope
 from spatz.io.reader import read_table
 from spatz.services.common import ImportSummary
@@ -30,7 +39,7 @@ def _run_import(
         table = read_table(file, sheet=sheet)
         with session_scope(migrated_engine()) as session:
             summary = run(session=session, actor=actor(), table=table, dry_run=dry_run, **extra)
-        typer.echo(str(summary))
+        echo(summary)
 
 
 @import_app.command("organisations")

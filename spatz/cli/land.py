@@ -11,8 +11,19 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table as RichTable
+from rich.text import Text
 
-from spatz.cli.common import DryRun, actor, migrated_engine, out, parse_day, state, user_errors
+from spatz.cli.common import (
+    DryRun,
+    actor,
+    cell,
+    echo,
+    migrated_engine,
+    out,
+    parse_day,
+    state,
+    user_errors,
+)
 from spatz.cli.export import AsOf, progress_bar
 from spatz.db import session_scope
 from spatz.io.land import read_land_tables
@@ -55,7 +66,7 @@ def land_import(
                     dry_run=dry_run,
                 )
     for summary in summaries:
-        typer.echo(str(summary))
+        echo(summary)
 
 
 class By(StrEnum):
@@ -90,10 +101,10 @@ def _print_table(summary: pd.DataFrame, day: str, by: By | None, min_group: int)
         "0 … N: Organisationen je Stufe",
     )
     for record in shown.to_dict("records"):
-        cells = [str(record["catalog_id"])] if several_catalogs else []
-        cells += [str(record["group"])] if by is not None else []
+        cells: list[str | Text] = [cell(record["catalog_id"])] if several_catalogs else []
+        cells += [cell(record["group"])] if by is not None else []
         cells += [
-            str(record["dimension"]),
+            cell(record["dimension"]),
             str(record["organisations"]),
             _number(record["q1"]),
             _number(record["median"]),
@@ -109,7 +120,7 @@ def _print_table(summary: pd.DataFrame, day: str, by: By | None, min_group: int)
             f"{'alle Organisationen' if g == ALL else g} ({n})"
             for g, n in zip(hidden["group"], hidden["organisations"], strict=True)
         )
-        typer.echo(f"Nicht ausgewertet (weniger als {min_group} Organisationen): {groups}")
+        echo(f"Nicht ausgewertet (weniger als {min_group} Organisationen): {groups}")
 
 
 @land_app.command("summary")

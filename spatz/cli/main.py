@@ -7,7 +7,6 @@ into a message on standard error and exit code 2.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -19,13 +18,29 @@ from rich.table import Table as RichTable
 
 from spatz.cli.backup import backup, restore
 from spatz.cli.catalog import catalog_app
-from spatz.cli.common import actor, err, migrated_engine, out, parse_day, state, user_errors
+from spatz.cli.common import (
+    actor,
+    cell,
+    echo,
+    err,
+    migrated_engine,
+    out,
+    parse_day,
+    state,
+    user_errors,
+)
 from spatz.cli.export import export_app
 from spatz.cli.imports import import_app
 from spatz.cli.land import land_app
 from spatz.cli.users import user_app
-from spatz.config import ENV_DATABASE_URL, database_url
-from spatz.db import make_engine, migrate
+from spatz.config import (
+    DEFAULT_DATABASE_URL,
+    ENV_DATABASE_URL,
+    URL_EXAMPLES,
+    database_url,
+    max_file_mb,
+)
+from spatz.db import DATABASE_FILE_MODE, make_engine, migrate, open_to_others
 from spatz.io.land import land_csv
 from spatz.resources import resource_dir
 from spatz.services.demo import DEMO_STEPS, load_demo
@@ -52,12 +67,27 @@ def main(
         str | None,
         typer.Option(
             "--db",
-            help=f"Datenbank-URL (sonst ${ENV_DATABASE_URL}, sonst sqlite:///spatz.db)",
+            help=f"Datenbank-URL, z. B. {URL_EXAMPLES} (sonst ${ENV_DATABASE_URL}, sonst "
+            f"{DEFAULT_DATABASE_URL})",
             show_default=False,
         ),
     ] = None,
 ) -> None:
     state.db = db
+
+
+def warn_if_open_to_others() -> None:
+    """A SQLite file that others may read exposes the password hashes: say so (its mode
+    is the operator's choice and is kept)."""
+    found = open_to_others(state.db)
+    if found is not None:
+        path, mode = found
+        echo(
+            f"Warnung: {path} ist auch für Gruppe oder andere zugänglich (Rechte "
+            f"{mode:04o}) und enthält die Passwort-Hashes der Konten; empfohlen: "
+            f"chmod {DATABASE_FILE_MODE:o} {path}",
+            err=True,
+        )
 
 
 @app.command()
@@ -67,7 +97,8 @@ def init() -> None:
         url = database_url(state.db)
         migrate(url)
         shown = make_engine(url).url.render_as_string(hide_password=True)
-        typer.echo(f"Datenbank bereit: {shown}")
+        echo(f"Datenbank bereit: {shown}")
+        warn_if_open_to_others()
 
 
 @app.command()
@@ -86,15 +117,16 @@ def demo() -> None:
 
             outcome = load_demo(engine=engine, actor=actor(), on_step=step)
         for summary in outcome.summaries:
-            typer.echo(str(summary))
+            echo(summary)
         if outcome.accounts:
             typer.echo("Demo-Konten (nur zum Ausprobieren, Passwörter sind veröffentlicht):")
             for account in outcome.accounts:
                 org = f", {account.org}" if account.org else ""
-                typer.echo(f"  {account.name:<18} {account.password:<24} ({account.role}{org})")
+                echo(f"  {account.name:<18} {account.password:<24} ({account.role}{org})")
         else:
             typer.echo("Die Demo-Konten bestehen bereits (Liste: spatz user list).")
         typer.echo("Demo-Daten geladen. Dashboard starten: spatz dashboard")
+        warn_if_open_to_others()
 
 
 class ScoreFormat(StrEnum):
@@ -131,8 +163,8 @@ def score(
         for record in rows.to_dict("records"):
             has_target = not pd.isna(record["target_level"])
             table.add_row(
-                f"{record['organisation']} ({record['org']})",
-                str(record["dimension"]),
+                cell(f"{record['organisation']} ({record['org']})"),
+                cell(record["dimension"]),
                 str(record["level"]),
                 f"{record['score']:.2f}".replace(".", ","),
                 str(record["target_level"]) if has_target else "",
@@ -148,7 +180,8 @@ def dashboard(
 ) -> None:
     """Das Dashboard (Streamlit) starten."""
     with user_errors():
-        migrated_engine()
+        migrated_engine().dispose()  # no connection is handed to the server
+        max_upload = max_file_mb()
     env = {**os.environ, ENV_DATABASE_URL: database_url(state.db)}
     command = [
         sys.executable,
@@ -164,5 +197,11 @@ def dashboard(
         "true",
         "--browser.gatherUsageStats",
         "false",
+        "--server.maxUploadSize",
+        str(max_upload),
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    # Streamlit takes over this process: signals (SIGTERM from a service manager, Ctrl-C)
+    # reach the server itself, and no server outlives the command.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from spatz.errors import SpatzError
 from spatz.scoring._catalog import CompiledCatalog, IntArray
 
 STATUSES: tuple[str, ...] = ("planned", "in_progress", "completed", "not_applicable")
@@ -61,7 +62,7 @@ _T = TypeVar("_T")
 _P = ParamSpec("_P")
 
 
-class EventsError(ValueError):
+class EventsError(SpatzError, ValueError):
     """The events frame is invalid; the message names the offending value and its row.
 
     Rows are 0-based positions in the frame (not index labels).

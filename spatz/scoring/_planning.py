@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog
-from spatz.errors import NotFoundError
+from spatz.errors import NotFoundError, SpatzError
 from spatz.scoring._catalog import CompiledCatalog, IntArray, compile_catalog
 from spatz.scoring._engine import completion_state, evaluate, grid_masks, last_events
 from spatz.scoring._events import (
@@ -46,7 +46,7 @@ FORECAST_COLUMNS: tuple[str, ...] = ("current_level", "current_score", "forecast
 """Columns :func:`forecast` adds to the targets."""
 
 
-class TargetsError(ValueError):
+class TargetsError(SpatzError, ValueError):
     """The targets frame is invalid; the message names the offending value and its row."""
 
 

@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from spatz.catalog import Catalog, Dimension, Level, Measure
+from spatz.catalog import OVERALL, Catalog, Dimension, Level, Measure
 from spatz.errors import CatalogError, NotFoundError
 from spatz.model import (
     CatalogDimension,
@@ -16,6 +16,7 @@ from spatz.model import (
     CatalogMeasure,
     CatalogVersion,
     MeasureEvent,
+    Target,
 )
 from spatz.model.common import local_time
 from spatz.services.audit import audit
@@ -38,6 +39,36 @@ class CatalogInfo:
     loaded_by: str
     loaded_at: str
     in_use: bool
+
+
+@dataclass(frozen=True)
+class CatalogGaps:
+    """What a catalog version lacks of the data recorded against its catalog id."""
+
+    measures: tuple[str, ...]
+    """Measures with recorded events that are not in the version, sorted."""
+    dimensions: tuple[str, ...]
+    """Dimensions with targets that are not in the version, sorted."""
+
+    def __bool__(self) -> bool:
+        return bool(self.measures or self.dimensions)
+
+
+def catalog_gaps(session: Session, catalog: Catalog) -> CatalogGaps:
+    """The measures with events and the dimensions with targets (of any organisation,
+    recorded against ``catalog.id``) that ``catalog`` does not contain."""
+    recorded = session.exec(
+        select(MeasureEvent.measure_id).where(MeasureEvent.catalog_key == catalog.id).distinct()
+    ).all()
+    targeted = session.exec(
+        select(Target.dimension_id).where(Target.catalog_key == catalog.id).distinct()
+    ).all()
+    measures = {m.id for _, m in catalog.measures()}
+    dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
+    return CatalogGaps(
+        measures=tuple(sorted(set(recorded) - measures)),
+        dimensions=tuple(sorted(set(targeted) - dimensions)),
+    )
 
 
 def _find(session: Session, key: str, version: str) -> CatalogVersion | None:

@@ -7,19 +7,14 @@ records a measure and sees the level change, downloads the Land CSV, logs out.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from dashboard_server import running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 import spatz
@@ -53,13 +48,6 @@ HALLE = "15002000"
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def database(demo_url: str, tmp_path: Path) -> str:
     """A private copy of the demo database: this test writes to it."""
@@ -70,37 +58,8 @@ def database(demo_url: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    log = (tmp_path / "dashboard.log").open("wb")
-    env = {**os.environ, "SPATZ_DATABASE_URL": database}
-    command = [sys.executable, "-m", "spatz.cli", "dashboard", "--port", str(port)]
-    process = subprocess.Popen(
-        [*command, "--address", "127.0.0.1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = (tmp_path / "dashboard.log").read_text(errors="replace")
-                    pytest.fail(f"dashboard did not start: {output}")
-                time.sleep(0.3)
+    with running_dashboard(database, tmp_path / "dashboard.log") as (_, url):
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
 
 
 def _settle(page: Page) -> None:
