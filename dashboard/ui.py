@@ -26,7 +26,8 @@ from spatz.model import MeasureEventCreate, TargetCreate, TargetPublic
 from spatz.model.common import local_time
 from spatz.services.auth import Permission, allows
 from spatz.services.common import Actor, ImportSummary
-from spatz.store import login, login_single_sign_on, logout
+from spatz.services.users import LogoutReason
+from spatz.store import login, login_single_sign_on, logout, session_problem
 
 # Okabe–Ito: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -73,8 +74,13 @@ def current_actor() -> Actor | None:
     since = st.session_state.get("login_since", 0.0)
     seen = st.session_state.get("login_seen", 0.0)
     if now - seen > SESSION_IDLE or now - since > SESSION_MAX:
-        sign_out(expired=True)
+        sign_out(reason="expired")
         st.session_state["login_notice"] = "Die Sitzung ist abgelaufen; bitte neu anmelden."
+        return None
+    problem = session_problem(database_url(), actor)
+    if problem is not None:
+        sign_out(reason="account_changed")
+        st.session_state["login_notice"] = problem
         return None
     st.session_state["login_seen"] = now
     return actor
@@ -118,14 +124,15 @@ def single_sign_on_name() -> str:
     return str(st.user.get("email") or "")
 
 
-def sign_out(*, expired: bool = False) -> None:
-    """End the session (logged); a single sign-on session ends at the provider too."""
+def sign_out(*, reason: LogoutReason = "user") -> None:
+    """End the session (logged with ``reason``); a session the user ends, or whose account
+    changed, ends at the single sign-on provider too."""
     actor: Actor | None = st.session_state.get("actor")
     for key in ("actor", "login_since", "login_seen", "org"):
         st.session_state.pop(key, None)
     if actor is not None:
-        logout(database_url(), actor, expired=expired)
-    if not expired and single_sign_on_configured() and st.user.is_logged_in:
+        logout(database_url(), actor, reason=reason)
+    if reason != "expired" and single_sign_on_configured() and st.user.is_logged_in:
         st.logout()
 
 

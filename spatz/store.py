@@ -56,10 +56,11 @@ from spatz.services.projects import (
 )
 from spatz.services.states import state_details
 from spatz.services.targets import import_targets, set_target, target_in_force, targets_frame
-from spatz.services.users import LoginOutcome
+from spatz.services.users import LoginOutcome, LogoutReason
 from spatz.services.users import login as login_user
 from spatz.services.users import login_single_sign_on as login_sso
 from spatz.services.users import logout as end_session
+from spatz.services.users import session_problem as account_session_problem
 
 DateLike = str | dt.date | pd.Timestamp
 
@@ -578,10 +579,17 @@ def login(url: str | None, name: str, password: str) -> LoginOutcome:
         return login_user(session=session, name=name, password=password)
 
 
-def logout(url: str | None, actor: Actor, *, expired: bool = False) -> None:
+def logout(url: str | None, actor: Actor, *, reason: LogoutReason = "user") -> None:
     """Log the end of an account's session (:func:`spatz.services.users.logout`)."""
     with session_scope(make_engine(database_url(url))) as session:
-        end_session(session=session, actor=actor, expired=expired)
+        end_session(session=session, actor=actor, reason=reason)
+
+
+def session_problem(url: str | None, actor: Actor) -> str | None:
+    """Why the session of ``actor`` must end (its account changed), or ``None``
+    (:func:`spatz.services.users.session_problem`)."""
+    with session_scope(make_engine(database_url(url))) as session:
+        return account_session_problem(session=session, actor=actor)
 
 
 def login_single_sign_on(url: str | None, name: str) -> LoginOutcome:

@@ -34,7 +34,14 @@ from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE
 from spatz.services.land import import_land
-from spatz.services.users import add_user, change_password, list_users, logout
+from spatz.services.users import (
+    add_user,
+    change_password,
+    list_users,
+    lock_user,
+    logout,
+    session_problem,
+)
 from spatz.store import Store, login
 
 MAGDEBURG = "15003000"
@@ -273,6 +280,8 @@ CASES = [
     ),
     Case("restore", "backup.restore_backup", ADMIN, lambda s, tmp: restore(s, tmp)),
     Case("log one's own logout", "users.logout", ALL, with_session(logout)),
+    Case("lock an account", "users.lock_user", ADMIN, with_session(lock_user, name="gast.halle")),
+    Case("check one's own session", "users.session_problem", ALL, with_session(session_problem)),
 ]
 
 

@@ -13,10 +13,16 @@ from spatz.db import session_scope
 from spatz.errors import SpatzError
 from spatz.model import ROLE_LABELS, Role
 from spatz.model.common import local_time
-from spatz.services.users import add_user, change_password, list_users
+from spatz.services.users import (
+    LOCKED_INDEFINITELY,
+    add_user,
+    change_password,
+    list_users,
+    lock_user,
+)
 
 user_app = typer.Typer(
-    help="Konten des Dashboards: anlegen, Passwort ändern, auflisten.",
+    help="Konten des Dashboards: anlegen, Passwort ändern, sperren, auflisten.",
     no_args_is_help=True,
 )
 
@@ -68,6 +74,15 @@ def user_passwd(name: NameArg) -> None:
     typer.echo(f"Passwort von {name} geändert")
 
 
+@user_app.command("lock")
+def user_lock(name: NameArg) -> None:
+    """Konto sperren, bis `spatz user passwd` ein neues Passwort setzt; offene Sitzungen
+    enden."""
+    with user_errors(), session_scope(migrated_engine()) as session:
+        lock_user(session=session, actor=actor(), name=name)
+    typer.echo(f"Konto {name} gesperrt; offene Sitzungen enden mit der nächsten Aktion")
+
+
 @user_app.command("list")
 def user_list() -> None:
     """Alle Konten mit Rolle und Organisation."""
@@ -75,6 +90,9 @@ def user_list() -> None:
         users = list_users(session=session, actor=actor())
     table = RichTable("Name", "Rolle", "Organisation", "gesperrt bis", "angelegt von")
     for user in users:
-        locked = f"{local_time(user.locked_until):%d.%m.%Y %H:%M}" if user.locked_until else ""
+        locked = ""
+        if user.locked_until is not None:
+            until = local_time(user.locked_until)
+            locked = "unbefristet" if until >= LOCKED_INDEFINITELY else f"{until:%d.%m.%Y %H:%M}"
         table.add_row(user.name, user.role.value, user.org or "", locked, user.created_by)
     out.print(table)

@@ -10,14 +10,17 @@ from sqlmodel import Field, SQLModel
 
 from spatz.model.common import Status, enum_column_type, tz_datetime, utcnow
 
+MAX_TEXT_LENGTH = 4000
+"""Characters of a note or of evidence, checked alike on every database and in imports."""
+
 
 class MeasureEventBase(SQLModel):
     measure_id: str = Field(max_length=100)
     status: Status = Field(sa_type=enum_column_type(Status, "measure_status"))
     date: dt.date
     due_date: dt.date | None = None
-    note: str = Field(default="", sa_type=sa.Text)
-    evidence: str = Field(default="", sa_type=sa.Text)
+    note: str = Field(default="", max_length=MAX_TEXT_LENGTH, sa_type=sa.Text)
+    evidence: str = Field(default="", max_length=MAX_TEXT_LENGTH, sa_type=sa.Text)
 
 
 class MeasureEvent(MeasureEventBase, table=True):

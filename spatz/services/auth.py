@@ -96,9 +96,12 @@ def authorize_all(actor: Actor, permission: Permission, orgs: set[str]) -> None:
 def scope_of(session: Session, role: Role, org: str | None) -> frozenset[str] | None:
     """The organisations an account of ``role`` belonging to ``org`` may see: ``gast`` its
     own, ``leitung`` and ``bearbeiter`` also every unit below it; ``None`` (all) for
-    ``admin`` and ``land``."""
-    if role not in ROLES_WITH_ORG or org is None:
+    ``admin`` and ``land``. An account of a role that needs an organisation but has none
+    sees nothing, never everything."""
+    if role not in ROLES_WITH_ORG:
         return None
+    if org is None:
+        return frozenset()
     if role is Role.gast:
         return frozenset({org})
     rows = session.exec(select(Organisation.id, Organisation.key, Organisation.parent_id)).all()

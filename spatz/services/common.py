@@ -14,13 +14,15 @@ class Actor:
 
     ``org`` is the organisation of the account; ``scope`` the organisations it may see
     (its own and, for ``leitung`` and ``bearbeiter``, every unit below), ``None`` meaning
-    all of them.
+    all of them. ``account_version`` is the version of the account a login stands for
+    (``None`` for the operator): a session whose account changed since ends.
     """
 
     name: str
     role: Role
     org: str | None = None
     scope: frozenset[str] | None = None
+    account_version: int | None = None
 
     @classmethod
     def operator(cls, name: str) -> Actor:

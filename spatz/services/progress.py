@@ -27,6 +27,7 @@ from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_status
 from spatz.model import MeasureEvent, MeasureEventCreate, MeasureEventPublic, Organisation
 from spatz.model.common import STATUS_LABELS, Status, local_time, utcnow
+from spatz.model.event import MAX_TEXT_LENGTH
 from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize, authorize_all
 from spatz.services.catalogs import get_catalog
@@ -129,8 +130,8 @@ def parse_progress(
         status = r.parse("status", parse_status)
         date = r.parse("date", parse_date)
         due_date = r.parse("due_date", parse_date, required=False)
-        note = r.text("note", required=False, max_length=4000)
-        evidence = r.text("evidence", required=False, max_length=4000)
+        note = r.text("note", required=False, max_length=MAX_TEXT_LENGTH)
+        evidence = r.text("evidence", required=False, max_length=MAX_TEXT_LENGTH)
         if r.ok and status is not None and date is not None:
             parsed.append(
                 (
