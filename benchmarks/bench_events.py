@@ -35,6 +35,7 @@ import numpy.typing as npt
 import pandas as pd
 import psycopg
 import sqlalchemy as sa
+from results_file import RESULTS, write_section
 
 from spatz.db import make_engine, migrate
 from spatz.services.progress import events_frame
@@ -56,9 +57,6 @@ TARGET = 1_000_000
 """Rows per second to reach."""
 RUNS = 3
 CHUNK = 100_000
-RESULTS = Path(__file__).with_name("results.md")
-START_MARKER = "<!-- events:start -->"
-END_MARKER = "<!-- events:end -->"
 STATUSES = ("planned", "in_progress", "completed", "not_applicable")
 NOTES = (
     "Stadtratsbeschluss",
@@ -265,18 +263,6 @@ def time_backend(url: str) -> tuple[Run, pd.DataFrame]:
     return best, frame
 
 
-def write_results(text: str) -> None:
-    """Replace this benchmark's section of the results file, keeping everything else."""
-    section = f"{START_MARKER}\n{text.rstrip()}\n{END_MARKER}\n"
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    head, found, rest = old.partition(START_MARKER)
-    if found and END_MARKER in rest:
-        new = head + section + rest.partition(END_MARKER)[2].lstrip("\n")
-    else:
-        new = old.rstrip("\n") + ("\n\n" if old.strip() else "") + section
-    RESULTS.write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=N_ROWS, help="number of events")
@@ -324,7 +310,8 @@ def main() -> None:
             f"≥ 1M rows/s: {verdict}  CPU: {cpu}"
         )
     print(f"load average (1 min) before/after timing: {load_before:.1f} / {load_after:.1f}")
-    write_results(
+    write_section(
+        "events",
         "## Reading events (`events_frame`)\n\n"
         f"{dt.date.today().isoformat()}, {os.cpu_count()} CPU cores, Python "
         f"{sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}, "
@@ -338,7 +325,7 @@ def main() -> None:
         f"machine before/after the timing: {load_before:.1f} / {load_after:.1f}. "
         f"Run: `python benchmarks/bench_events.py`.\n\n"
         "| backend | rows | time | rows/s | ≥ 1M rows/s | CPU |\n"
-        "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(lines) + "\n"
+        "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(lines) + "\n",
     )
     print(f"wrote {RESULTS}")
 

@@ -28,10 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 import hostile  # noqa: E402  (tests/hostile.py, the builders of the test suite)
+from results_file import RESULTS, write_section  # noqa: E402
 
-RESULTS = Path(__file__).with_name("results.md")
-START_MARKER = "<!-- hostile:start -->"
-END_MARKER = "<!-- hostile:end -->"
 SPATZ = Path(sys.executable).with_name("spatz")
 TIME = Path("/usr/bin/time")
 MIB = 1024 * 1024
@@ -210,18 +208,6 @@ def _size(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} B"
 
 
-def write_results(text: str) -> None:
-    """Replace this benchmark's section of the results file, keeping everything else."""
-    section = f"{START_MARKER}\n{text.rstrip()}\n{END_MARKER}\n"
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    head, found, rest = old.partition(START_MARKER)
-    if found and END_MARKER in rest:
-        new = head + section + rest.partition(END_MARKER)[2].lstrip("\n")
-    else:
-        new = old.rstrip("\n") + ("\n\n" if old.strip() else "") + section
-    RESULTS.write_text(new, encoding="utf-8")
-
-
 def main() -> None:
     if not TIME.exists():
         sys.exit("/usr/bin/time not found (apt-get install time)")
@@ -249,7 +235,8 @@ def main() -> None:
             rows.append(row)
             print(row, flush=True)
     verdict = "met for every hostile file" if met else "NOT met for every hostile file"
-    write_results(
+    write_section(
+        "hostile",
         "## Hostile files\n\n"
         f"{dt.date.today().isoformat()}, {os.cpu_count()} CPU cores, Python "
         f"{sys.version.split()[0]}, default limits (50 MB, 200,000 rows, 100 columns, "
@@ -260,7 +247,7 @@ def main() -> None:
         f"Target: exit 2 within {TARGET_SECONDS} s and under {TARGET_MB} MB ({verdict}). "
         "Run: `python benchmarks/bench_hostile_files.py`.\n\n"
         "| file | size | command | exit | time | peak memory | message |\n"
-        "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n" + "\n".join(rows) + "\n",
     )
     print(f"wrote {RESULTS}")
 
