@@ -43,13 +43,20 @@ TARGET_STATUS_LABELS = {
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+WORD_JOINER = "\u2060"
+"""An invisible character that keeps bare URLs and e-mail addresses from becoming links."""
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=w)(?=ww\.)|(?=@)", re.IGNORECASE)
+"""Where a word joiner breaks GitHub Flavored Markdown's autolink literals: after the colon
+of ``scheme://``, inside ``www.``, before the ``@`` of an e-mail address. Backslash escapes
+cannot: autolink literals are found in the text after the escapes are resolved."""
 
 
 def plain(text: object) -> str:
     """Text for an element that renders Markdown (titles, captions, messages), with every
-    character escaped that Markdown or Streamlit's colour and emoji syntax would interpret:
-    user-entered names and values show exactly as typed."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    character escaped that Markdown or Streamlit's colour and emoji syntax would interpret,
+    and bare URLs and e-mail addresses kept from becoming links: user-entered names and
+    values show exactly as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
 
 
 def chart_text(values: pd.Series) -> pd.Series:

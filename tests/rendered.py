@@ -14,3 +14,17 @@ _TAG = re.compile(r"<[^>]*>")
 def visible(markdown: str) -> str:
     """The text of ``markdown`` as displayed: rendered, tags removed, entities resolved."""
     return html.unescape(_TAG.sub("", _MARKDOWN.render(markdown))).strip("\n")
+
+
+# GitHub Flavored Markdown's autolink literals (GFM spec 6.9, "extended autolinks"), which
+# Streamlit's renderer (remark-gfm) applies to the text after escapes are resolved.
+_WWW = re.compile(r"(?:^|(?<=[\s*_~(]))www\.[^\s<_]", re.IGNORECASE)
+_PROTOCOL = re.compile(r"(?<![A-Za-z])(?:https?|ftp)://[^\s<_]", re.IGNORECASE)
+_EMAIL = re.compile(r"[A-Za-z0-9._+-]+@[A-Za-z0-9_-]+\.[A-Za-z0-9_-]")
+
+
+def autolinks(markdown: str) -> list[str]:
+    """The beginnings of the bare URLs and e-mail addresses in ``markdown`` that GFM would
+    turn into links."""
+    text = visible(markdown)
+    return [m[0] for pattern in (_WWW, _PROTOCOL, _EMAIL) for m in pattern.finditer(text)]

@@ -40,7 +40,7 @@ def log_in(at: AppTest, actor: Actor) -> None:
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: str(m.value) for m in at.metric}
+    return {visible(m.label): str(m.value) for m in at.metric}
 
 
 def test_overview_shows_the_levels_of_the_scoring_engine(app: AppTest, demo_url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rendered import visible
+from rendered import autolinks, visible
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 
@@ -27,6 +28,11 @@ def _load_ui() -> ModuleType:
 
 
 ui = _load_ui()
+
+
+def shown(text: str) -> str:
+    """What a reader sees of ``ui.plain(text)`` (the invisible word joiners left out)."""
+    return visible(ui.plain(text)).replace(ui.WORD_JOINER, "")
 
 
 @pytest.mark.parametrize(
@@ -45,7 +51,7 @@ ui = _load_ui()
     ],
 )
 def test_plain_text_shows_as_typed(text: str, markdown: bool) -> None:
-    assert visible(ui.plain(text)) == text
+    assert shown(text) == text
     # Without escaping, Markdown would have changed the text.
     assert (visible(text) != text) == markdown
 
@@ -59,7 +65,7 @@ line = (
 
 @given(line)
 def test_any_line_shows_as_typed(text: str) -> None:
-    assert visible(ui.plain(text)) == text
+    assert shown(text) == text.replace(ui.WORD_JOINER, "")
 
 
 def test_chart_labels_are_escaped_for_plotly() -> None:
@@ -68,3 +74,136 @@ def test_chart_labels_are_escaped_for_plotly() -> None:
     assert list(labels) == [
         '&lt;a href="https://example.org"&gt;x&lt;/a&gt; &amp; &lt;b&gt;y&lt;/b&gt;'
     ]
+
+
+URLS = [
+    "https://example.org",
+    "HTTP://example.org/pfad?x=1",
+    "ftp://example.org",
+    "www.example.org",
+    "(WWW.example.org)",
+    "post@example.org",
+    "mailto:post@example.org",
+    "Stadt Halle https://halle.de und www.halle.de, Kontakt: it@halle.de",
+]
+
+
+@pytest.mark.parametrize("text", URLS)
+def test_bare_urls_and_addresses_do_not_become_links(text: str) -> None:
+    assert autolinks(text), "GFM would link this text"
+    assert autolinks(ui.plain(text)) == []
+    assert shown(text) == text
+
+
+@given(line)
+def test_no_line_becomes_a_link(text: str) -> None:
+    assert autolinks(ui.plain(text)) == []
+
+
+# Every call that renders Markdown (message, caption, title …) and what of it is Markdown:
+# the positional arguments (``metric`` and ``expander``: the label only) and these keywords.
+RENDERERS = {
+    "caption": None,
+    "markdown": None,
+    "write": None,
+    "title": None,
+    "header": None,
+    "subheader": None,
+    "info": None,
+    "error": None,
+    "warning": None,
+    "success": None,
+    "toast": None,
+    "metric": 1,
+    "expander": 1,
+}
+MARKDOWN_KEYWORDS = {"body", "label", "help"}
+FORMATTERS = {"ui.plain", "plain", "ui.fmt_date", "ui.fmt_number", "ui.fmt_timestamp", "len"}
+"""Calls whose result is safe: the escaping itself, and dates and numbers in German form."""
+
+NOT_USER_TEXT = {
+    # app.py: the login notices are fixed texts of ui.py; the role labels of spatz.model.
+    "notice",
+    "ROLE_LABELS[actor.role]",
+    # Numbers, levels and fixed labels computed by the pages.
+    "MIN_GROUP",
+    "overall['measures_completed']",
+    "overall['measures_total']",
+    "row['measures_completed']",
+    "row['measures_total']",
+    "level",
+    "reached",
+    "done",
+    "goal",
+    "counts[status]",
+    "label",
+    "change",
+    "lv.level",
+    "row['level']",
+    "row['target_level']",
+    "level_names.get(level, 'noch keine Stufe')",
+    "ui.TARGET_STATUS_LABELS[str(row['status'])]",
+    "target_line(OVERALL)",
+    "target_line(dim.id)",
+}
+"""Values shown unescaped on purpose: none of them holds text a user entered."""
+
+
+def _safe(node: ast.expr) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.JoinedStr):
+        return all(
+            _safe(part.value) if isinstance(part, ast.FormattedValue) else True
+            for part in node.values
+        )
+    if isinstance(node, ast.BinOp):
+        return _safe(node.left) and _safe(node.right)
+    if isinstance(node, ast.IfExp):
+        return _safe(node.body) and _safe(node.orelse)
+    if isinstance(node, ast.Call) and ast.unparse(node.func) in FORMATTERS:
+        return True
+    return ast.unparse(node) in NOT_USER_TEXT
+
+
+def _markdown_arguments(path: Path) -> list[tuple[int, str, ast.expr]]:
+    """(line, call, argument) of every argument of a Markdown-rendering call in ``path``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        name = node.func.attr
+        if name not in RENDERERS or isinstance(node.func.value, ast.Constant):
+            continue
+        arguments = list(node.args[: RENDERERS[name]])
+        arguments += [k.value for k in node.keywords if k.arg in MARKDOWN_KEYWORDS]
+        found += [(node.lineno, name, argument) for argument in arguments]
+    return found
+
+
+SOURCES = sorted(DASHBOARD.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_every_markdown_call_escapes_what_users_entered(path: Path) -> None:
+    unescaped = [
+        f"{path.name}:{line}: {call}({ast.unparse(argument)})"
+        for line, call, argument in _markdown_arguments(path)
+        if not _safe(argument)
+    ]
+    assert unescaped == [], "user text reaches Markdown unescaped (use ui.plain):\n" + "\n".join(
+        unescaped
+    )
+
+
+def test_the_scan_finds_the_calls() -> None:
+    calls = [call for path in SOURCES for _, call, _ in _markdown_arguments(path)]
+    assert len(calls) > 80
+    assert {"caption", "markdown", "title", "subheader", "info", "error", "success"} <= set(calls)
+    occurring = {
+        ast.unparse(node)
+        for path in SOURCES
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.expr)
+    }
+    assert NOT_USER_TEXT - occurring == set(), "no longer used: remove from NOT_USER_TEXT"

@@ -8,12 +8,15 @@ import ui
 
 catalog = ui.catalog()
 st.title("Katalog")
-st.caption(f"{catalog.name} · Version {catalog.version} · {catalog.description}")
+st.caption(
+    f"{ui.plain(catalog.name)} · Version {ui.plain(catalog.version)} · "
+    f"{ui.plain(catalog.description)}"
+)
 
 levels = {lv.level: lv for lv in catalog.levels}
 with st.expander("Die Stufen"):
     for lv in catalog.levels:
-        st.markdown(f"**{lv.level} – {lv.name}**: {lv.description}")
+        st.markdown(f"**{lv.level} – {ui.plain(lv.name)}**: {ui.plain(lv.description)}")
 
 cols = st.columns([2, 2, 3])
 dimension_ids = [d.id for d in catalog.dimensions]

@@ -82,7 +82,7 @@ if shown:
 if len(hidden):
     st.caption(
         "Nicht ausgewertet (zu kleine Gruppe): "
-        + ", ".join(f"{kind} ({n})" for kind, n in hidden.items())
+        + ui.plain(", ".join(f"{kind} ({n})" for kind, n in hidden.items()))
     )
 
 st.subheader(f"Position von {ui.plain(sel.org_name)}")

@@ -26,8 +26,8 @@ scores = ui.rows_by(ui.scores(sel.as_of).query("org == @sel.org"), "dimension_id
 current = scores.get(dimension_id, {"level": 0, "score": 0.0})
 level = int(current["level"])
 
-st.title(f"{dimension.name} – {ui.plain(sel.org_name)}")
-st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · {dimension.description}")
+st.title(f"{ui.plain(dimension.name)} – {ui.plain(sel.org_name)}")
+st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · {ui.plain(dimension.description)}")
 cols = st.columns(3)
 cols[0].metric("Stufe", f"{level} – {level_names.get(level, 'noch keine Stufe')}")
 cols[1].metric("Punktwert", ui.fmt_number(float(current["score"])))
@@ -131,8 +131,8 @@ for lv in reversed(catalog.levels):
     done = sum(1 for r in rows if r["Stand"] == "umgesetzt")
     reached = "erreicht" if lv.level <= level else "noch nicht erreicht"
     with st.expander(
-        f"Stufe {lv.level} – {lv.name}: {reached} · {done} von {len(rows)} umgesetzt",
+        f"Stufe {lv.level} – {ui.plain(lv.name)}: {reached} · {done} von {len(rows)} umgesetzt",
         expanded=lv.level == level + 1,
     ):
-        st.caption(lv.description)
+        st.caption(ui.plain(lv.description))
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -48,7 +48,9 @@ def import_section(kinds: dict[str, str]) -> None:
         return
     try:
         table = read_table_bytes(upload.getvalue(), upload.name)
-        st.caption(f"Vorschau: {len(table.rows)} Zeilen, Spalten {', '.join(table.columns)}")
+        st.caption(
+            f"Vorschau: {len(table.rows)} Zeilen, Spalten {ui.plain(', '.join(table.columns))}"
+        )
         st.dataframe(
             pd.DataFrame([r.values for r in table.rows[:20]], columns=table.columns),
             hide_index=True,

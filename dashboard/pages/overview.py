@@ -17,7 +17,10 @@ level_names = {lv.level: lv.name for lv in catalog.levels}
 dimension_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 
 st.title(f"Digitale Reife – {ui.plain(sel.org_name)}")
-st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · Katalog {catalog.name} {catalog.version}")
+st.caption(
+    f"Stichtag {ui.fmt_date(sel.as_of)} · Katalog {ui.plain(catalog.name)} "
+    f"{ui.plain(catalog.version)}"
+)
 
 with st.spinner("Reifegrad wird berechnet …"):
     all_scores = ui.scores(sel.as_of)
@@ -49,7 +52,7 @@ with top[0]:
         help="Die Gesamtstufe ist die niedrigste Stufe aller Dimensionen.",
     )
     st.caption(
-        f"{level_names.get(int(overall['level']), 'noch keine Stufe')} · Punktwert "
+        f"{ui.plain(level_names.get(int(overall['level']), 'noch keine Stufe'))} · Punktwert "
         f"{ui.fmt_number(overall['score'])} · {overall['measures_completed']} von "
         f"{overall['measures_total']} Maßnahmen umgesetzt"
     )
@@ -65,9 +68,9 @@ cards = st.columns(4)
 for index, dim in enumerate(catalog.dimensions):
     row = own[dim.id]
     with cards[index % 4], st.container(border=True):
-        st.metric(dim.name, f"Stufe {row['level']}")
+        st.metric(ui.plain(dim.name), f"Stufe {row['level']}")
         st.caption(
-            f"{level_names.get(int(row['level']), 'noch keine Stufe')} · Punktwert "
+            f"{ui.plain(level_names.get(int(row['level']), 'noch keine Stufe'))} · Punktwert "
             f"{ui.fmt_number(row['score'])} · {row['measures_completed']}/"
             f"{row['measures_total']} Maßnahmen"
         )

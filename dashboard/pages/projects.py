@@ -17,7 +17,7 @@ scope = [sel.org, *units["org"]]
 names = dict(zip(orgs["org"], orgs["name"], strict=True))
 st.caption(
     "Eigene Projekte und die der Organisationseinheiten"
-    + (f" ({', '.join(names[u] for u in units['org'])})" if len(units) else "")
+    + (f" ({ui.plain(', '.join(names[u] for u in units['org']))})" if len(units) else "")
 )
 
 projects = ui.projects(tuple(scope))

@@ -36,7 +36,10 @@ measure_id = cols[1].selectbox(
     format_func=titles.__getitem__,
 )
 measure = catalog.measure(measure_id)
-st.caption(measure.description + (f" Quelle: {measure.source}" if measure.source else ""))
+st.caption(
+    ui.plain(measure.description)
+    + (f" Quelle: {ui.plain(measure.source)}" if measure.source else "")
+)
 
 history = ui.history(sel.org)
 own = history[history["measure_id"] == measure_id]
@@ -76,17 +79,19 @@ if submitted:
     except ValidationError as error:
         labels = {"note": "Notiz", "evidence": "Nachweis"}
         st.error(
-            "; ".join(
-                f"{labels.get(str(e['loc'][0]), str(e['loc'][0]))} "
-                + e["msg"].removeprefix("Value error, ")
-                for e in error.errors()
+            ui.plain(
+                "; ".join(
+                    f"{labels.get(str(e['loc'][0]), str(e['loc'][0]))} "
+                    + e["msg"].removeprefix("Value error, ")
+                    for e in error.errors()
+                )
             )
         )
     else:
         ui.after_write()
         after = ui.level_of(sel.org, dimension_id, day)
         change = f"Stufe {before} → {after}" if after != before else f"Stufe bleibt {after}"
-        st.success(f"Gespeichert. {dimension.name} am {ui.fmt_date(day)}: {change}.")
+        st.success(f"Gespeichert. {ui.plain(dimension.name)} am {ui.fmt_date(day)}: {change}.")
         if day > sel.as_of:
             st.info(
                 "Der Stand gilt erst nach dem gewählten Stichtag und ist dort noch nicht zu sehen."

@@ -6,6 +6,7 @@ records a measure and sees the level change, downloads the Land CSV, logs out.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import shutil
@@ -18,6 +19,7 @@ from dashboard_server import running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 import spatz
+from spatz.io.reader import read_table
 from spatz.services.demo import DEMO_ACCOUNTS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -165,3 +167,67 @@ def test_pages_record_a_measure_and_download_the_land_csv(
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("org,ags,organisation,kind,land,catalog_id,catalog_version")
     assert any(line.startswith(f"{HALLE},") for line in lines[1:])
+
+
+HOSTILE = (
+    "**fett** [link](http://127.0.0.1:9/x) https://example.org :red[rot] $x^2$ "
+    "![](http://127.0.0.1:9/i.png)"
+)
+
+
+@pytest.fixture
+def hostile_database(database: str, tmp_path: Path) -> str:
+    """The demo copy with one organisation unit of Halle named in Markdown."""
+    store = spatz.open(database)
+    orgs = store.organisations()
+    unit = orgs[orgs["parent"] == HALLE].iloc[0]
+    file = tmp_path / "orgs.csv"
+    with file.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["org", "name", "kind", "land", "ags", "parent"])
+        writer.writerow(
+            [
+                unit["org"],
+                HOSTILE,
+                unit["kind"],
+                unit["land"],
+                "" if pd.isna(unit["ags"]) else unit["ags"],
+                HALLE,
+            ]
+        )
+    store.import_table("organisations", read_table(file))
+    assert HOSTILE in set(spatz.open(database).organisations()["name"])
+    return database
+
+
+def test_organisation_names_show_literally_on_the_projects_page(
+    hostile_database: str, tmp_path: Path
+) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    expect.set_options(timeout=30_000)
+    with (
+        running_dashboard(hostile_database, tmp_path / "dashboard.log") as (_, url),
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.set_default_timeout(60_000)
+            page.goto(url, wait_until="domcontentloaded")
+            _log_in(page, "admin")
+            page.goto(f"{url}/projects?org={HALLE}", wait_until="domcontentloaded")
+            _log_in(page, "admin")
+            caption = page.get_by_text("Eigene Projekte und die der Organisationseinheiten")
+            expect(caption).to_be_visible()
+            _settle(page)
+            text = caption.inner_text().replace("\u2060", "")
+            assert HOSTILE in text
+            main = page.locator('[data-testid="stMain"]')
+            assert main.locator("a[href*='127.0.0.1:9'], a[href*='example.org']").count() == 0
+            assert main.locator("img[src*='127.0.0.1:9'], .katex, strong").count() == 0
+            assert not [r for r in requested if "127.0.0.1:9/" in r]
+        finally:
+            browser.close()
