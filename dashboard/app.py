@@ -11,6 +11,7 @@ from streamlit.navigation.page import StreamlitPage
 
 from spatz.model import ROLE_LABELS
 from spatz.services.auth import Permission
+from spatz.services.users import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH
 
 PAGES = Path(__file__).parent / "pages"
 
@@ -25,8 +26,13 @@ def login_page() -> None:
     if notice:
         st.info(notice)
     with st.form("login"):
-        name = st.text_input("Anmeldename", autocomplete="username")
-        password = st.text_input("Passwort", type="password", autocomplete="current-password")
+        name = st.text_input("Anmeldename", max_chars=MAX_NAME_LENGTH, autocomplete="username")
+        password = st.text_input(
+            "Passwort",
+            type="password",
+            max_chars=MAX_PASSWORD_LENGTH,
+            autocomplete="current-password",
+        )
         submitted = st.form_submit_button("Anmelden", type="primary")
     if submitted:
         message = ui.sign_in(name, password)

@@ -7,16 +7,12 @@ import os
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from spatz.errors import DatabaseUrlError, SpatzError
+from spatz.errors import DatabaseUrlError
 
 DEFAULT_DATABASE_URL = "sqlite:///spatz.db"
 ENV_DATABASE_URL = "SPATZ_DATABASE_URL"
 URL_EXAMPLES = "sqlite:///spatz.db oder postgresql://benutzer@host/spatz"
 """Valid URLs, named in every message about an unusable one."""
-
-ENV_MAX_FILE_MB = "SPATZ_MAX_FILE_MB"
-DEFAULT_MAX_FILE_MB = 50
-"""The largest file (upload or import) in megabytes, unless ``SPATZ_MAX_FILE_MB`` says."""
 
 SUPPORTED_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgres", "postgresql+psycopg")
 """The URL schemes SPATZ accepts; PostgreSQL is always used through psycopg 3."""
@@ -62,15 +58,3 @@ def _checked(url: str, where: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
-
-
-def max_file_mb() -> int:
-    """The largest file in megabytes: ``SPATZ_MAX_FILE_MB``, else :data:`DEFAULT_MAX_FILE_MB`."""
-    text = os.environ.get(ENV_MAX_FILE_MB, "").strip()
-    if not text:
-        return DEFAULT_MAX_FILE_MB
-    if not text.isdecimal() or int(text) < 1:
-        raise SpatzError(
-            f"{ENV_MAX_FILE_MB} muss eine ganze Zahl ab 1 sein (Megabyte), nicht {text!r}"
-        )
-    return int(text)

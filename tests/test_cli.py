@@ -184,7 +184,7 @@ def test_dashboard_execs_streamlit_with_the_upload_limit(
     result = runner.invoke(app, ["--db", url, "dashboard"], env={"SPATZ_MAX_FILE_MB": "viel"})
     assert (result.exit_code, calls) == (2, [])
     assert result.stderr == (
-        "SPATZ_MAX_FILE_MB muss eine ganze Zahl ab 1 sein (Megabyte), nicht 'viel'\n"
+        "SPATZ_MAX_FILE_MB='viel' ist ungültig: erwartet eine ganze Zahl ab 1 (Standard 50)\n"
     )
     runner.invoke(app, ["--db", url, "dashboard"], env={"SPATZ_MAX_FILE_MB": None})
     assert calls[0][1][calls[0][1].index("--server.maxUploadSize") + 1] == "50"

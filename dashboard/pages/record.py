@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from spatz.errors import SpatzError
 from spatz.model import MeasureEventCreate, Status
+from spatz.model.event import MAX_TEXT_LENGTH
 
 sel = ui.selection()
 catalog = ui.catalog()
@@ -53,9 +54,13 @@ with st.form("record", clear_on_submit=False):
     date = left.date_input("gültig ab", value=dt.date.today(), format="DD.MM.YYYY")
     due = right.date_input("fällig am (optional)", value=None, format="DD.MM.YYYY")
     note = st.text_area(
-        "Notiz", help="Bei „nicht relevant“ bitte den Grund angeben (Erklärung zur Anwendbarkeit)."
+        "Notiz",
+        max_chars=MAX_TEXT_LENGTH,
+        help="Bei „nicht relevant“ bitte den Grund angeben (Erklärung zur Anwendbarkeit).",
     )
-    evidence = st.text_input("Nachweis", placeholder="z. B. Beschluss, Dokument oder Link")
+    evidence = st.text_input(
+        "Nachweis", max_chars=MAX_TEXT_LENGTH, placeholder="z. B. Beschluss, Dokument oder Link"
+    )
     submitted = st.form_submit_button("Speichern", type="primary")
 
 if submitted:

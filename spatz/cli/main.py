@@ -38,10 +38,10 @@ from spatz.config import (
     ENV_DATABASE_URL,
     URL_EXAMPLES,
     database_url,
-    max_file_mb,
 )
 from spatz.db import DATABASE_FILE_MODE, make_engine, migrate, open_to_others
 from spatz.io.land import land_csv
+from spatz.io.limits import FileLimits
 from spatz.resources import resource_dir
 from spatz.services.demo import DEMO_STEPS, load_demo
 from spatz.store import Store
@@ -181,7 +181,7 @@ def dashboard(
     """Das Dashboard (Streamlit) starten."""
     with user_errors():
         migrated_engine().dispose()  # no connection is handed to the server
-        max_upload = max_file_mb()
+        max_upload = FileLimits.from_environment().max_file_mb
     env = {**os.environ, ENV_DATABASE_URL: database_url(state.db)}
     command = [
         sys.executable,
