@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from spatz.cli import app
-from spatz.cli.common import terminal
+from spatz.cli.common import out, terminal
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
@@ -23,11 +23,15 @@ SHOWN = f"{MARKUP} ]8;;http://x\\link]8;;\\ [31mrot[0m"
 
 
 def spatz(url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(
-        app, ["--db", url, *args], env={"SPATZ_USER": "tester", "COLUMNS": "300"}
-    )
+    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(autouse=True)
+def wide_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Table cells on one line each (the console is created once, at import)."""
+    monkeypatch.setattr(out, "width", 300)
 
 
 @pytest.fixture
