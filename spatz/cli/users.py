@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from spatz.cli.common import actor, migrated_engine, out, user_errors
+from spatz.cli.common import actor, cell, echo, migrated_engine, out, user_errors
 from spatz.db import session_scope
 from spatz.errors import SpatzError
 from spatz.model import ROLE_LABELS, Role
@@ -60,7 +60,7 @@ def user_add(
             user = add_user(
                 session=session, actor=actor(), name=name, role=role, org=org, password=password
             )
-    typer.echo(f"Konto {user.name} angelegt ({ROLE_LABELS[user.role]})")
+    echo(f"Konto {user.name} angelegt ({ROLE_LABELS[user.role]})")
 
 
 @user_app.command("passwd")
@@ -71,7 +71,7 @@ def user_passwd(name: NameArg) -> None:
         password = read_new_password()
         with session_scope(engine) as session:
             change_password(session=session, actor=actor(), name=name, password=password)
-    typer.echo(f"Passwort von {name} geändert")
+    echo(f"Passwort von {name} geändert")
 
 
 @user_app.command("lock")
@@ -80,7 +80,7 @@ def user_lock(name: NameArg) -> None:
     enden."""
     with user_errors(), session_scope(migrated_engine()) as session:
         lock_user(session=session, actor=actor(), name=name)
-    typer.echo(f"Konto {name} gesperrt; offene Sitzungen enden mit der nächsten Aktion")
+    echo(f"Konto {name} gesperrt; offene Sitzungen enden mit der nächsten Aktion")
 
 
 @user_app.command("list")
@@ -94,5 +94,7 @@ def user_list() -> None:
         if user.locked_until is not None:
             until = local_time(user.locked_until)
             locked = "unbefristet" if until >= LOCKED_INDEFINITELY else f"{until:%d.%m.%Y %H:%M}"
-        table.add_row(user.name, user.role.value, user.org or "", locked, user.created_by)
+        table.add_row(
+            cell(user.name), user.role.value, cell(user.org or ""), locked, cell(user.created_by)
+        )
     out.print(table)
