@@ -28,14 +28,14 @@ class _Strict(BaseModel):
 
 class Level(_Strict):
     level: int = Field(ge=1)
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
     description: str = ""
 
 
 class Measure(_Strict):
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=100)
     level: int = Field(ge=1)
-    title: str = Field(min_length=1)
+    title: str = Field(min_length=1, max_length=300)
     description: str = ""
     weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     mandatory: bool = False
@@ -44,8 +44,8 @@ class Measure(_Strict):
 
 
 class Dimension(_Strict):
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=200)
     description: str = ""
     weight: float = Field(default=1.0, gt=0, allow_inf_nan=False)
     measures: tuple[Measure, ...] = Field(min_length=1)
@@ -54,9 +54,9 @@ class Dimension(_Strict):
 class Catalog(_Strict):
     """A validated catalog. Dimensions keep file order; that order is the display order."""
 
-    id: str = Field(min_length=1)
-    version: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=100)
+    version: str = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=200)
     description: str = ""
     threshold: float = Field(default=1.0, gt=0, le=1, allow_inf_nan=False)
     levels: tuple[Level, ...] = Field(min_length=2)
