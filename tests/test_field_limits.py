@@ -54,3 +54,14 @@ def test_an_overlong_catalog_text_is_refused_alike(
     fitting = catalog_with(tmp_path, change, "x" * limit)
     result = CliRunner().invoke(app, ["--db", database_url, "catalog", "load", str(fitting)])
     assert result.exit_code == 0, result.output
+
+
+def test_an_overlong_operator_name_is_refused_before_any_write(database_url: str) -> None:
+    migrate(database_url)
+    before = fingerprint(database_url)
+    result = CliRunner().invoke(
+        app, ["--db", database_url, "catalog", "load", str(MINI)], env={"SPATZ_USER": "x" * 101}
+    )
+    assert result.exit_code == 2, result.output
+    assert "SPATZ_USER darf höchstens 100 Zeichen haben (nicht 101)" in result.output
+    assert fingerprint(database_url) == before

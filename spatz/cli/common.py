@@ -21,6 +21,7 @@ from spatz.db import make_engine, schema_is_current
 from spatz.errors import SpatzError
 from spatz.io.values import parse_date
 from spatz.services.common import Actor
+from spatz.services.users import MAX_NAME_LENGTH
 
 EXIT_USER_ERROR = 2
 
@@ -60,8 +61,14 @@ def echo(text: object, *, err: bool = False) -> None:
 
 
 def actor() -> Actor:
-    """The acting user: ``$SPATZ_USER`` or the login name."""
-    return Actor.operator(os.environ.get("SPATZ_USER") or getpass.getuser())
+    """The acting user: ``$SPATZ_USER`` or the login name (recorded with every write, so
+    no longer than an account name)."""
+    name = os.environ.get("SPATZ_USER") or getpass.getuser()
+    if len(name) > MAX_NAME_LENGTH:
+        raise SpatzError(
+            f"SPATZ_USER darf höchstens {MAX_NAME_LENGTH} Zeichen haben (nicht {len(name)})"
+        )
+    return Actor.operator(name)
 
 
 @contextmanager

@@ -26,6 +26,11 @@ def _json(values: dict[str, Any] | None) -> str | None:
     return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _cut(text: str, length: int) -> str:
+    """``text`` within the column's ``length``: cut off with ``…`` where longer."""
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def audit(
     session: Session,
     actor: Actor | str,
@@ -45,7 +50,7 @@ def audit(
             actor=actor if isinstance(actor, str) else actor.name,
             action=action,
             entity=entity,
-            entity_key=key[:300],
+            entity_key=_cut(key, 300),
             org=org,
             before=_json(before),
             after=_json(after),
