@@ -224,12 +224,32 @@ def test_a_stale_target_is_refused(url: str) -> None:
     )
 
 
+AUDIT_OVERWRITE = (
+    "INTO audit_entry (id, at, actor, action, entity, entity_key) "
+    "VALUES (:id, :at, 'x', 'x', 'x', 'x')"
+)
+
+
 def test_the_audit_log_is_append_only(url: str) -> None:
+    """Neither changed, deleted, replaced, upserted nor (PostgreSQL) truncated."""
+    statements = [
+        "UPDATE audit_entry SET actor = 'x'",
+        "DELETE FROM audit_entry",
+        f"INSERT {AUDIT_OVERWRITE} ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+    ]
+    if url.startswith("sqlite"):
+        statements += [f"INSERT OR REPLACE {AUDIT_OVERWRITE}", f"REPLACE {AUDIT_OVERWRITE}"]
+    else:
+        statements += ["TRUNCATE audit_entry"]
+    read = sa.text("SELECT * FROM audit_entry ORDER BY id")
     with make_engine(url).connect() as conn:
-        for statement in ("UPDATE audit_entry SET actor = 'x'", "DELETE FROM audit_entry"):
+        with conn.begin():
+            log = conn.execute(read).all()
+        assert log
+        for statement in statements:
             with pytest.raises(sa.exc.DBAPIError, match="append-only"), conn.begin():
-                conn.execute(sa.text(statement))
-        assert conn.execute(sa.text("SELECT count(*) FROM audit_entry")).scalar_one() > 0
+                conn.execute(sa.text(statement), {"id": log[0].id, "at": log[0].at})
+        assert conn.execute(read).all() == log
 
 
 def test_every_import_is_in_the_audit_log_with_before_and_after(url: str) -> None:

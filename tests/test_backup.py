@@ -1,8 +1,12 @@
-"""Backup and restore: one portable file, byte for byte the same from SQLite and PostgreSQL."""
+"""Backup and restore: one portable file, byte for byte the same from SQLite and PostgreSQL;
+checked whole before anything is written, restored all or nothing, its authenticity checked
+with the operator's key."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 import json
 import zipfile
@@ -25,9 +29,12 @@ from spatz.model import MeasureEventCreate, Role, Status
 from spatz.services.backup import (
     FORMAT_NAME,
     MANIFEST,
+    SIGNATURE,
     BackupError,
+    BackupSummary,
     decode_value,
     encode_value,
+    read_key_file,
     restore_backup,
     write_backup,
 )
@@ -39,6 +46,8 @@ from spatz.services.progress import record_event
 ADMIN = Actor.operator("sicherung")
 GUEST = Actor(name="x", role=Role.gast, org=HALLE, scope=frozenset({HALLE}))
 EVENTS = SQLModel.metadata.tables["measure_event"]
+KEY = bytes(range(32))
+LOG = "tables/audit_entry.jsonl"
 runner = CliRunner()
 
 Entries = dict[str, bytes]
@@ -82,13 +91,15 @@ def empty_sqlite(sqlite_url: str) -> str:
     return sqlite_url
 
 
-def _backup(url: str, path: Path) -> bytes:
-    write_backup(engine=make_engine(url), actor=ADMIN, path=path)
+def _backup(url: str, path: Path, *, key: bytes | None = None) -> bytes:
+    write_backup(engine=make_engine(url), actor=ADMIN, path=path, key=key)
     return path.read_bytes()
 
 
-def _restore(url: str, path: Path, *, force: bool = False) -> None:
-    restore_backup(engine=make_engine(url), actor=ADMIN, path=path, force=force)
+def _restore(
+    url: str, path: Path, *, force: bool = False, key: bytes | None = None
+) -> BackupSummary:
+    return restore_backup(engine=make_engine(url), actor=ADMIN, path=path, force=force, key=key)
 
 
 def _entries(path: Path) -> Entries:
@@ -96,9 +107,23 @@ def _entries(path: Path) -> Entries:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-def _rewrite(source: Path, target: Path, change: Callable[[Entries], None]) -> Path:
+def _rehash(entries: Entries) -> None:
+    """Make the manifest's hashes fit the (changed) table files again."""
+    manifest = json.loads(entries[MANIFEST])
+    for name, info in manifest["tables"].items():
+        info["sha256"] = hashlib.sha256(entries[f"tables/{name}.jsonl"]).hexdigest()
+    entries[MANIFEST] = json.dumps(manifest).encode()
+
+
+def _rewrite(
+    source: Path, target: Path, change: Callable[[Entries], None], *, rehash: bool = True
+) -> Path:
+    """``source`` changed by ``change``; by default with hashes that fit the change, as
+    somebody would who knows the format (only the signature then tells)."""
     entries = _entries(source)
     change(entries)
+    if rehash and MANIFEST in entries:
+        _rehash(entries)
     with zipfile.ZipFile(target, "w") as archive:
         for name, data in entries.items():
             archive.writestr(name, data)
@@ -112,6 +137,60 @@ def _edit_manifest(edit: Callable[[dict[str, Any]], None]) -> Callable[[Entries]
         entries[MANIFEST] = json.dumps(manifest).encode()
 
     return change
+
+
+def _jsonl(rows: list[dict[str, Any]]) -> bytes:
+    return b"".join(
+        (json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        for row in rows
+    )
+
+
+def _edit_rows(
+    table: str, edit: Callable[[list[dict[str, Any]]], None]
+) -> Callable[[Entries], None]:
+    """Change the rows of ``table`` (the manifest's row count follows)."""
+
+    def change(entries: Entries) -> None:
+        name = f"tables/{table}.jsonl"
+        rows = [json.loads(line) for line in entries[name].splitlines()]
+        edit(rows)
+        entries[name] = _jsonl(rows)
+        _edit_manifest(lambda m: m["tables"][table].update(rows=len(rows)))(entries)
+
+    return change
+
+
+def _restored_log(original: Path, again: Path, *, restores: int = 1) -> list[dict[str, Any]]:
+    """The bundle ``again``, written after restoring ``original``, is ``original`` but for
+    ``restores`` restore entries at the end of the audit log; returns those entries."""
+    before, after = _entries(original), _entries(again)
+    assert set(after) - {SIGNATURE} == set(before) - {SIGNATURE}
+    unchanged = set(after) - {LOG, MANIFEST, SIGNATURE}
+    assert {n: after[n] for n in unchanged} == {n: before[n] for n in unchanged}
+    assert after[LOG].startswith(before[LOG])
+    added = [json.loads(line) for line in after[LOG][len(before[LOG]) :].splitlines()]
+    assert [entry["action"] for entry in added] == ["restore"] * restores
+    old_manifest, new_manifest = json.loads(before[MANIFEST]), json.loads(after[MANIFEST])
+    old_log = old_manifest["tables"].pop("audit_entry")
+    new_log = new_manifest["tables"].pop("audit_entry")
+    assert old_manifest == new_manifest
+    assert new_log["rows"] == old_log["rows"] + restores
+    assert new_log["sha256"] == hashlib.sha256(after[LOG]).hexdigest()
+    return added
+
+
+def _restore_entry(entry: dict[str, Any], bundle: Path, **expected: Any) -> dict[str, Any]:
+    """The facts of a restore entry, checked against the bundle it names."""
+    assert (entry["entity"], entry["entity_key"]) == ("backup", bundle.name)
+    after: dict[str, Any] = json.loads(entry["after"])
+    assert after["file"] == bundle.name
+    assert after["sha256"] == hashlib.sha256(bundle.read_bytes()).hexdigest()
+    assert {k: after[k] for k in expected} == expected
+    assert dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(entry["at"]) < dt.timedelta(
+        minutes=5
+    )
+    return after
 
 
 def _record_event(url: str) -> int:
@@ -135,17 +214,20 @@ def test_bundle_is_deterministic_and_readable(
     assert _backup(source_url, tmp_path / "again.zip") == bundle.read_bytes()
     entries = _entries(bundle)
     assert list(entries) == sorted(entries)
+    assert SIGNATURE not in entries
     with zipfile.ZipFile(bundle) as archive:
         assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
     manifest = json.loads(entries[MANIFEST])
     assert manifest["format"] == FORMAT_NAME
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["revision"]
     assert set(manifest["tables"]) == set(SQLModel.metadata.tables)
     counts = row_counts(source_url)
     for name, info in manifest["tables"].items():
         assert info["rows"] == counts[name]
-        lines = entries[f"tables/{name}.jsonl"].decode("utf-8").splitlines()
+        data = entries[f"tables/{name}.jsonl"]
+        assert info["sha256"] == hashlib.sha256(data).hexdigest()
+        lines = data.decode("utf-8").splitlines()
         assert len(lines) == counts[name]
         first = json.loads(lines[0])
         assert list(first) == sorted(first) == sorted(info["columns"])
@@ -155,6 +237,18 @@ def test_bundle_is_deterministic_and_readable(
     event = json.loads(entries["tables/measure_event.jsonl"].splitlines()[0])
     assert event["recorded_at"].endswith("+00:00")
     assert dt.date.fromisoformat(event["date"])
+
+
+def test_a_signed_bundle_carries_the_hmac_of_its_manifest(
+    source_url: str, bundle: Path, tmp_path: Path
+) -> None:
+    signed = tmp_path / "signiert.zip"
+    assert _backup(source_url, signed, key=KEY) == _backup(source_url, tmp_path / "b.zip", key=KEY)
+    entries = _entries(signed)
+    assert list(entries) == sorted(entries) == sorted([*_entries(bundle), SIGNATURE])
+    expected = hmac.new(KEY, entries[MANIFEST], hashlib.sha256).hexdigest()
+    assert entries[SIGNATURE] == f"{expected}\n".encode()
+    assert {n: d for n, d in entries.items() if n != SIGNATURE} == _entries(bundle)
 
 
 def test_values_are_encoded_independently_of_the_database() -> None:
@@ -188,19 +282,26 @@ def test_values_are_encoded_independently_of_the_database() -> None:
 
 
 @pytest.mark.postgres
-def test_sqlite_to_postgres_and_back_is_byte_identical(
+def test_sqlite_to_postgres_and_back_is_byte_identical_but_for_the_restore_entries(
     source_url: str, bundle: Path, postgres_url: str, empty_sqlite: str, tmp_path: Path
 ) -> None:
     migrate(postgres_url)
     summary = restore_backup(engine=make_engine(postgres_url), actor=ADMIN, path=bundle)
     assert summary.restored
     assert summary.rows == sum(row_counts(source_url).values())
-    assert row_counts(postgres_url) == row_counts(source_url)
+    counts = row_counts(source_url)
+    assert row_counts(postgres_url) == {**counts, "audit_entry": counts["audit_entry"] + 1}
     from_postgres = tmp_path / "postgres.zip"
-    assert _backup(postgres_url, from_postgres) == bundle.read_bytes()
+    _backup(postgres_url, from_postgres)
+    (entry,) = _restored_log(bundle, from_postgres)
+    assert entry["actor"] == ADMIN.name
+    _restore_entry(entry, bundle, replaced=False, authenticity_checked=False)
 
     _restore(empty_sqlite, from_postgres)
-    assert fingerprint(empty_sqlite) == fingerprint(source_url)
+    from_sqlite = tmp_path / "sqlite.zip"
+    _backup(empty_sqlite, from_sqlite)
+    _restored_log(from_postgres, from_sqlite)
+    _restored_log(bundle, from_sqlite, restores=2)
 
 
 @pytest.mark.postgres
@@ -212,10 +313,24 @@ def test_postgres_sequences_continue_after_a_restore(bundle: Path, postgres_url:
     assert _record_event(postgres_url) == highest + 1
 
 
+def _triggers(url: str) -> list[tuple[str, ...]]:
+    """The audit log's triggers as the database holds them."""
+    query = (
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+        if url.startswith("sqlite")
+        else "SELECT tgname, tgenabled, pg_get_triggerdef(oid) FROM pg_trigger "
+        "WHERE tgrelid = 'audit_entry'::regclass ORDER BY tgname"
+    )
+    with make_engine(url).connect() as conn:
+        return [tuple(row) for row in conn.execute(sa.text(query))]
+
+
 def test_restore_refuses_a_database_with_data_unless_forced(
     source_url: str, bundle: Path, database_url: str, tmp_path: Path
 ) -> None:
     migrate(database_url)
+    triggers = _triggers(database_url)
+    assert len(triggers) == (3 if database_url.startswith("sqlite") else 2)
     _restore(database_url, bundle)
     _record_event(database_url)
     before = fingerprint(database_url)
@@ -224,11 +339,16 @@ def test_restore_refuses_a_database_with_data_unless_forced(
     assert "--force" in str(refused.value)
     assert fingerprint(database_url) == before
 
-    summary = restore_backup(engine=make_engine(database_url), actor=ADMIN, path=bundle, force=True)
+    summary = _restore(database_url, bundle, force=True)
     assert summary.replaced
     assert "vorhandene Daten vorher gelöscht" in str(summary)
-    assert row_counts(database_url) == row_counts(source_url)
-    assert _backup(database_url, tmp_path / "again.zip") == bundle.read_bytes()
+    counts = row_counts(source_url)
+    assert row_counts(database_url) == {**counts, "audit_entry": counts["audit_entry"] + 1}
+    again = tmp_path / "again.zip"
+    _backup(database_url, again)
+    (entry,) = _restored_log(bundle, again)
+    _restore_entry(entry, bundle, replaced=True, authenticity_checked=False)
+    assert _triggers(database_url) == triggers
 
 
 def test_restore_needs_a_migrated_database_of_the_same_revision(
@@ -248,13 +368,11 @@ def test_restore_needs_a_migrated_database_of_the_same_revision(
 
 def _make_parent_cycle(entries: Entries) -> None:
     """The root organisation under the last one, which lies below the root."""
-    name = "tables/organisation.jsonl"
-    rows = [json.loads(line) for line in entries[name].splitlines()]
-    rows[0]["parent_id"] = rows[-1]["id"]
-    entries[name] = b"".join(
-        (json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-        for row in rows
-    )
+
+    def edit(rows: list[dict[str, Any]]) -> None:
+        rows[0]["parent_id"] = rows[-1]["id"]
+
+    _edit_rows("organisation", edit)(entries)
 
 
 def test_organisations_referring_to_each_other_in_a_cycle(
@@ -265,7 +383,7 @@ def test_organisations_referring_to_each_other_in_a_cycle(
     _restore(database_url, cyclic)
     again = tmp_path / "again.zip"
     _backup(database_url, again)
-    assert _entries(again) == _entries(cyclic)
+    _restored_log(cyclic, again)
 
 
 # --- refusals -------------------------------------------------------------------------
@@ -302,10 +420,38 @@ def _drop_row(entries: Entries) -> None:
 
 
 def _duplicate_row(entries: Entries) -> None:
-    name = "tables/organisation.jsonl"
-    lines = entries[name].splitlines(keepends=True)
-    entries[name] = b"".join([*lines, lines[0]])
-    _edit_manifest(lambda m: m["tables"]["organisation"].update(rows=len(lines) + 1))(entries)
+    _edit_rows("organisation", lambda rows: rows.append(rows[0]))(entries)
+
+
+def _duplicate_key(entries: Entries) -> None:
+    def edit(rows: list[dict[str, Any]]) -> None:
+        rows.append({**rows[0], "id": max(row["id"] for row in rows) + 1})
+
+    _edit_rows("organisation", edit)(entries)
+
+
+def _set(table: str, column: str, value: Any, row: int = -1) -> Callable[[Entries], None]:
+    def edit(rows: list[dict[str, Any]]) -> None:
+        rows[row][column] = value
+
+    return _edit_rows(table, edit)
+
+
+def _guest_without_organisation(entries: Entries) -> None:
+    def edit(rows: list[dict[str, Any]]) -> None:
+        (guest,) = (row for row in rows if row["role"] == "gast")
+        guest["org_id"] = None
+
+    _edit_rows("user_account", edit)(entries)
+
+
+def _version_1(entries: Entries) -> None:
+    def edit(manifest: dict[str, Any]) -> None:
+        manifest["format_version"] = 1
+        for info in manifest["tables"].values():
+            del info["sha256"]
+
+    _edit_manifest(edit)(entries)
 
 
 BROKEN: dict[str, tuple[Callable[[Entries], None], str]] = {
@@ -315,14 +461,44 @@ BROKEN: dict[str, tuple[Callable[[Entries], None], str]] = {
         "keine SPATZ-Sicherung (Format 'anderes' statt 'spatz-backup')",
     ),
     "future_version": (
-        _edit_manifest(lambda m: m.update(format_version=2)),
-        "Formatversion 2 wird nicht unterstützt",
+        _edit_manifest(lambda m: m.update(format_version=3)),
+        "Formatversion 3 wird nicht unterstützt (nur 2)",
     ),
+    "version_1": (_version_1, "Formatversion 1 wird nicht mehr unterstützt"),
     "unknown_table": (_add_table, "unbekannte Tabelle(n) extra"),
     "wrong_columns": (_rename_column, "Tabelle target: Spalten ['soll'"),
     "bad_value": (_break_row, "Spalte date: kein Datum (JJJJ-MM-TT): '31.12.2024'"),
+    "too_large": (
+        _set("measure_event", "org_id", 2**63),
+        "Spalte org_id: ganze Zahl außerhalb des Wertebereichs: 9223372036854775808",
+    ),
     "missing_row": (_drop_row, "Zeilen laut manifest.json"),
-    "duplicate_key": (_duplicate_row, "passt nicht zur Datenbank"),
+    "duplicate_row": (
+        _duplicate_row,
+        "tables/organisation.jsonl, Zeile 25: id = 1 kommt doppelt vor (auch Zeile 1)",
+    ),
+    "duplicate_key": (
+        _duplicate_key,
+        "tables/organisation.jsonl, Zeile 25: key = '15000000' kommt doppelt vor (auch Zeile 1)",
+    ),
+    "empty_key": (
+        _set("target", "id", None, 0),
+        "tables/target.jsonl, Zeile 1: Schlüsselspalte id ist leer",
+    ),
+    "dangling_reference": (
+        _set("measure_event", "org_id", 9999),
+        "org_id = 9999 verweist auf keine Zeile der Tabelle organisation in der Sicherung",
+    ),
+    "dangling_parent": (
+        _set("organisation", "parent_id", 9999, 0),
+        "tables/organisation.jsonl, Zeile 1: parent_id = 9999 verweist auf keine Zeile der "
+        "Tabelle organisation",
+    ),
+    "guest_without_organisation": (
+        _guest_without_organisation,
+        "tables/user_account.jsonl, Zeile 5: Konto 'gast.halle' mit der Rolle gast hat keine "
+        "Organisation",
+    ),
 }
 
 
@@ -339,15 +515,45 @@ def test_broken_bundles_are_refused_and_nothing_is_written(
     assert not any(row_counts(empty_sqlite).values())
 
 
-def test_a_broken_bundle_leaves_even_a_forced_restore_untouched(
-    bundle: Path, empty_sqlite: str, tmp_path: Path
+FAILING: dict[str, tuple[Callable[[Entries], None], str]] = {
+    "duplicate_row": BROKEN["duplicate_row"],
+    "dangling_reference": BROKEN["dangling_reference"],
+    "refused_while_inserting": (
+        _set("user_account", "password_hash", None),
+        "passt nicht zur Datenbank",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", FAILING)
+def test_a_failed_forced_restore_leaves_the_database_as_it_was(
+    case: str, bundle: Path, database_url: str, tmp_path: Path
 ) -> None:
-    _restore(empty_sqlite, bundle)
-    before = fingerprint(empty_sqlite)
-    broken = _rewrite(bundle, tmp_path / "kaputt.zip", _break_row)
-    with pytest.raises(BackupError, match="Zeile"):
-        _restore(empty_sqlite, broken, force=True)
-    assert fingerprint(empty_sqlite) == before
+    migrate(database_url)
+    _restore(database_url, bundle)
+    _record_event(database_url)
+    triggers = _triggers(database_url)
+    before = _backup(database_url, tmp_path / "vorher.zip")
+    change, message = FAILING[case]
+    broken = _rewrite(bundle, tmp_path / "kaputt.zip", change)
+    tables: list[str] = []
+    with pytest.raises(BackupError) as refused:
+        restore_backup(
+            engine=make_engine(database_url),
+            actor=ADMIN,
+            path=broken,
+            force=True,
+            on_table=tables.append,
+        )
+    assert message in str(refused.value)
+    if case == "refused_while_inserting":  # refused by the database, halfway through
+        assert "organisation" in tables
+        assert "measure_event" in tables
+        assert tables[-1] == "user_account"
+    else:  # refused before the database was touched
+        assert tables == []
+    assert _backup(database_url, tmp_path / "nachher.zip") == before
+    assert _triggers(database_url) == triggers
 
 
 def test_files_that_are_no_bundle(empty_sqlite: str, tmp_path: Path) -> None:
@@ -402,6 +608,88 @@ def test_progress_names_every_table(
     assert seen == [t.name for t in SQLModel.metadata.sorted_tables]
 
 
+# --- authenticity ---------------------------------------------------------------------
+
+
+def _promote_guest(entries: Entries) -> None:
+    """gast.halle made an admin, in its table file only (the manifest left alone)."""
+    name = "tables/user_account.jsonl"
+    lines = entries[name].splitlines(keepends=True)
+    (line,) = (i for i, text in enumerate(lines) if b'"name":"gast.halle"' in text)
+    lines[line] = lines[line].replace(b'"role":"gast"', b'"role":"admin"')
+    entries[name] = b"".join(lines)
+
+
+def _role(url: str, name: str) -> str:
+    accounts = SQLModel.metadata.tables["user_account"]
+    with make_engine(url).connect() as conn:
+        role: str = conn.execute(
+            sa.select(accounts.c.role).where(accounts.c.name == name)
+        ).scalar_one()
+    return role
+
+
+def test_a_tampered_bundle_is_refused_or_restored_with_a_warning(
+    source_url: str, database_url: str, tmp_path: Path
+) -> None:
+    migrate(database_url)
+    signed = tmp_path / "signiert.zip"
+    _backup(source_url, signed, key=KEY)
+    edited = _rewrite(signed, tmp_path / "bearbeitet.zip", _promote_guest, rehash=False)
+    for key in (KEY, None):
+        with pytest.raises(BackupError) as refused:
+            _restore(database_url, edited, key=key)
+        assert str(refused.value) == (
+            f"{edited}: tables/user_account.jsonl: Prüfsumme (SHA-256) stimmt nicht mit "
+            "manifest.json überein – die Datei wurde verändert oder ist beschädigt"
+        )
+    assert not any(row_counts(database_url).values())
+
+    rehashed = _rewrite(signed, tmp_path / "nachgerechnet.zip", _promote_guest)
+    for key in (KEY, b"ein anderer Schluessel mit 32 Byte"):
+        with pytest.raises(BackupError) as refused:
+            _restore(database_url, rehashed, key=key)
+        assert str(refused.value) == (
+            f"{rehashed}: Signatur (manifest.hmac) passt nicht: die Sicherung wurde verändert "
+            "oder mit einem anderen Schlüssel geschrieben; nichts eingespielt"
+        )
+    assert not any(row_counts(database_url).values())
+
+    summary = _restore(database_url, rehashed)
+    assert not summary.signed
+    assert summary.warning is not None
+    assert "Echtheit" in summary.warning and "nicht geprüft" in summary.warning
+    assert _role(database_url, "gast.halle") == "admin"
+    again = tmp_path / "again.zip"
+    _backup(database_url, again)
+    (entry,) = _restored_log(rehashed, again)
+    _restore_entry(entry, rehashed, authenticity_checked=False, replaced=False)
+
+
+def test_a_signed_bundle_restores_with_its_key(
+    source_url: str, database_url: str, tmp_path: Path
+) -> None:
+    migrate(database_url)
+    signed = tmp_path / "signiert.zip"
+    _backup(source_url, signed, key=KEY)
+    summary = _restore(database_url, signed, key=KEY)
+    assert summary.signed
+    assert summary.warning is None
+    assert str(summary).endswith(", Echtheit geprüft")
+    assert _role(database_url, "gast.halle") == "gast"
+
+
+def test_manifest_hashes_have_to_be_hashes(bundle: Path, empty_sqlite: str, tmp_path: Path) -> None:
+    change = _edit_manifest(lambda m: m["tables"]["target"].update(sha256="0" * 63))
+    broken = _rewrite(bundle, tmp_path / "kaputt.zip", change, rehash=False)
+    with pytest.raises(BackupError, match=r"Tabelle target: Prüfsumme \(sha256\) '0{63}' ungültig"):
+        _restore(empty_sqlite, broken)
+    unsigned = _rewrite(bundle, tmp_path / "ohne.zip", lambda entries: None)
+    with pytest.raises(BackupError, match="nicht signiert"):
+        _restore(empty_sqlite, unsigned, key=KEY)
+    assert not any(row_counts(empty_sqlite).values())
+
+
 # --- command line ---------------------------------------------------------------------
 
 
@@ -422,9 +710,13 @@ def test_cli_backup_and_restore(
     assert out.startswith(f"{file}: {tables} Tabellen, {rows} Zeilen gesichert (Schemastand ")
     assert file.read_bytes() == bundle.read_bytes()
 
-    code, out, _ = spatz_cli(empty_sqlite, "restore", str(file))
+    code, out, err = spatz_cli(empty_sqlite, "restore", str(file))
     assert code == 0
     assert out.startswith(f"{file}: {tables} Tabellen, {rows} Zeilen eingespielt (Schemastand ")
+    assert err.endswith(
+        f"Warnung: Die Echtheit von {file} wurde nicht geprüft (ohne --key-file); eine "
+        "veränderte Sicherung wäre so nicht aufgefallen. Vermerkt im Änderungsprotokoll.\n"
+    )
 
     before = fingerprint(empty_sqlite)
     code, out, err = spatz_cli(empty_sqlite, "restore", str(file))
@@ -436,7 +728,63 @@ def test_cli_backup_and_restore(
     code, out, _ = spatz_cli(empty_sqlite, "restore", "--force", str(file))
     assert code == 0
     assert out.endswith(", vorhandene Daten vorher gelöscht\n")
-    assert fingerprint(empty_sqlite) == fingerprint(source_url)
+    again = tmp_path / "again.zip"
+    _backup(empty_sqlite, again)
+    (entry,) = _restored_log(bundle, again)
+    assert entry["actor"] == "tester"
+    _restore_entry(entry, file, replaced=True, authenticity_checked=False)
+
+
+def test_cli_signs_and_checks_with_a_key_file(
+    source_url: str, empty_sqlite: str, tmp_path: Path
+) -> None:
+    key = tmp_path / "spatz-backup.key"
+    key.write_bytes(KEY)
+    file = tmp_path / "sicherung.zip"
+    code, out, _ = spatz_cli(source_url, "backup", "--key-file", str(key), str(file))
+    assert code == 0
+    assert out.endswith(", signiert\n")
+    assert SIGNATURE in _entries(file)
+    code, out, err = spatz_cli(empty_sqlite, "restore", "--key-file", str(key), str(file))
+    assert (code, err) == (0, "")
+    assert out.endswith(", Echtheit geprüft\n")
+    again = tmp_path / "again.zip"
+    _backup(empty_sqlite, again, key=KEY)
+    (entry,) = _restored_log(file, again)
+    _restore_entry(entry, file, authenticity_checked=True)
+
+
+def _key_files(tmp_path: Path) -> dict[str, Path]:
+    short = tmp_path / "kurz.key"
+    short.write_bytes(b"geheim\n")
+    long = tmp_path / "lang.key"
+    long.write_bytes(b"x" * 1025)
+    return {"fehlt": tmp_path / "fehlt.key", "kurz": short, "lang": long, "ordner": tmp_path}
+
+
+KEY_PROBLEMS = {
+    "fehlt": "nicht gefunden",
+    "kurz": "zu kurz (7 Bytes, mindestens 32); einen Schlüssel erzeugt `head -c 32 /dev/urandom > ",
+    "lang": "zu lang (mehr als 1024 Bytes)",
+    "ordner": "nicht lesbar (Is a directory)",
+}
+
+
+@pytest.mark.parametrize("case", KEY_PROBLEMS)
+def test_unusable_key_files(case: str, tmp_path: Path) -> None:
+    path = _key_files(tmp_path)[case]
+    with pytest.raises(BackupError) as refused:
+        read_key_file(path)
+    assert str(refused.value).startswith(f"Schlüsseldatei {path}: {KEY_PROBLEMS[case]}")
+
+
+def _cli_refusal(url: str, *args: str) -> str:
+    """The one line a refused command prints: exit code 2, nothing on stdout."""
+    code, out, err = spatz_cli(url, *args)
+    assert (code, out) == (2, "")
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    return err.rstrip("\n")
 
 
 def test_cli_refuses_a_broken_bundle_and_an_uninitialised_database(
@@ -455,3 +803,33 @@ def test_cli_refuses_a_broken_bundle_and_an_uninitialised_database(
     code, out, err = spatz_cli(sqlite_url, "restore", str(broken))
     assert (code, out) == (2, "")
     assert err == f"{broken}: keine SPATZ-Sicherung (keine ZIP-Datei)\n"
+
+
+def test_cli_refusals_are_one_german_line(
+    source_url: str, bundle: Path, empty_sqlite: str, tmp_path: Path
+) -> None:
+    keys = _key_files(tmp_path)
+    for case, message in KEY_PROBLEMS.items():
+        for command in ("backup", "restore"):
+            line = _cli_refusal(empty_sqlite, command, "--key-file", str(keys[case]), str(bundle))
+            assert line.startswith(f"Schlüsseldatei {keys[case]}: {message}")
+    key = tmp_path / "spatz-backup.key"
+    key.write_bytes(KEY)
+    line = _cli_refusal(empty_sqlite, "restore", "--key-file", str(key), str(bundle))
+    assert line == f"{bundle}: nicht signiert (manifest.hmac fehlt): " + (
+        "die Echtheit lässt sich mit dem Schlüssel nicht bestätigen; nichts eingespielt"
+    )
+    signed = tmp_path / "signiert.zip"
+    _backup(source_url, signed, key=KEY)
+    edited = _rewrite(signed, tmp_path / "bearbeitet.zip", _promote_guest, rehash=False)
+    line = _cli_refusal(empty_sqlite, "restore", "--key-file", str(key), str(edited))
+    assert line.startswith(f"{edited}: tables/user_account.jsonl: Prüfsumme (SHA-256) stimmt")
+    rehashed = _rewrite(signed, tmp_path / "nachgerechnet.zip", _promote_guest)
+    line = _cli_refusal(empty_sqlite, "restore", "--key-file", str(key), str(rehashed))
+    assert line.startswith(f"{rehashed}: Signatur (manifest.hmac) passt nicht")
+    for case, (change, message) in BROKEN.items():
+        broken = _rewrite(bundle, tmp_path / f"{case}.zip", change)
+        line = _cli_refusal(empty_sqlite, "restore", "--force", str(broken))
+        assert line.startswith(f"{broken}: ")
+        assert message in line
+    assert not any(row_counts(empty_sqlite).values())

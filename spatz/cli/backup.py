@@ -11,7 +11,7 @@ import typer
 
 from spatz.cli.common import actor, migrated_engine, user_errors
 from spatz.cli.export import progress_bar
-from spatz.services.backup import BACKUP_TABLES, restore_backup, write_backup
+from spatz.services.backup import BACKUP_TABLES, read_key_file, restore_backup, write_backup
 
 
 @contextmanager
@@ -26,12 +26,27 @@ def table_progress(description: str) -> Iterator[Callable[[str], None]]:
         yield on_table
 
 
-def backup(file: Annotated[Path, typer.Argument(help="Zieldatei der Sicherung (.zip)")]) -> None:
+KeyFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="Datei mit dem Sicherungsschlüssel (mindestens 32 Bytes): signiert bzw. prüft",
+    ),
+]
+
+
+def backup(
+    file: Annotated[Path, typer.Argument(help="Zieldatei der Sicherung (.zip)")],
+    key_file: KeyFile = None,
+) -> None:
     """Die ganze Datenbank in eine Sicherungsdatei schreiben (SQLite und PostgreSQL gleich)."""
     with user_errors():
+        key = read_key_file(key_file) if key_file is not None else None
         engine = migrated_engine()
         with table_progress("Sicherung wird geschrieben …") as on_table:
-            summary = write_backup(engine=engine, actor=actor(), path=file, on_table=on_table)
+            summary = write_backup(
+                engine=engine, actor=actor(), path=file, key=key, on_table=on_table
+            )
     typer.echo(str(summary))
 
 
@@ -41,12 +56,16 @@ def restore(
         bool,
         typer.Option("--force", help="vorhandene Daten vorher löschen (alle Tabellen)"),
     ] = False,
+    key_file: KeyFile = None,
 ) -> None:
     """Eine Sicherung in eine eingerichtete, leere Datenbank einspielen (alles oder nichts)."""
     with user_errors():
+        key = read_key_file(key_file) if key_file is not None else None
         engine = migrated_engine()
         with table_progress("Sicherung wird geprüft …") as on_table:
             summary = restore_backup(
-                engine=engine, actor=actor(), path=file, force=force, on_table=on_table
+                engine=engine, actor=actor(), path=file, force=force, key=key, on_table=on_table
             )
     typer.echo(str(summary))
+    if summary.warning:
+        typer.echo(summary.warning, err=True)
