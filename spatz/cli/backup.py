@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from spatz.cli.common import actor, migrated_engine, user_errors
+from spatz.cli.common import actor, echo, migrated_engine, user_errors
 from spatz.cli.export import progress_bar
 from spatz.services.backup import BACKUP_TABLES, read_key_file, restore_backup, write_backup
 
@@ -47,7 +47,7 @@ def backup(
             summary = write_backup(
                 engine=engine, actor=actor(), path=file, key=key, on_table=on_table
             )
-    typer.echo(str(summary))
+    echo(summary)
 
 
 def restore(
@@ -66,6 +66,6 @@ def restore(
             summary = restore_backup(
                 engine=engine, actor=actor(), path=file, force=force, key=key, on_table=on_table
             )
-    typer.echo(str(summary))
+    echo(summary)
     if summary.warning:
-        typer.echo(summary.warning, err=True)
+        echo(summary.warning, err=True)
