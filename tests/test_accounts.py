@@ -9,13 +9,14 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from accounts import OPERATOR, ORGS, PASSWORD, with_account
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 import spatz
 from spatz.cli import app
-from spatz.db import make_engine, migrate, session_scope
+from spatz.db import make_engine, session_scope
 from spatz.errors import ConcurrentChangeError, NotFoundError, PermissionDenied
 from spatz.io.reader import read_table_bytes
 from spatz.model import AuditEntry, Organisation, Role, TargetCreate, UserAccount
@@ -31,29 +32,10 @@ from spatz.services.users import (
     login,
 )
 
-OPERATOR = Actor.operator("op")
-PASSWORD = "richtig-richtig"
-ORGS = (
-    b"org,name,kind,land,ags,parent\n"
-    b"A,Stadt A,Stadt,Sachsen-Anhalt,,\n"
-    b"A-1,FB 1,Organisationseinheit,,,A\n"
-)
-
 
 @pytest.fixture
 def url(database_url: str) -> str:
-    migrate(database_url)
-    with session_scope(make_engine(database_url)) as session:
-        import_organisations(session=session, actor=OPERATOR, table=read_table_bytes(ORGS, "o.csv"))
-        add_user(
-            session=session,
-            actor=OPERATOR,
-            name="anna",
-            role=Role.bearbeiter,
-            org="A",
-            password=PASSWORD,
-        )
-    return database_url
+    return with_account(database_url)
 
 
 def audit_actions(url: str, key: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from accounts import OPERATOR, PASSWORD, with_account
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 from streamlit.testing.v1 import AppTest
@@ -20,13 +21,10 @@ from typer.testing import CliRunner
 
 import spatz.services.users as users
 from spatz.cli import app
-from spatz.db import make_engine, migrate, session_scope
+from spatz.db import make_engine, session_scope
 from spatz.errors import PermissionDenied
-from spatz.io.reader import read_table_bytes
 from spatz.model import AuditEntry, MeasureEventCreate, Role, UserAccount
 from spatz.model.event import MAX_TEXT_LENGTH
-from spatz.services.common import Actor
-from spatz.services.organisations import import_organisations
 from spatz.services.users import (
     BUSY_MESSAGE,
     CHANGED_MESSAGE,
@@ -42,26 +40,12 @@ from spatz.services.users import (
 )
 from spatz.store import Store
 
-OPERATOR = Actor.operator("op")
-PASSWORD = "richtig-richtig"
-ORGS = b"org,name,kind,land,ags,parent\nA,Stadt A,Stadt,Sachsen-Anhalt,,\nB,Stadt B,Stadt,,,\n"
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 
 
 @pytest.fixture
 def url(database_url: str) -> str:
-    migrate(database_url)
-    with session_scope(make_engine(database_url)) as session:
-        import_organisations(session=session, actor=OPERATOR, table=read_table_bytes(ORGS, "o.csv"))
-        add_user(
-            session=session,
-            actor=OPERATOR,
-            name="anna",
-            role=Role.bearbeiter,
-            org="A",
-            password=PASSWORD,
-        )
-    return database_url
+    return with_account(database_url)
 
 
 def attempt(url: str, name: str, password: str) -> users.LoginOutcome:
