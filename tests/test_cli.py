@@ -188,3 +188,27 @@ def test_dashboard_execs_streamlit_with_the_upload_limit(
     )
     runner.invoke(app, ["--db", url, "dashboard"], env={"SPATZ_MAX_FILE_MB": None})
     assert calls[0][1][calls[0][1].index("--server.maxUploadSize") + 1] == "50"
+
+
+def test_export_xlsx_refuses_a_name_that_is_no_workbook(url: str, tmp_path: Path) -> None:
+    target = tmp_path / "x.csv"
+    code, out, err = spatz(url, "export", "xlsx", str(target))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{target}: eine Arbeitsmappe wird als .xlsx geschrieben, nicht als .csv "
+        f"(z. B. {tmp_path / 'x.xlsx'})\n"
+    )
+    assert not target.exists()
+
+
+def test_a_sheet_named_for_a_csv_file_is_refused(url: str, tmp_path: Path) -> None:
+    path = tmp_path / "orgs.csv"
+    path.write_text("org,name,kind,land,ags,parent\nA,Stadt A,Stadt,,,\n", encoding="utf-8")
+    before = fingerprint(url)
+    code, out, err = spatz(url, "import", "organisations", str(path), "--sheet", "Tabelle1")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{path}: ein Tabellenblatt ('Tabelle1') gibt es nur in XLSX-Dateien, dies ist eine "
+        "CSV-Datei (ohne --sheet einlesen)\n"
+    )
+    assert fingerprint(url) == before

@@ -103,6 +103,11 @@ def export_xlsx(
     """Arbeitsmappe mit Übersicht, Maßnahmen, Verlauf, Projekten und Meilensteinen."""
     day = parse_day(as_of)
     with user_errors():
+        if file.suffix.lower() != ".xlsx":
+            raise SpatzError(
+                f"{file}: eine Arbeitsmappe wird als .xlsx geschrieben, nicht als "
+                f"{file.suffix or 'Datei ohne Endung'} (z. B. {file.with_suffix('.xlsx')})"
+            )
         migrated_engine()
         with progress_bar() as progress:
             task = progress.add_task("Daten werden gesammelt …", total=1 + len(SHEET_TITLES))

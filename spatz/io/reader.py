@@ -391,6 +391,13 @@ def read_table_bytes(
         raise _too_big(name, len(data), limits)
     if data.startswith(XLSX_MAGIC) or name.lower().endswith((".xlsx", ".xlsm")):
         return parse_xlsx_bytes(data, name, sheet, limits)
+    if sheet is not None:
+        raise _refuse(
+            name,
+            None,
+            f"ein Tabellenblatt ({quote(sheet)}) gibt es nur in XLSX-Dateien, "
+            "dies ist eine CSV-Datei (ohne --sheet einlesen)",
+        )
     if data.startswith(UTF16_BOMS):
         raise _refuse(
             name,
