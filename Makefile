@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+PORT ?= 8501
 
 .PHONY: install demo test lint dashboard clean
 
@@ -16,10 +17,10 @@ install: $(BIN)/.installed
 
 demo: install
 	$(BIN)/spatz demo
-	$(BIN)/spatz dashboard
+	$(BIN)/spatz dashboard --port $(PORT)
 
 dashboard: install
-	$(BIN)/spatz dashboard
+	$(BIN)/spatz dashboard --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
