@@ -10,8 +10,9 @@ import ui
 from streamlit.navigation.page import StreamlitPage
 
 from spatz.model import ROLE_LABELS
+from spatz.model.user import MAX_NAME_LENGTH
 from spatz.services.auth import Permission
-from spatz.services.users import MAX_NAME_LENGTH, MAX_PASSWORD_LENGTH
+from spatz.services.users import MAX_PASSWORD_LENGTH
 
 PAGES = Path(__file__).parent / "pages"
 

@@ -25,11 +25,11 @@ from spatz.db import make_engine, session_scope
 from spatz.errors import PermissionDenied
 from spatz.model import AuditEntry, MeasureEventCreate, Role, UserAccount
 from spatz.model.event import MAX_TEXT_LENGTH
+from spatz.model.user import MAX_NAME_LENGTH
 from spatz.services.users import (
     BUSY_MESSAGE,
     CHANGED_MESSAGE,
     MAX_FAILED_LOGINS,
-    MAX_NAME_LENGTH,
     REFUSED_MESSAGE,
     VERIFICATION_SLOTS,
     add_user,

@@ -20,8 +20,8 @@ from sqlalchemy.engine import Engine
 from spatz.db import make_engine, schema_is_current
 from spatz.errors import SpatzError
 from spatz.io.values import parse_date
+from spatz.model.user import MAX_NAME_LENGTH
 from spatz.services.common import Actor
-from spatz.services.users import MAX_NAME_LENGTH
 
 EXIT_USER_ERROR = 2
 

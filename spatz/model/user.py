@@ -12,6 +12,8 @@ from sqlmodel import Field, SQLModel
 from spatz.model.common import enum_column_type, tz_datetime, utcnow
 
 USER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+MAX_NAME_LENGTH = 100
+"""Characters of an account name, and of every column that records who acted."""
 
 
 class Role(StrEnum):
@@ -35,7 +37,7 @@ ROLE_LABELS: dict[Role, str] = {
 
 
 class UserBase(SQLModel):
-    name: str = Field(max_length=100, regex=USER_NAME_PATTERN, unique=True, index=True)
+    name: str = Field(max_length=MAX_NAME_LENGTH, regex=USER_NAME_PATTERN, unique=True, index=True)
     role: Role = Field(sa_type=enum_column_type(Role, "user_role"))
 
 
@@ -56,7 +58,7 @@ class UserAccount(UserBase, table=True):
     version: int = Field(default=1, sa_column=_VERSION)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=tz_datetime())
-    created_by: str = Field(max_length=100)
+    created_by: str = Field(max_length=MAX_NAME_LENGTH)
     created_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
 
 
@@ -76,7 +78,7 @@ class AuditEntry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime(), index=True)
-    actor: str = Field(max_length=100)
+    actor: str = Field(max_length=MAX_NAME_LENGTH)
     action: str = Field(max_length=50)
     entity: str = Field(max_length=50)
     entity_key: str = Field(max_length=300)

@@ -26,8 +26,8 @@ def _json(values: dict[str, Any] | None) -> str | None:
     return json.dumps(values, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _cut(text: str, length: int) -> str:
-    """``text`` within the column's ``length``: cut off with ``…`` where longer."""
+def cut_off(text: str, length: int) -> str:
+    """``text`` within a column of ``length`` characters: cut off with ``…`` where longer."""
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
@@ -50,7 +50,7 @@ def audit(
             actor=actor if isinstance(actor, str) else actor.name,
             action=action,
             entity=entity,
-            entity_key=_cut(key, 300),
+            entity_key=cut_off(key, 300),
             org=org,
             before=_json(before),
             after=_json(after),

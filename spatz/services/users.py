@@ -27,16 +27,14 @@ from sqlmodel import Session, col, select
 from spatz.errors import ConcurrentChangeError, NotFoundError, SpatzError
 from spatz.model import Organisation, Role, UserAccount, UserPublic
 from spatz.model.common import utcnow
-from spatz.model.user import USER_NAME_PATTERN
-from spatz.services.audit import audit
+from spatz.model.user import MAX_NAME_LENGTH, USER_NAME_PATTERN
+from spatz.services.audit import audit, cut_off
 from spatz.services.auth import ROLES_WITH_ORG, Permission, authorize, scope_of
 from spatz.services.common import Actor
 from spatz.services.lookups import require_org
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1000
-MAX_NAME_LENGTH = 100
-"""The longest account name (as the column allows); a longer one is never looked up."""
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
 LOCKED_INDEFINITELY = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
@@ -97,7 +95,7 @@ def _shown_name(name: str) -> tuple[str, dict[str, int]]:
     its length."""
     if len(name) <= MAX_NAME_LENGTH:
         return name, {}
-    return name[: MAX_NAME_LENGTH - 1] + "…", {"name_length": len(name)}
+    return cut_off(name, MAX_NAME_LENGTH), {"name_length": len(name)}
 
 
 @contextmanager
