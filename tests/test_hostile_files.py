@@ -75,12 +75,17 @@ def test_too_many_columns(tmp_path: Path) -> None:
     assert refusal(path) == [f"{path}:1: 11 Spalten in der Kopfzeile, höchstens 10"]
 
 
-def test_too_many_rows(tmp_path: Path) -> None:
-    path = hostile.csv_with_rows(tmp_path / "long.csv", 101)
+@pytest.mark.parametrize(
+    ("build", "name"),
+    [(hostile.csv_with_rows, "long.csv"), (hostile.xlsx_with_rows, "rows.xlsx")],
+    ids=["csv", "xlsx"],
+)
+def test_too_many_rows(tmp_path: Path, build: Callable[[Path, int], Path], name: str) -> None:
+    path = build(tmp_path / name, 101)
     assert refusal(path) == [
         f"{path}:102: mehr als 100 Zeilen unter der Kopfzeile (bitte die Datei aufteilen)"
     ]
-    assert len(read_table(hostile.csv_with_rows(path, 100), limits=SMALL).rows) == 100
+    assert len(read_table(build(path, 100), limits=SMALL).rows) == 100
 
 
 def test_blank_lines_count_as_rows(tmp_path: Path) -> None:
@@ -220,14 +225,6 @@ def test_a_sheet_declaring_a_million_rows_is_refused_before_reading(tmp_path: Pa
         f"{path}: das Tabellenblatt hat laut Datei 1.048.576 Zeilen (A1:C1048576); "
         "höchstens 200.000 Zeilen unter der Kopfzeile"
     ]
-
-
-def test_xlsx_rows_beyond_the_limit(tmp_path: Path) -> None:
-    path = hostile.xlsx_with_rows(tmp_path / "rows.xlsx", 101)
-    assert refusal(path) == [
-        f"{path}:102: mehr als 100 Zeilen unter der Kopfzeile (bitte die Datei aufteilen)"
-    ]
-    assert len(read_table(hostile.xlsx_with_rows(path, 100), limits=SMALL).rows) == 100
 
 
 def test_an_overlong_xlsx_cell(tmp_path: Path) -> None:
