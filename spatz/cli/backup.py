@@ -30,13 +30,14 @@ KeyFile = Annotated[
     Path | None,
     typer.Option(
         "--key-file",
+        metavar="DATEI",
         help="Datei mit dem Sicherungsschlüssel (mindestens 32 Bytes): signiert bzw. prüft",
     ),
 ]
 
 
 def backup(
-    file: Annotated[Path, typer.Argument(help="Zieldatei der Sicherung (.zip)")],
+    file: Annotated[Path, typer.Argument(metavar="DATEI", help="Zieldatei der Sicherung (.zip)")],
     key_file: KeyFile = None,
 ) -> None:
     """Die ganze Datenbank in eine Sicherungsdatei schreiben (SQLite und PostgreSQL gleich)."""
@@ -51,7 +52,7 @@ def backup(
 
 
 def restore(
-    file: Annotated[Path, typer.Argument(help="Sicherungsdatei (spatz backup)")],
+    file: Annotated[Path, typer.Argument(metavar="DATEI", help="Sicherungsdatei (spatz backup)")],
     force: Annotated[
         bool,
         typer.Option("--force", help="vorhandene Daten vorher löschen (alle Tabellen)"),

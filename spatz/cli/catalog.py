@@ -12,16 +12,17 @@ from sqlmodel import Session
 
 from spatz.catalog import load_catalog
 from spatz.cli.common import actor, cell, echo, migrated_engine, out, user_errors
+from spatz.cli.german import Typer
 from spatz.db import session_scope
 from spatz.errors import catalog_gap_text
 from spatz.services.catalogs import catalog_gaps, get_catalog, list_catalogs, store_catalog
 
-catalog_app = typer.Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
+catalog_app = Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
 
 
 @catalog_app.command("load")
 def catalog_load(
-    file: Annotated[Path, typer.Argument(help="Katalogdatei (YAML oder JSON)")],
+    file: Annotated[Path, typer.Argument(metavar="DATEI", help="Katalogdatei (YAML oder JSON)")],
 ) -> None:
     """Einen Katalog laden; eine geänderte Fassung braucht eine neue Version."""
     with user_errors():
@@ -70,7 +71,8 @@ def catalog_list() -> None:
 @catalog_app.command("export")
 def catalog_export(
     ref: Annotated[
-        str | None, typer.Argument(help="ID oder ID@VERSION; ohne: der zuletzt geladene")
+        str | None,
+        typer.Argument(metavar="KATALOG", help="ID oder ID@VERSION; ohne: der zuletzt geladene"),
     ] = None,
 ) -> None:
     """Einen geladenen Katalog im Dateiformat (YAML) ausgeben."""

@@ -95,10 +95,12 @@ def migrated_engine() -> Engine:
     return engine
 
 
-FileArg = Annotated[Path, typer.Argument(help="CSV- oder XLSX-Datei")]
+FileArg = Annotated[Path, typer.Argument(metavar="DATEI", help="CSV- oder XLSX-Datei")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="nur prüfen, nichts schreiben")]
-Sheet = Annotated[str | None, typer.Option("--sheet", help="Tabellenblatt einer XLSX-Datei")]
-OrgOpt = Annotated[str, typer.Option("--org", help="Schlüssel der Organisation")]
+Sheet = Annotated[
+    str | None, typer.Option("--sheet", metavar="BLATT", help="Tabellenblatt einer XLSX-Datei")
+]
+OrgOpt = Annotated[str, typer.Option("--org", metavar="ORG", help="Schlüssel der Organisation")]
 
 
 def parse_day(text: str | None) -> dt.date | None:

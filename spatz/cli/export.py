@@ -11,22 +11,25 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from spatz.cli.common import echo, err, migrated_engine, parse_day, state, user_errors
+from spatz.cli.german import Typer
 from spatz.errors import SpatzError
 from spatz.io.land import Dialect, land_csv
 from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
 from spatz.store import Store
 
-export_app = typer.Typer(
+export_app = Typer(
     help="Landesexport (CSV) und Arbeitsmappe (XLSX) schreiben.", no_args_is_help=True
 )
 
 AsOf = Annotated[
     str | None,
-    typer.Option("--as-of", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"),
+    typer.Option(
+        "--as-of", metavar="DATUM", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"
+    ),
 ]
 Orgs = Annotated[
     list[str] | None,
-    typer.Option("--org", help="nur diese Organisation(en); mehrfach angebbar"),
+    typer.Option("--org", metavar="ORG", help="nur diese Organisation(en); mehrfach angebbar"),
 ]
 
 
@@ -61,7 +64,8 @@ def export_land(
     as_of: AsOf = None,
     org: Orgs = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="in diese Datei statt auf die Standardausgabe")
+        Path | None,
+        typer.Option("--out", metavar="DATEI", help="in diese Datei statt auf die Standardausgabe"),
     ] = None,
     dialect: Annotated[
         Dialect,
@@ -96,7 +100,7 @@ def export_land(
 
 @export_app.command("xlsx")
 def export_xlsx(
-    file: Annotated[Path, typer.Argument(help="Zieldatei (.xlsx)")],
+    file: Annotated[Path, typer.Argument(metavar="DATEI", help="Zieldatei (.xlsx)")],
     org: Orgs = None,
     as_of: AsOf = None,
 ) -> None:

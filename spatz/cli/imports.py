@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import typer
-
 from spatz.cli.common import (
     DryRun,
     FileArg,
@@ -17,6 +15,7 @@ from spatz.cli.common import (
     migrated_engine,
     user_errors,
 )
+from spatz.cli.german import Typer
 from spatz.db import session_scope
 from spatz.io.reader import read_table
 from spatz.services.common import ImportSummary
@@ -25,7 +24,7 @@ from spatz.services.progress import import_progress
 from spatz.services.projects import import_milestones, import_projects
 from spatz.services.targets import import_targets
 
-import_app = typer.Typer(help="Daten aus CSV/XLSX importieren.", no_args_is_help=True)
+import_app = Typer(help="Daten aus CSV/XLSX importieren.", no_args_is_help=True)
 
 
 def _run_import(

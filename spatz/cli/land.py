@@ -25,13 +25,14 @@ from spatz.cli.common import (
     user_errors,
 )
 from spatz.cli.export import AsOf, progress_bar
+from spatz.cli.german import Typer
 from spatz.db import session_scope
 from spatz.io.land import read_land_tables
 from spatz.land import ALL, MIN_GROUP
 from spatz.services.land import import_land
 from spatz.store import Store
 
-land_app = typer.Typer(
+land_app = Typer(
     help="Landesvergleich: Landesexporte anderer Kommunen importieren und auswerten.",
     no_args_is_help=True,
 )
@@ -39,7 +40,10 @@ land_app = typer.Typer(
 
 @land_app.command("import")
 def land_import(
-    files: Annotated[list[Path], typer.Argument(help="Landesexporte (CSV, Komma oder Semikolon)")],
+    files: Annotated[
+        list[Path],
+        typer.Argument(metavar="DATEI", help="Landesexporte (CSV, Komma oder Semikolon)"),
+    ],
     dry_run: DryRun = False,
 ) -> None:
     """Landesexporte als Vergleichsdaten importieren: alle Dateien oder keine.
@@ -130,7 +134,9 @@ def land_summary_cmd(
     ] = None,
     min_group: Annotated[
         int,
-        typer.Option("--min-group", min=1, help="kleinere Gruppen werden nicht ausgewertet"),
+        typer.Option(
+            "--min-group", min=1, metavar="ANZAHL", help="kleinere Gruppen werden nicht ausgewertet"
+        ),
     ] = MIN_GROUP,
     as_of: AsOf = None,
     output: Annotated[

@@ -30,6 +30,7 @@ from spatz.cli.common import (
     user_errors,
 )
 from spatz.cli.export import export_app
+from spatz.cli.german import Typer
 from spatz.cli.imports import import_app
 from spatz.cli.land import land_app
 from spatz.cli.users import user_app
@@ -46,7 +47,7 @@ from spatz.resources import resource_dir
 from spatz.services.demo import DEMO_STEPS, load_demo
 from spatz.store import Store
 
-app = typer.Typer(
+app = Typer(
     name="spatz",
     help="SPATZ – Reifegrad der digitalen Verwaltung aus umgesetzten Maßnahmen.",
     no_args_is_help=True,
@@ -67,6 +68,7 @@ def main(
         str | None,
         typer.Option(
             "--db",
+            metavar="URL",
             help=f"Datenbank-URL, z. B. {URL_EXAMPLES} (sonst ${ENV_DATABASE_URL}, sonst "
             f"{DEFAULT_DATABASE_URL})",
             show_default=False,
@@ -138,11 +140,13 @@ class ScoreFormat(StrEnum):
 @app.command()
 def score(
     org: Annotated[
-        list[str] | None, typer.Option("--org", help="nur diese Organisation(en)")
+        list[str] | None, typer.Option("--org", metavar="ORG", help="nur diese Organisation(en)")
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"),
+        typer.Option(
+            "--as-of", metavar="DATUM", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"
+        ),
     ] = None,
     output: Annotated[
         ScoreFormat, typer.Option("--format", help="table, csv (Landesexport) oder json")
@@ -175,8 +179,10 @@ def score(
 
 @app.command()
 def dashboard(
-    port: Annotated[int, typer.Option("--port", help="Port des Dashboards")] = 8501,
-    address: Annotated[str, typer.Option("--address", help="Adresse")] = "localhost",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port des Dashboards")] = 8501,
+    address: Annotated[
+        str, typer.Option("--address", metavar="ADRESSE", help="Adresse")
+    ] = "localhost",
 ) -> None:
     """Das Dashboard (Streamlit) starten."""
     with user_errors():

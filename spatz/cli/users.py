@@ -9,6 +9,7 @@ import typer
 from rich.table import Table as RichTable
 
 from spatz.cli.common import actor, cell, echo, migrated_engine, out, user_errors
+from spatz.cli.german import Typer
 from spatz.db import session_scope
 from spatz.errors import SpatzError
 from spatz.model import ROLE_LABELS, Role
@@ -21,12 +22,12 @@ from spatz.services.users import (
     lock_user,
 )
 
-user_app = typer.Typer(
+user_app = Typer(
     help="Konten des Dashboards: anlegen, Passwort ändern, sperren, auflisten.",
     no_args_is_help=True,
 )
 
-NameArg = Annotated[str, typer.Argument(help="Anmeldename")]
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="Anmeldename")]
 
 
 def read_new_password() -> str:
@@ -49,7 +50,9 @@ def user_add(
     role: Annotated[Role, typer.Option("--role", help="Rolle des Kontos")],
     org: Annotated[
         str | None,
-        typer.Option("--org", help="Organisation (für leitung, bearbeiter und gast)"),
+        typer.Option(
+            "--org", metavar="ORG", help="Organisation (für leitung, bearbeiter und gast)"
+        ),
     ] = None,
 ) -> None:
     """Konto anlegen; das Passwort wird zweimal verdeckt abgefragt."""
