@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from results_file import RESULTS, write_section
 
 from spatz.db import make_engine, migrate
-from spatz.services.progress import events_frame
+from spatz.queries.events import events_frame
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 postgres = importlib.import_module("postgres")

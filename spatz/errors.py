@@ -36,6 +36,10 @@ class PermissionDenied(SpatzError, PermissionError):
     """The acting user's role does not allow this, or not for this organisation."""
 
 
+class BackupError(SpatzError):
+    """A backup bundle cannot be written, read or restored; nothing was written."""
+
+
 class AuthenticationError(SpatzError):
     """A login failed: unknown name, wrong password, or the account is locked."""
 

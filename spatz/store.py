@@ -40,6 +40,7 @@ from spatz.model import (
     TargetPublic,
 )
 from spatz.model.common import BERLIN
+from spatz.queries.events import events_frame
 from spatz.services.audit import AUDIT_COLUMNS, list_audit
 from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import catalog_gaps, get_catalog
@@ -47,7 +48,7 @@ from spatz.services.common import Actor, ImportSummary
 from spatz.services.land import catalog_lookup, imported_land_frame
 from spatz.services.organisations import import_organisations, list_organisations
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
-from spatz.services.progress import events_frame, import_progress, list_events, record_event
+from spatz.services.progress import import_progress, list_events, record_event
 from spatz.services.projects import (
     import_milestones,
     import_projects,

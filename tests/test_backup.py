@@ -23,21 +23,12 @@ from typer.testing import CliRunner
 import spatz
 from spatz.cli import app
 from spatz.db import make_engine, migrate, session_scope
-from spatz.errors import PermissionDenied
+from spatz.errors import BackupError, PermissionDenied
+from spatz.io.bundle import FORMAT_NAME, MANIFEST, SIGNATURE, read_key_file
+from spatz.io.bundle_codec import decode_value, encode_value
 from spatz.io.land import land_csv, read_land_table_bytes
 from spatz.model import MeasureEventCreate, Role, Status
-from spatz.services.backup import (
-    FORMAT_NAME,
-    MANIFEST,
-    SIGNATURE,
-    BackupError,
-    BackupSummary,
-    decode_value,
-    encode_value,
-    read_key_file,
-    restore_backup,
-    write_backup,
-)
+from spatz.services.backup import BackupSummary, restore_backup, write_backup
 from spatz.services.common import Actor
 from spatz.services.demo import HALLE, load_demo
 from spatz.services.land import import_land

@@ -19,16 +19,17 @@ from spatz.catalog import Catalog, load_catalog
 from spatz.db import make_engine, migrate, session_scope
 from spatz.io.reader import read_table_bytes
 from spatz.model import MeasureEvent, MeasureEventCreate, Organisation, OrgKind, Status
-from spatz.services import progress
+from spatz.queries import events
+from spatz.queries.events import events_frame
 from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor
 from spatz.services.lookups import org_ids_by_key
 from spatz.services.organisations import import_organisations
-from spatz.services.progress import events_frame, import_progress, record_event
+from spatz.services.progress import import_progress, record_event
 
 DATA = Path(__file__).parent / "data"
 ACTOR = Actor.operator("test")
-READ_ROWS = progress._read_rows
+READ_ROWS = events._read_rows
 """The general path, kept before tests replace it."""
 COLUMNS = ["org", "measure_id", "status", "date", "due_date", "note", "evidence"]
 
@@ -146,8 +147,8 @@ def range_ids(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     def general_path_not_expected(*args: object) -> pd.DataFrame:
         raise AssertionError("the fast path gave up")
 
-    monkeypatch.setattr(progress, "_RANGE_IDS", request.param)
-    monkeypatch.setattr(progress, "_read_rows", general_path_not_expected)
+    monkeypatch.setattr(events, "_RANGE_IDS", request.param)
+    monkeypatch.setattr(events, "_read_rows", general_path_not_expected)
     yield request.param
 
 
@@ -242,8 +243,8 @@ def test_batches_recorded_out_of_turn_are_moved_into_recording_order(
     expected = read_general(url)
     in_recording_order = ["1"] * 900 + ["2"] * 600 + ["0"] * 1500
     assert [note.split("/")[0] for note in expected["note"]] == in_recording_order
-    monkeypatch.setattr(progress, "_RANGE_IDS", 700)
-    monkeypatch.setattr(progress, "_read_rows", None)
+    monkeypatch.setattr(events, "_RANGE_IDS", 700)
+    monkeypatch.setattr(events, "_read_rows", None)
     pd.testing.assert_frame_equal(read(url), expected)
 
 

@@ -13,10 +13,11 @@ from spatz.catalog import load_catalog
 from spatz.db import make_engine, migrate, session_scope
 from spatz.errors import DataImportError
 from spatz.io.reader import read_table_bytes
+from spatz.queries.events import events_frame
 from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.organisations import import_organisations, list_organisations
-from spatz.services.progress import events_frame, import_progress, list_events
+from spatz.services.progress import import_progress, list_events
 from spatz.services.projects import (
     check_duration,
     import_milestones,

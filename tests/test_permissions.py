@@ -24,12 +24,12 @@ import spatz.services
 import spatz.services.auth
 from spatz.catalog import default_catalog
 from spatz.db import session_scope
-from spatz.errors import PermissionDenied
+from spatz.errors import BackupError, PermissionDenied
 from spatz.io.land import land_csv, read_land_tables
 from spatz.io.reader import Table, read_table_bytes
 from spatz.model import MeasureEventCreate, Role, Status, TargetCreate
 from spatz.services.auth import PERMISSIONS, Permission
-from spatz.services.backup import BackupError, restore_backup, write_backup
+from spatz.services.backup import restore_backup, write_backup
 from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE

@@ -11,7 +11,8 @@ import typer
 
 from spatz.cli.common import actor, echo, migrated_engine, user_errors
 from spatz.cli.export import progress_bar
-from spatz.services.backup import BACKUP_TABLES, read_key_file, restore_backup, write_backup
+from spatz.io.bundle import BACKUP_TABLES, read_key_file
+from spatz.services.backup import restore_backup, write_backup
 
 
 @contextmanager
