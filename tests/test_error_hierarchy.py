@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import spatz.errors
+from spatz import resources
 from spatz.errors import SpatzError
 
 ROOT = Path(__file__).resolve().parents[1] / "spatz"
@@ -65,3 +66,14 @@ def test_every_error_class_is_used_outside_its_definition(name: str) -> None:
     errors = ROOT / "errors.py"
     users = [path for path, source in SOURCES.items() if path != errors and name in source]
     assert users, f"{name} is raised, caught or subclassed nowhere"
+
+
+def test_a_broken_installation_is_a_spatz_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(resources, "_PACKAGE_DIR", tmp_path / "spatz")
+    with pytest.raises(SpatzError) as info:
+        resources.resource_dir("migrations")
+    assert str(info.value) == (
+        "Der Ordner 'migrations' fehlt in der SPATZ-Installation: bitte SPATZ neu installieren"
+    )
