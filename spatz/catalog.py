@@ -67,32 +67,33 @@ class Catalog(_Strict):
         numbers = [lv.level for lv in self.levels]
         if numbers != list(range(1, len(numbers) + 1)):
             raise ValueError(
-                f"levels must be numbered 1..{len(numbers)} in order without gaps, got {numbers}"
+                f"die Stufen müssen lückenlos der Reihe nach 1..{len(numbers)} nummeriert "
+                f"sein, nicht {numbers}"
             )
         seen_dims: set[str] = set()
         seen_measures: dict[str, str] = {}
         for dim in self.dimensions:
             if dim.id == OVERALL:
-                raise ValueError(f"dimension id {OVERALL!r} is reserved")
+                raise ValueError(f"die Dimensions-ID {OVERALL!r} ist reserviert")
             if dim.id in seen_dims:
-                raise ValueError(f"duplicate dimension id {dim.id!r}")
+                raise ValueError(f"Dimensions-ID {dim.id!r} kommt doppelt vor")
             seen_dims.add(dim.id)
             for m in dim.measures:
                 if m.id in seen_measures:
                     raise ValueError(
-                        f"duplicate measure id {m.id!r} (dimensions {seen_measures[m.id]!r} "
-                        f"and {dim.id!r})"
+                        f"Maßnahmen-ID {m.id!r} kommt doppelt vor (Dimensionen "
+                        f"{seen_measures[m.id]!r} und {dim.id!r})"
                     )
                 seen_measures[m.id] = dim.id
                 if m.level > len(numbers):
                     raise ValueError(
-                        f"measure {m.id!r} has level {m.level}, but the catalog has only "
-                        f"levels 1..{len(numbers)}"
+                        f"Maßnahme {m.id!r} hat die Stufe {m.level}, der Katalog hat nur die "
+                        f"Stufen 1..{len(numbers)}"
                     )
             missing = sorted(set(numbers) - {m.level for m in dim.measures})
             if missing:
                 raise ValueError(
-                    f"dimension {dim.id!r} has no measure on level(s) "
+                    f"Dimension {dim.id!r} hat keine Maßnahme auf Stufe(n) "
                     f"{', '.join(map(str, missing))}"
                 )
         return self
@@ -162,11 +163,61 @@ def _describe(error: dict[str, Any], raw: Any) -> str:
             continue
         parts.append(str(loc))
         node = node.get(loc) if isinstance(node, dict) else None
-    where = ".".join(parts) or "catalog"
-    message = error["msg"].removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        message = "unknown key"
-    return f"{where}: {message}"
+    where = ".".join(parts) or "Katalog"
+    return f"{where}: {_message(error)}"
+
+
+_EXPECTED = {
+    "string_type": "Text",
+    "int_type": "ganze Zahl",
+    "int_parsing": "ganze Zahl",
+    "int_from_float": "ganze Zahl",
+    "float_type": "Zahl",
+    "float_parsing": "Zahl",
+    "finite_number": "endliche Zahl",
+    "bool_type": "Wahrheitswert (true oder false)",
+    "bool_parsing": "Wahrheitswert (true oder false)",
+    "tuple_type": "Liste",
+    "list_type": "Liste",
+    "model_type": "Abschnitt mit Schlüsseln",
+    "dict_type": "Abschnitt mit Schlüsseln",
+}
+"""What a pydantic type error expected, by its type."""
+
+_BOUNDS = {
+    "greater_than": ("gt", "muss größer als {} sein"),
+    "greater_than_equal": ("ge", "muss mindestens {} sein"),
+    "less_than": ("lt", "muss kleiner als {} sein"),
+    "less_than_equal": ("le", "darf höchstens {} sein"),
+}
+"""The bound in the error's context and the text, by the type of a pydantic bound error."""
+
+
+def _message(error: dict[str, Any]) -> str:
+    """The German text of one pydantic error (its own text is English)."""
+    kind = error["type"]
+    ctx: dict[str, Any] = error.get("ctx") or {}
+    given = error.get("input")
+    if kind == "value_error":  # the checks of Catalog, whose messages are German
+        return str(ctx["error"])
+    if kind in _EXPECTED:
+        if isinstance(given, str | int | float) and len(repr(given)) <= 60:
+            return f"{_EXPECTED[kind]} erwartet, nicht {given!r}"
+        return f"{_EXPECTED[kind]} erwartet"
+    if kind == "missing":
+        return "Angabe fehlt"
+    if kind == "extra_forbidden":
+        return "unbekannter Schlüssel"
+    if kind in _BOUNDS:
+        bound, text = _BOUNDS[kind]
+        return text.format(f"{ctx[bound]:g}")
+    if kind == "string_too_short":
+        return f"mindestens {ctx['min_length']} Zeichen nötig"
+    if kind == "string_too_long":
+        return f"höchstens {ctx['max_length']} Zeichen, nicht {len(str(given))}"
+    if kind == "too_short":
+        return f"mindestens {ctx['min_length']} Einträge nötig, nicht {ctx['actual_length']}"
+    return "ungültiger Wert"
 
 
 def _load_json_or_yaml(text: str) -> Any:
@@ -186,17 +237,26 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
     """Parse and validate catalog text (YAML or JSON); raise :class:`CatalogError`."""
     try:
         raw = _load_json_or_yaml(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML's own words (English) say what it expected at that place.
+        mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        raise CatalogError(f"{where}: not valid YAML/JSON: {exc}") from None
-    except (ValueError, TypeError, LookupError, AttributeError, RecursionError) as exc:
+        at = f"Zeichen {mark.column + 1}: " if mark is not None else ""
+        problem = exc.problem or type(exc).__name__
+        raise CatalogError(f"{where}: kein gültiges YAML/JSON ({at}{problem})") from None
+    except RecursionError:
+        raise CatalogError(f"{source}: kein gültiges YAML/JSON (zu tief verschachtelt)") from None
+    except (yaml.YAMLError, ValueError, TypeError, LookupError, AttributeError) as exc:
         # PyYAML's constructors fail like this on values such as ``2023-13-01`` or
-        # ``!!bool maybe``, and its composer on very deep nesting.
+        # ``!!bool maybe``.
         detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise CatalogError(f"{source}: not valid YAML/JSON: {detail}") from None
+        raise CatalogError(
+            f"{source}: kein gültiges YAML/JSON (Wert nicht lesbar: {detail})"
+        ) from None
     if not isinstance(raw, dict):
-        raise CatalogError(f"{source}: a catalog must be a mapping with id, version, levels …")
+        raise CatalogError(
+            f"{source}: ein Katalog ist ein Abschnitt mit den Schlüsseln id, version, levels …"
+        )
     try:
         return Catalog.model_validate(raw)
     except ValidationError as exc:
@@ -210,7 +270,7 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
             if not (e["type"] == "too_short" and any(d[: len(loc)] == loc for d in deeper))
         ]
         details = "; ".join(_describe(e, raw) for e in errors)
-        raise CatalogError(f"{source}: invalid catalog: {details}") from None
+        raise CatalogError(f"{source}: ungültiger Katalog: {details}") from None
 
 
 def load_catalog(path: str | Path) -> Catalog:
@@ -218,10 +278,12 @@ def load_catalog(path: str | Path) -> Catalog:
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CatalogError(f"{p}: Katalogdatei nicht gefunden") from None
     except OSError as exc:
-        raise CatalogError(f"{p}: cannot read catalog: {exc.strerror}") from None
+        raise CatalogError(f"{p}: Katalog nicht lesbar ({exc.strerror})") from None
     except UnicodeDecodeError:
-        raise CatalogError(f"{p}: catalog is not UTF-8 text") from None
+        raise CatalogError(f"{p}: Katalog ist kein UTF-8-Text") from None
     return parse_catalog(text, source=str(p))
 
 

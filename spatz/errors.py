@@ -40,13 +40,14 @@ class BackupError(SpatzError):
     """A backup bundle cannot be written, read or restored; nothing was written."""
 
 
-class AuthenticationError(SpatzError):
-    """A login failed: unknown name, wrong password, or the account is locked."""
+class ArgumentError(SpatzError, ValueError):
+    """An argument of a call is unusable: a Stichtag that is no date, a level the catalog
+    does not have, a grouping of the Landesvergleich that does not exist."""
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in an input file: ``FILE:LINE: column NAME: message``.
+    """One problem in an input file: ``FILE:LINE: Spalte NAME: message``.
 
     ``line`` counts physical rows with the header as line 1; ``None`` means the whole file.
     """
@@ -59,7 +60,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.column:
-            return f"{where}: column {self.column}: {self.message}"
+            return f"{where}: Spalte {self.column}: {self.message}"
         return f"{where}: {self.message}"
 
 

@@ -11,6 +11,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from spatz.errors import ArgumentError
+
 MIN_GROUP = 5
 """Groups with fewer organisations are not evaluated, so that no Kommune can be singled out."""
 
@@ -67,9 +69,9 @@ def land_summary(
     with linear interpolation (as :meth:`pandas.Series.quantile`).
     """
     if by not in (None, "kind", "land"):
-        raise ValueError(f"by must be None, 'kind' or 'land', not {by!r}")
+        raise ArgumentError(f"Gruppierung {by!r} gibt es nicht (erlaubt: kind, land oder keine)")
     if min_group < 1:
-        raise ValueError(f"min_group must be at least 1, not {min_group}")
+        raise ArgumentError(f"min_group muss mindestens 1 sein, nicht {min_group}")
     rows = latest_rows(frame[frame["kind"] != NOT_COMPARED])
     top = n_levels if n_levels is not None else int(rows["level"].max()) if len(rows) else 0
     level_columns = [f"level_{k}" for k in range(top + 1)]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from spatz.errors import SpatzError
+
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -15,4 +17,6 @@ def resource_dir(name: str) -> Path:
     for candidate in (_PACKAGE_DIR / f"_{name}", _PACKAGE_DIR.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(f"SPATZ resource folder {name!r} is missing; reinstall SPATZ")
+    raise SpatzError(
+        f"Der Ordner {name!r} fehlt in der SPATZ-Installation: bitte SPATZ neu installieren"
+    )

@@ -55,19 +55,19 @@ def _with(change: str) -> dict[str, Any]:
 
 
 INVALID = [
-    ("duplicate measure id", "duplicate measure id 'STR-1-01'"),
-    ("duplicate dimension id", "duplicate dimension id 'strategie'"),
-    ("reserved id", "dimension id 'overall' is reserved"),
-    ("level without measure", "dimension 'sicherheit' has no measure on level(s) 2"),
-    ("levels with gap", "levels must be numbered 1..3"),
-    ("single level", "levels: Tuple should have at least 2 items"),
+    ("duplicate measure id", "Maßnahmen-ID 'STR-1-01' kommt doppelt vor"),
+    ("duplicate dimension id", "Dimensions-ID 'strategie' kommt doppelt vor"),
+    ("reserved id", "die Dimensions-ID 'overall' ist reserviert"),
+    ("level without measure", "Dimension 'sicherheit' hat keine Maßnahme auf Stufe(n) 2"),
+    ("levels with gap", "die Stufen müssen lückenlos der Reihe nach 1..3 nummeriert"),
+    ("single level", "levels: mindestens 2 Einträge nötig, nicht 1"),
     ("measure weight zero", "dimensions['strategie'].measures['STR-1-02'].weight"),
     ("dimension weight negative", "dimensions['strategie'].weight"),
-    ("threshold zero", "threshold: Input should be greater than 0"),
-    ("threshold above one", "threshold: Input should be less than or equal to 1"),
-    ("unknown key", "dimensions['strategie'].measures['STR-1-01'].owner: unknown key"),
-    ("unknown top-level key", "author: unknown key"),
-    ("measure level beyond catalog", "measure 'STR-1-01' has level 7"),
+    ("threshold zero", "threshold: muss größer als 0 sein"),
+    ("threshold above one", "threshold: darf höchstens 1 sein"),
+    ("unknown key", "dimensions['strategie'].measures['STR-1-01'].owner: unbekannter Schlüssel"),
+    ("unknown top-level key", "author: unbekannter Schlüssel"),
+    ("measure level beyond catalog", "Maßnahme 'STR-1-01' hat die Stufe 7"),
 ]
 
 
@@ -109,9 +109,9 @@ def test_export_parses_back_to_the_same_catalog() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("id: [unclosed", "not valid YAML/JSON"),
-        ("- a list", "a catalog must be a mapping"),
-        ("", "a catalog must be a mapping"),
+        ("id: [unclosed", "x.yaml:1: kein gültiges YAML/JSON"),
+        ("- a list", "ein Katalog ist ein Abschnitt mit den Schlüsseln"),
+        ("", "ein Katalog ist ein Abschnitt mit den Schlüsseln"),
     ],
 )
 def test_unreadable_text_is_a_catalog_error(text: str, message: str) -> None:
@@ -120,5 +120,42 @@ def test_unreadable_text_is_a_catalog_error(text: str, message: str) -> None:
 
 
 def test_missing_file_is_a_catalog_error(tmp_path: Path) -> None:
-    with pytest.raises(spatz.CatalogError, match="cannot read catalog"):
+    with pytest.raises(spatz.CatalogError, match="Katalogdatei nicht gefunden"):
         spatz.load_catalog(tmp_path / "fehlt.yaml")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"id": ""}, "id: mindestens 1 Zeichen nötig"),
+        ({"id": "x" * 101}, "id: höchstens 100 Zeichen, nicht 101"),
+        ({"id": None}, "id: Text erwartet"),
+        ({"threshold": "hoch"}, "threshold: Zahl erwartet, nicht 'hoch'"),
+        ({"threshold": float("nan")}, "threshold: endliche Zahl erwartet"),
+        ({"levels": "drei"}, "levels: Liste erwartet, nicht 'drei'"),
+        ({"levels": [{"level": "eins", "name": "A"}, {"level": 2, "name": "B"}]}, "ganze Zahl"),
+        ({"dimensions": ["strategie"]}, "dimensions[0]: Abschnitt mit Schlüsseln erwartet"),
+        ({"name": None, "version": None}, "version: Text erwartet; name: Text erwartet"),
+    ],
+)
+def test_messages_are_german_naming_the_item(change: dict[str, Any], message: str) -> None:
+    data = {**_mini(), **change}
+    with pytest.raises(spatz.CatalogError) as info:
+        parse_catalog(json.dumps(data, allow_nan=True), source="katalog.json")
+    text = str(info.value)
+    assert text.startswith("katalog.json: ungültiger Katalog: ")
+    assert message in text
+    assert not any(english in text for english in ("should", "Input", "required", "valid"))
+
+
+def test_a_missing_key_and_a_wrong_flag_are_named() -> None:
+    data = _mini()
+    del data["name"]
+    data["dimensions"][0]["measures"][0]["mandatory"] = "vielleicht"
+    with pytest.raises(spatz.CatalogError) as info:
+        parse_catalog(yaml.safe_dump(data), source="k.yaml")
+    assert str(info.value) == (
+        "k.yaml: ungültiger Katalog: name: Angabe fehlt; "
+        "dimensions['strategie'].measures['STR-1-01'].mandatory: "
+        "Wahrheitswert (true oder false) erwartet, nicht 'vielleicht'"
+    )

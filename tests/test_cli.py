@@ -85,7 +85,7 @@ def test_invalid_catalog_file(url: str, tmp_path: Path) -> None:
     bad.write_text("id: x\nversion: '1'\nname: X\nlevels: []\ndimensions: []\n")
     code, out, err = spatz(url, "catalog", "load", str(bad))
     assert code == 2
-    assert err.startswith(f"{bad}: invalid catalog: levels: ")
+    assert err.startswith(f"{bad}: ungültiger Katalog: levels: ")
     assert "Traceback" not in out + err
 
 
@@ -95,7 +95,7 @@ def test_import_errors_name_file_line_and_column(url: str, tmp_path: Path) -> No
     before = fingerprint(url)
     code, out, err = spatz(url, "import", "organisations", str(bad))
     assert (code, out) == (2, "")
-    assert err == f"{bad}:3: column name: Wert fehlt\n"
+    assert err == f"{bad}:3: Spalte name: Wert fehlt\n"
     assert fingerprint(url) == before
 
 

@@ -212,7 +212,7 @@ def check_error(error: DataImportError, name: str, max_line: int) -> None:
             assert match["line"] is None
         if problem.column is not None:
             assert problem.column.strip()
-            assert message.startswith(f"{problem.file}:{problem.line}: column {problem.column}: ")
+            assert message.startswith(f"{problem.file}:{problem.line}: Spalte {problem.column}: ")
 
 
 def attempt(db: FuzzDb, importer: Importer, data: bytes, name: str, max_line: int) -> None:
@@ -569,9 +569,9 @@ BYTE_MESSAGE = "ist weder UTF-8 noch Windows-1252; bitte die Datei als CSV (UTF-
         (b"\xef\xbb\xbforg,name\n1,\xff\n", [f"in.csv:2: Byte 0xff {BYTE_MESSAGE}"]),
         (b"org,name\r1,2\r3,\x81\r", [f"in.csv:3: Byte 0x81 {BYTE_MESSAGE}"]),
         # a column name is one line
-        (b'"org\nx","Org \r\n X"\n1,2\n', ["in.csv:1: column org x: Spalte kommt doppelt vor"]),
+        (b'"org\nx","Org \r\n X"\n1,2\n', ["in.csv:1: Spalte org x: Spalte kommt doppelt vor"]),
         # blank lines above the header
-        (b"\n \n,,\norg,org\n1,2\n", ["in.csv:4: column org: Spalte kommt doppelt vor"]),
+        (b"\n \n,,\norg,org\n1,2\n", ["in.csv:4: Spalte org: Spalte kommt doppelt vor"]),
     ],
 )
 def test_reader_problems_name_the_right_line(raw: bytes, messages: list[str]) -> None:
@@ -585,7 +585,7 @@ def test_missing_columns_are_reported_on_the_header_line() -> None:
     with pytest.raises(DataImportError) as info:
         table.require(["org", "kind"])
     assert [str(p) for p in info.value.problems] == [
-        "in.csv:3: column kind: Spalte fehlt (vorhanden: org, name)"
+        "in.csv:3: Spalte kind: Spalte fehlt (vorhanden: org, name)"
     ]
 
 
@@ -667,7 +667,7 @@ def test_workbook_header_problems_name_the_header_row() -> None:
     with pytest.raises(DataImportError) as info:
         read_table_bytes(raw, "in.xlsx")
     assert [str(p) for p in info.value.problems] == [
-        "in.xlsx:3: column org: Spalte kommt doppelt vor"
+        "in.xlsx:3: Spalte org: Spalte kommt doppelt vor"
     ]
 
 

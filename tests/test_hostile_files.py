@@ -99,7 +99,7 @@ def test_blank_lines_count_as_rows(tmp_path: Path) -> None:
 def test_an_overlong_cell_names_line_and_column(tmp_path: Path) -> None:
     path = hostile.csv_with_long_cell(tmp_path / "cell.csv", 101)
     assert refusal(path) == [
-        f"{path}:2: column date: Zelle länger als 100 Zeichen (101 Zeichen, beginnt mit "
+        f"{path}:2: Spalte date: Zelle länger als 100 Zeichen (101 Zeichen, beginnt mit "
         f"'{'x' * 80}…')"
     ]
     assert read_table(hostile.csv_with_long_cell(path, 100), limits=SMALL).rows
@@ -109,7 +109,7 @@ def test_an_overlong_header_cell(tmp_path: Path) -> None:
     path = tmp_path / "header.csv"
     path.write_text(f"org,{'n' * 101}\n1,2\n", encoding="utf-8")
     assert refusal(path) == [
-        f"{path}:1: column Nr. 2: Zelle länger als 100 Zeichen (101 Zeichen, beginnt mit "
+        f"{path}:1: Spalte Nr. 2: Zelle länger als 100 Zeichen (101 Zeichen, beginnt mit "
         f"'{'n' * 80}…')"
     ]
 
@@ -157,7 +157,7 @@ def test_a_quote_that_is_never_closed(tmp_path: Path) -> None:
     path = hostile.csv_with_open_quote(tmp_path / "quote.csv", 1000)
     start = quote("umgesetzt,2023-06-15\n" + hostile.ROW * 1000)
     assert refusal(path) == [
-        f"{path}:2: column status: Zelle länger als 100 Zeichen "
+        f"{path}:2: Spalte status: Zelle länger als 100 Zeichen "
         f'(beginnt mit {start}; fehlt ein schließendes "?)'
     ]
 
@@ -167,14 +167,14 @@ def test_a_quote_never_closed_at_the_largest_limits(tmp_path: Path) -> None:
     limits = FileLimits(max_cell_chars=60_000)
     path = hostile.csv_with_open_quote(tmp_path / "quote.csv", 400_000)
     [message] = refusal(path, limits)
-    assert message.startswith(f"{path}:2: column status: Zelle länger als 60.000 Zeichen")
+    assert message.startswith(f"{path}:2: Spalte status: Zelle länger als 60.000 Zeichen")
 
 
 def test_a_cell_longer_than_a_whole_record_may_be(tmp_path: Path) -> None:
     path = tmp_path / "cell.csv"
     path.write_text(hostile.HEADER + "A,STR-1-01,umgesetzt," + "x" * 3000 + "\n", encoding="utf-8")
     assert refusal(path) == [
-        f"{path}:2: column date: Zelle länger als 100 Zeichen (beginnt mit '{'x' * 80}…')"
+        f"{path}:2: Spalte date: Zelle länger als 100 Zeichen (beginnt mit '{'x' * 80}…')"
     ]
 
 
@@ -188,7 +188,7 @@ def test_a_cell_longer_than_a_whole_record_may_be(tmp_path: Path) -> None:
         ),
         (
             'A,"' + '""' * 120 + '",c,d',
-            ":2: column measure_id: Zelle länger als 100 Zeichen "
+            ":2: Spalte measure_id: Zelle länger als 100 Zeichen "
             f"(120 Zeichen, beginnt mit '{chr(34) * 80}…')",
         ),
         ("," * 5000, ":2: Zeile länger als 2.030 Zeichen: mehr als 10 Spalten mit je 100 Zeichen"),
@@ -289,14 +289,14 @@ def test_the_missing_column_message_lists_the_header_shortened(tmp_path: Path) -
     with pytest.raises(DataImportError) as info:
         table.require(["org"])
     assert [str(p) for p in info.value.problems] == [
-        f"{path}:1: column org: Spalte fehlt (vorhanden: {'a' * 80}…)"
+        f"{path}:1: Spalte org: Spalte fehlt (vorhanden: {'a' * 80}…)"
     ]
     wide = tmp_path / "wide.csv"
     wide.write_text(",".join(f"c{i}" for i in range(30)) + "\n", encoding="utf-8")
     with pytest.raises(DataImportError) as info:
         read_table(wide).require(["org"])
     listed = ", ".join(f"c{i}" for i in range(20))
-    assert str(info.value) == f"{wide}:1: column org: Spalte fehlt (vorhanden: {listed}, …)"
+    assert str(info.value) == f"{wide}:1: Spalte org: Spalte fehlt (vorhanden: {listed}, …)"
 
 
 def test_land_messages_shorten_header_names(tmp_path: Path) -> None:
@@ -306,8 +306,8 @@ def test_land_messages_shorten_header_names(tmp_path: Path) -> None:
         read_land(path)
     found = ", ".join([*LAND_COLUMNS[1:], "y" * 80 + "…"])
     assert [str(p) for p in info.value.problems] == [
-        f"{path}:1: column org: Spalte fehlt (vorhanden: {found})",
-        f"{path}:1: column {'y' * 80}…: keine Spalte des Landesformats (Version 1)",
+        f"{path}:1: Spalte org: Spalte fehlt (vorhanden: {found})",
+        f"{path}:1: Spalte {'y' * 80}…: keine Spalte des Landesformats (Version 1)",
     ]
 
 

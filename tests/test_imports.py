@@ -89,29 +89,29 @@ def test_organisation_parent_may_come_later_in_the_file(url: str) -> None:
 
 
 BAD_ORGS = [
-    ("org,name\n1,x\n", ["o.csv:1: column kind: Spalte fehlt (vorhanden: org, name)"]),
+    ("org,name\n1,x\n", ["o.csv:1: Spalte kind: Spalte fehlt (vorhanden: org, name)"]),
     ("org,name,kind\n", ["o.csv: die Datei enthält keine Datenzeilen"]),
     (
         "org,name,kind,ags\n1 2,X,Stadt,\nB,,Dorf,123\n",
         [
-            "o.csv:2: column org: ungültiger Schlüssel '1 2' (Buchstaben, Ziffern, . _ -)",
-            "o.csv:3: column name: Wert fehlt",
-            "o.csv:3: column kind: unbekannte Art 'Dorf' (erlaubt: Land, Landkreis, "
+            "o.csv:2: Spalte org: ungültiger Schlüssel '1 2' (Buchstaben, Ziffern, . _ -)",
+            "o.csv:3: Spalte name: Wert fehlt",
+            "o.csv:3: Spalte kind: unbekannte Art 'Dorf' (erlaubt: Land, Landkreis, "
             "kreisfreie Stadt, Stadt, Gemeinde, Verbandsgemeinde, Behörde, Organisationseinheit)",
-            "o.csv:3: column ags: ein AGS hat 8 Ziffern, nicht '123'",
+            "o.csv:3: Spalte ags: ein AGS hat 8 Ziffern, nicht '123'",
         ],
     ),
     (
         "org,name,kind\nA,X,Stadt\nA,Y,Stadt\n",
-        ["o.csv:3: column org: 'A' kommt doppelt vor (zuerst in Zeile 2)"],
+        ["o.csv:3: Spalte org: 'A' kommt doppelt vor (zuerst in Zeile 2)"],
     ),
     (
         "org,name,kind,parent\nA,X,Stadt,Z\n",
-        ["o.csv:2: column parent: übergeordnete Organisation 'Z' fehlt"],
+        ["o.csv:2: Spalte parent: übergeordnete Organisation 'Z' fehlt"],
     ),
     (
         "org,name,kind,parent\nA,X,Stadt,B\nB,Y,Stadt,A\n",
-        ["o.csv:2: column parent: Zyklus über 'A'", "o.csv:3: column parent: Zyklus über 'B'"],
+        ["o.csv:2: Spalte parent: Zyklus über 'A'", "o.csv:3: Spalte parent: Zyklus über 'B'"],
     ),
 ]
 
@@ -161,12 +161,12 @@ def test_bad_progress_lists_every_problem(url: str) -> None:
         "15002000,STR-1-01,geplant,\n"
     )
     assert rejected(url, import_progress, text, "p.csv") == [
-        "p.csv:2: column measure_id: unbekannte Maßnahme 'STR-9-99' (Katalog mini@1)",
-        "p.csv:3: column org: unbekannte Organisation '99999999'",
-        "p.csv:3: column status: unbekannter Status 'erledigt' (erlaubt: planned, in_progress, "
+        "p.csv:2: Spalte measure_id: unbekannte Maßnahme 'STR-9-99' (Katalog mini@1)",
+        "p.csv:3: Spalte org: unbekannte Organisation '99999999'",
+        "p.csv:3: Spalte status: unbekannter Status 'erledigt' (erlaubt: planned, in_progress, "
         "completed, not_applicable, geplant, in Umsetzung, umgesetzt, nicht relevant)",
-        "p.csv:3: column date: diesen Tag gibt es nicht: '31.02.2023'",
-        "p.csv:4: column date: Wert fehlt",
+        "p.csv:3: Spalte date: diesen Tag gibt es nicht: '31.02.2023'",
+        "p.csv:4: Spalte date: Wert fehlt",
     ]
 
 
@@ -204,9 +204,9 @@ def test_targets_keep_history_and_skip_repeats(url: str) -> None:
     ]
     bad = "org,dimension_id,target_level,target_date\n15002000,personal,4,2025-12-31\n"
     assert rejected(url, import_targets, bad, "t.csv") == [
-        "t.csv:2: column dimension_id: unbekannte Dimension 'personal' "
+        "t.csv:2: Spalte dimension_id: unbekannte Dimension 'personal' "
         "(erlaubt: overall, sicherheit, strategie)",
-        "t.csv:2: column target_level: der Katalog hat nur die Stufen 1..3",
+        "t.csv:2: Spalte target_level: der Katalog hat nur die Stufen 1..3",
     ]
 
 
@@ -259,10 +259,10 @@ def test_bad_projects(url: str) -> None:
         "ALL\tQuer\tDruck\t\t01.02.2023\t\t01.01.2023\tXYZ\n"
     )
     assert rejected(url, import_projects, text, "p.tsv", org="15002000") == [
-        "p.tsv:2: column dauer: Dauer '0 Jahre, 5 Monate 0 Tage' passt nicht zu Start und "
+        "p.tsv:2: Spalte dauer: Dauer '0 Jahre, 5 Monate 0 Tage' passt nicht zu Start und "
         "Ende (0 Jahre, 2 Monate)",
-        "p.tsv:3: column ende: Ende 01.01.2023 liegt vor dem Start 01.02.2023",
-        "p.tsv:3: column measures: unbekannte Maßnahme(n): 'XYZ'",
+        "p.tsv:3: Spalte ende: Ende 01.01.2023 liegt vor dem Start 01.02.2023",
+        "p.tsv:3: Spalte measures: unbekannte Maßnahme(n): 'XYZ'",
     ]
 
 
@@ -289,6 +289,6 @@ def test_milestones_with_quarters(url: str) -> None:
     ]
     bad = "title,due\nX,Q5 2024\n"
     assert rejected(url, import_milestones, bad, "m.csv", org="15002000-GA") == [
-        "m.csv:2: column due: weder Datum noch Quartal: 'Q5 2024' "
+        "m.csv:2: Spalte due: weder Datum noch Quartal: 'Q5 2024' "
         "(erwartet TT.MM.JJJJ, JJJJ-MM-TT oder Q3 2024)"
     ]

@@ -54,7 +54,7 @@ def test_line_numbers_count_physical_lines() -> None:
         (b"", "f.csv: die Datei ist leer"),
         (b"   \n\n", "f.csv: die Datei ist leer"),
         (b"org,name\n1,a\n\x81\x8d\x8f\n", "f.csv:3: Byte 0x81 ist weder UTF-8 noch Windows-1252"),
-        (b"org,org\n1,2\n", "f.csv:1: column org: Spalte kommt doppelt vor"),
+        (b"org,org\n1,2\n", "f.csv:1: Spalte org: Spalte kommt doppelt vor"),
         (b"org,\n1,2\n", "f.csv:1: leerer Spaltenname"),
         (b"org,name\n1,a,b\n", "f.csv:2: 3 Werte, aber nur 2 Spalten"),
         (b"\x00\x01binary", "f.csv: Binärdatei"),

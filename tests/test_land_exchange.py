@@ -29,7 +29,7 @@ import spatz
 from spatz.catalog import OVERALL, default_catalog
 from spatz.cli import app
 from spatz.db import make_engine, migrate, session_scope
-from spatz.errors import DataImportError
+from spatz.errors import ArgumentError, DataImportError
 from spatz.io.land import (
     LAND_COLUMNS,
     Dialect,
@@ -297,36 +297,36 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "missing column",
         land_file(columns=[c for c in LAND_COLUMNS if c != "score"]),
-        [f"F:1: column score: Spalte fehlt (vorhanden: {_FOUND})"],
+        [f"F:1: Spalte score: Spalte fehlt (vorhanden: {_FOUND})"],
     ),
     (
         "extra column",
         land_file(columns=[*LAND_COLUMNS, "bemerkung"]),
-        ["F:1: column bemerkung: keine Spalte des Landesformats (Version 1)"],
+        ["F:1: Spalte bemerkung: keine Spalte des Landesformats (Version 1)"],
     ),
     (
         "bad level",
         land_file({(2, "level"): "zwei", (3, "level"): "7", (4, "level"): "-1"}),
         [
-            "F:2: column level: keine ganze Zahl: 'zwei'",
-            "F:3: column level: der Katalog hat nur die Stufen 0..5",
-            "F:4: column level: muss mindestens 0 sein, ist -1",
+            "F:2: Spalte level: keine ganze Zahl: 'zwei'",
+            "F:3: Spalte level: der Katalog hat nur die Stufen 0..5",
+            "F:4: Spalte level: muss mindestens 0 sein, ist -1",
         ],
     ),
     (
         "bad score",
         land_file({(2, "score"): "2.6.7", (3, "score"): "5,5", (4, "score"): "2,50"}),
         [
-            "F:2: column score: keine Zahl: '2.6.7' (erwartet z. B. 2.50 oder 2,50)",
-            "F:3: column score: muss zwischen 0 und 5 liegen, ist 5,5",
-            "F:4: column score: Punktwert 2,50 passt nicht zur Stufe 1 "
+            "F:2: Spalte score: keine Zahl: '2.6.7' (erwartet z. B. 2.50 oder 2,50)",
+            "F:3: Spalte score: muss zwischen 0 und 5 liegen, ist 5,5",
+            "F:4: Spalte score: Punktwert 2,50 passt nicht zur Stufe 1 "
             "(erwartet 1 ≤ Punktwert < 2)",
         ],
     ),
     (
         "overall score below its level",
         land_file({(10, "level"): "3", (10, "score"): "2.51"}),
-        ["F:10: column score: Punktwert 2.51 passt nicht zur Stufe 3 (erwartet ≥ 3)"],
+        ["F:10: Spalte score: Punktwert 2.51 passt nicht zur Stufe 3 (erwartet ≥ 3)"],
     ),
     (
         "bad dates",
@@ -334,16 +334,16 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
             {(2, "as_of"): "31.02.2024", (3, "as_of"): "Ende 2024", (4, "target_date"): "2025"}
         ),
         [
-            "F:2: column as_of: diesen Tag gibt es nicht: '31.02.2024'",
-            "F:3: column as_of: kein Datum: 'Ende 2024' (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
-            "F:4: column target_date: kein Datum: '2025' (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
+            "F:2: Spalte as_of: diesen Tag gibt es nicht: '31.02.2024'",
+            "F:3: Spalte as_of: kein Datum: 'Ende 2024' (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
+            "F:4: Spalte target_date: kein Datum: '2025' (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
         ],
     ),
     (
         "unknown dimension",
         land_file({(3, "dimension_id"): "kultur"}),
         [
-            "F:3: column dimension_id: unbekannte Dimension 'kultur' (erlaubt: governance, "
+            "F:3: Spalte dimension_id: unbekannte Dimension 'kultur' (erlaubt: governance, "
             "informationssicherheit, infrastruktur, overall, personal, projektmanagement, "
             "prozesse, strategie, zusammenarbeit)",
         ],
@@ -352,7 +352,7 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
         "unknown catalog",
         land_file({(line, "catalog_version"): "9.9" for line in range(2, 11)}),
         [
-            f"F:{line}: column catalog_id: unbekannter Katalog spatz-kommunal@9.9 "
+            f"F:{line}: Spalte catalog_id: unbekannter Katalog spatz-kommunal@9.9 "
             "(erst laden: spatz catalog load DATEI)"
             for line in range(2, 11)
         ],
@@ -361,9 +361,9 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
         "missing and duplicate dimension",
         land_file({(3, "dimension_id"): "strategie"}, drop=(10,)),
         [
-            "F:2: column dimension_id: für '15002000' am 2024-12-31 fehlen Zeilen der "
+            "F:2: Spalte dimension_id: für '15002000' am 2024-12-31 fehlen Zeilen der "
             "Dimension(en) governance, overall",
-            "F:3: column dimension_id: 'strategie' kommt für '15002000' am 2024-12-31 "
+            "F:3: Spalte dimension_id: 'strategie' kommt für '15002000' am 2024-12-31 "
             "doppelt vor (zuerst in Zeile 2)",
         ],
     ),
@@ -371,9 +371,9 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
         "organisation described twice",
         land_file({(5, "organisation"): "Halle", (6, "kind"): "Stadt"}),
         [
-            "F:5: column organisation: anders als in Zeile 2 ('Stadt Halle (Saale)'); je "
+            "F:5: Spalte organisation: anders als in Zeile 2 ('Stadt Halle (Saale)'); je "
             "Organisation und Stichtag gilt ein Wert",
-            "F:6: column kind: anders als in Zeile 2 ('kreisfreie Stadt'); je "
+            "F:6: Spalte kind: anders als in Zeile 2 ('kreisfreie Stadt'); je "
             "Organisation und Stichtag gilt ein Wert",
         ],
     ),
@@ -390,13 +390,13 @@ BAD_FILES: list[tuple[str, str | bytes, list[str]]] = [
             }
         ),
         [
-            "F:3: column ags: ein AGS hat 8 Ziffern, nicht '1500'",
-            "F:4: column kind: unbekannte Art 'Dorf' (erlaubt: Land, Landkreis, kreisfreie "
+            "F:3: Spalte ags: ein AGS hat 8 Ziffern, nicht '1500'",
+            "F:4: Spalte kind: unbekannte Art 'Dorf' (erlaubt: Land, Landkreis, kreisfreie "
             "Stadt, Stadt, Gemeinde, Verbandsgemeinde, Behörde, Organisationseinheit)",
-            "F:5: column organisation: Wert fehlt",
-            "F:6: column target_date: Wert fehlt (Zielstufe und Zieldatum gehören zusammen)",
-            "F:8: column target_level: Wert fehlt (Zielstufe und Zieldatum gehören zusammen)",
-            "F:9: column measures_completed: größer als measures_total (15)",
+            "F:5: Spalte organisation: Wert fehlt",
+            "F:6: Spalte target_date: Wert fehlt (Zielstufe und Zieldatum gehören zusammen)",
+            "F:8: Spalte target_level: Wert fehlt (Zielstufe und Zieldatum gehören zusammen)",
+            "F:9: Spalte measures_completed: größer als measures_total (15)",
         ],
     ),
     ("empty file", "", ["F: die Datei ist leer"]),
@@ -449,8 +449,8 @@ def test_one_bad_file_among_several_writes_nothing(url_b: str, tmp_path: Path) -
     assert (code, out) == (2, b"")
     assert err.splitlines() == [
         f"{missing}: Datei nicht lesbar: No such file or directory",
-        f"{bad}:4: column score: keine Zahl: 'viel' (erwartet z. B. 2.50 oder 2,50)",
-        f"{good}:2: column org: '15002000' am 2024-12-31 steht schon in {good} (Zeile 2)",
+        f"{bad}:4: Spalte score: keine Zahl: 'viel' (erwartet z. B. 2.50 oder 2,50)",
+        f"{good}:2: Spalte org: '15002000' am 2024-12-31 steht schon in {good} (Zeile 2)",
     ]
     assert fingerprint(url_b) == before
     code, out, _ = spatz_cli(url_b, "land", "import", str(good), str(other))
@@ -480,7 +480,7 @@ def test_read_land_raises_the_same_messages(tmp_path: Path) -> None:
     with pytest.raises(DataImportError) as info:
         read_land(bad)
     assert [str(p) for p in info.value.problems] == [
-        f"{bad}:2: column level: keine ganze Zahl: 'zwei'"
+        f"{bad}:2: Spalte level: keine ganze Zahl: 'zwei'"
     ]
 
 
@@ -585,9 +585,9 @@ def test_small_groups_are_suppressed() -> None:
     }
     assert land_summary(SUMMARY_ROWS, by="land", min_group=4)["suppressed"].all()
     assert land_summary(SUMMARY_ROWS, min_group=7)["suppressed"].all()
-    with pytest.raises(ValueError, match="by must be"):
+    with pytest.raises(ArgumentError, match="Gruppierung 'ags' gibt es nicht"):
         land_summary(SUMMARY_ROWS, by="ags")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="min_group"):
+    with pytest.raises(ArgumentError, match="min_group muss mindestens 1 sein, nicht 0"):
         land_summary(SUMMARY_ROWS, min_group=0)
 
 

@@ -13,7 +13,7 @@ target. Dialect ``rfc4180`` (default): ``,``, UTF-8 without BOM, ``\\n``. Dialec
 them as formulas; reading removes exactly that ``'`` again.
 
 Reading (:func:`parse_land`, :func:`read_land`) accepts both dialects, validates every row
-and reports each problem as ``FILE:LINE: column NAME: message``.
+and reports each problem as ``FILE:LINE: Spalte NAME: message``.
 """
 
 from __future__ import annotations

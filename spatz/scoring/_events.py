@@ -25,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from spatz.errors import SpatzError
+from spatz.errors import ArgumentError, SpatzError
 from spatz.scoring._catalog import CompiledCatalog, IntArray
 
 STATUSES: tuple[str, ...] = ("planned", "in_progress", "completed", "not_applicable")
@@ -69,6 +69,11 @@ class EventsError(SpatzError, ValueError):
     """
 
 
+def _where(row: int, column: str, message: str) -> str:
+    """A problem of the events frame: ``Ereignisse, Zeile ROW, Spalte COLUMN: message``."""
+    return f"Ereignisse, Zeile {row}, Spalte {column}: {message}"
+
+
 @dataclass(frozen=True)
 class EncodedEvents:
     """The events as integer arrays, one entry per row of the frame."""
@@ -105,8 +110,8 @@ def encode_events(
     """
     missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
     if missing:
-        raise EventsError(f"events: missing column(s) {', '.join(map(repr, missing))}")
-    hint = f" (expected one of {', '.join(STATUSES)})"
+        raise EventsError(f"Ereignisse: Spalte(n) {', '.join(map(repr, missing))} fehlen")
+    hint = f" (erlaubt: {', '.join(STATUSES)})"
     with _executor(events) as pool:
         org_task = pool.submit(_factorize, events["org"], "org")
         measure_task = pool.submit(_lookup, events["measure_id"], "measure_id", cc.measure_ids, "")
@@ -255,7 +260,7 @@ def _check_present(column: pd.Series[Any], name: str, data: Any | None) -> None:
     """Raise if a value of the column is missing (naming the first such row)."""
     missing = data.null_count > 0 if data is not None else column.hasnans
     if missing:
-        raise EventsError(f"events row {int(np.argmax(column.isna()))}: {name} is missing")
+        raise EventsError(_where(int(np.argmax(column.isna())), name, "Wert fehlt"))
 
 
 def _factorize(column: pd.Series[Any], name: str) -> tuple[IntArray, npt.NDArray[np.object_]]:
@@ -287,7 +292,7 @@ def _lookup(column: pd.Series[Any], name: str, allowed: Sequence[str], hint: str
         _check_present(column, name, data)
         looked_up, row = _arrow_lookup(data, allowed)
         if row >= 0:
-            raise EventsError(f"events row {row}: unknown {name} {column.iloc[row]!r}{hint}")
+            raise EventsError(_where(row, name, f"unbekannter Wert {column.iloc[row]!r}{hint}"))
         return looked_up
     codes, values = _factorize(column, name)
     index = {key: i for i, key in enumerate(allowed)}
@@ -299,7 +304,7 @@ def _lookup(column: pd.Series[Any], name: str, allowed: Sequence[str], hint: str
         # Distinct values are numbered in order of first appearance: the first unknown one
         # is the one in the earliest row.
         k = int(unknown[0])
-        raise EventsError(f"events row {_first(codes, k)}: unknown {name} {values[k]!r}{hint}")
+        raise EventsError(_where(_first(codes, k), name, f"unbekannter Wert {values[k]!r}{hint}"))
     return mapped[codes]
 
 
@@ -315,20 +320,18 @@ def _days(column: pd.Series[Any], name: str, *, allow_missing: bool) -> IntArray
         missing = ticks == NO_DAY
         if missing.any():
             if not allow_missing:
-                raise EventsError(f"events row {int(np.argmax(missing))}: {name} is missing")
+                raise EventsError(_where(int(np.argmax(missing)), name, "Wert fehlt"))
             days[missing] = NO_DAY
         return days
     codes, uniques = pd.factorize(column)
     codes = np.asarray(codes, dtype=np.int64)
     if not allow_missing and len(codes) and codes.min() < 0:
-        raise EventsError(f"events row {_first(codes, -1)}: {name} is missing")
+        raise EventsError(_where(_first(codes, -1), name, "Wert fehlt"))
     parsed = _parse_days(np.asarray(uniques, dtype=object))
     bad = np.flatnonzero(parsed == NO_DAY)
     if len(bad):
         k = int(bad[0])
-        raise EventsError(
-            f"events row {_first(codes, k)}: cannot read {name} {uniques[k]!r} as a date"
-        )
+        raise EventsError(_where(_first(codes, k), name, f"kein Datum: {uniques[k]!r}"))
     return np.where(codes >= 0, parsed[codes], NO_DAY)
 
 
@@ -370,12 +373,13 @@ def _timestamp_day(stamp: pd.Timestamp) -> int:
 
 
 def to_day(value: DateLike | None) -> int:
-    """Day number of a Stichtag; ``None`` means today. Raise ``ValueError`` if unreadable."""
+    """Day number of a Stichtag; ``None`` means today. Raise :class:`ArgumentError` if
+    unreadable."""
     if value is None:
         return _timestamp_day(pd.Timestamp.today())
     day = _parse_day(value)
     if day == NO_DAY:
-        raise ValueError(f"cannot read {value!r} as a date")
+        raise ArgumentError(f"Stichtag: kein Datum: {value!r}")
     return day
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog
-from spatz.errors import NotFoundError, SpatzError
+from spatz.errors import ArgumentError, NotFoundError, SpatzError
 from spatz.scoring._catalog import CompiledCatalog, IntArray, compile_catalog
 from spatz.scoring._engine import completion_state, evaluate, grid_masks, last_events
 from spatz.scoring._events import (
@@ -50,6 +50,11 @@ class TargetsError(SpatzError, ValueError):
     """The targets frame is invalid; the message names the offending value and its row."""
 
 
+def _where(row: int, column: str, message: str) -> str:
+    """A problem of the targets frame: ``Ziele, Zeile ROW, Spalte COLUMN: message``."""
+    return f"Ziele, Zeile {row}, Spalte {column}: {message}"
+
+
 def roadmap(
     catalog: Catalog,
     events: pd.DataFrame,
@@ -70,12 +75,13 @@ def roadmap(
     ``score_gain`` what completing it alone, today, adds to score(d).
 
     An organisation without events has every measure open. An unknown dimension raises
-    :class:`~spatz.errors.NotFoundError`, a ``target_level`` outside 1..N ``ValueError``.
+    :class:`~spatz.errors.NotFoundError`, a ``target_level`` outside 1..N
+    :class:`~spatz.errors.ArgumentError`.
     """
     cc = compile_catalog(catalog)
     d = _dimension_index(cc, dimension_id)
     if target_level is not None and not 1 <= target_level <= cc.n_levels:
-        raise ValueError(f"target_level {target_level!r} is not a level 1..{cc.n_levels}")
+        raise ArgumentError(f"Zielstufe {target_level!r} ist keine Stufe 1..{cc.n_levels}")
     day = to_day(as_of)
     status, start, due = _org_states(cc, events, [org], day)
     done, excluded = completion_state(cc, status, start, _measures(cc, 1), day)
@@ -189,8 +195,8 @@ def _dimension_index(cc: CompiledCatalog, dimension_id: str) -> int:
         return cc.dimension_ids.index(dimension_id)
     except ValueError:
         raise NotFoundError(
-            f"unknown dimension {dimension_id!r} (catalog {cc.catalog.key} has "
-            f"{', '.join(cc.dimension_ids)})"
+            f"unbekannte Dimension {dimension_id!r} (Dimensionen des Katalogs "
+            f"{cc.catalog.key}: {', '.join(cc.dimension_ids)})"
         ) from None
 
 
@@ -235,7 +241,7 @@ def _read_targets(
     """Organisations, dimension indexes (D for overall), target levels and target days."""
     missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
     if missing:
-        raise TargetsError(f"targets: missing column(s) {', '.join(map(repr, missing))}")
+        raise TargetsError(f"Ziele: Spalte(n) {', '.join(map(repr, missing))} fehlen")
     dimension_index = {d: i for i, d in enumerate((*cc.dimension_ids, OVERALL))}
     orgs: list[str] = []
     dims: list[int] = []
@@ -244,21 +250,20 @@ def _read_targets(
     columns = [targets[c].tolist() for c in TARGET_COLUMNS]
     for row, (org, dimension_id, level, date) in enumerate(zip(*columns, strict=True)):
         if pd.isna(org):
-            raise TargetsError(f"targets row {row}: org is missing")
+            raise TargetsError(_where(row, "org", "Wert fehlt"))
         if dimension_id not in dimension_index:
-            raise TargetsError(f"targets row {row}: unknown dimension_id {dimension_id!r}")
+            unknown = f"unbekannte Dimension {dimension_id!r}"
+            raise TargetsError(_where(row, "dimension_id", unknown))
         if not _is_level(level, cc.n_levels):
             raise TargetsError(
-                f"targets row {row}: target_level {level!r} is not a level 1..{cc.n_levels}"
+                _where(row, "target_level", f"{level!r} ist keine Stufe 1..{cc.n_levels}")
             )
         try:
             if pd.isna(date):
                 raise ValueError(date)
             target_day = to_day(date)
         except ValueError:
-            raise TargetsError(
-                f"targets row {row}: cannot read target_date {date!r} as a date"
-            ) from None
+            raise TargetsError(_where(row, "target_date", f"kein Datum: {date!r}")) from None
         orgs.append(str(org))
         dims.append(dimension_index[dimension_id])
         levels.append(int(level))

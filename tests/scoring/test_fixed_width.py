@@ -81,5 +81,7 @@ def test_unknown_measure_of_the_same_width_is_named() -> None:
             "date": ["2024-01-01"] * 3,
         }
     )
-    with pytest.raises(EventsError, match="events row 2: unknown measure_id 'ab'"):
+    with pytest.raises(
+        EventsError, match="Ereignisse, Zeile 2, Spalte measure_id: unbekannter Wert 'ab'"
+    ):
         score(catalog, events, "2024-06-30")

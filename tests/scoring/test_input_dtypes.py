@@ -88,16 +88,34 @@ def test_same_results_for_every_dtype(dtype: str, threads: bool) -> None:
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("o1", "zz", "completed", "2024-01-01"), "events row 3: unknown measure_id 'zz'"),
-        (("o1", "a", "done", "2024-01-01"), "events row 3: unknown status 'done' (expected"),
-        (("o1", "a", "Completed", "2024-01-01"), "events row 3: unknown status 'Completed'"),
-        ((None, "a", "completed", "2024-01-01"), "events row 3: org is missing"),
-        (("o1", None, "completed", "2024-01-01"), "events row 3: measure_id is missing"),
-        (("o1", "a", None, "2024-01-01"), "events row 3: status is missing"),
+        (
+            ("o1", "zz", "completed", "2024-01-01"),
+            "Ereignisse, Zeile 3, Spalte measure_id: unbekannter Wert 'zz'",
+        ),
+        (
+            ("o1", "a", "done", "2024-01-01"),
+            "Ereignisse, Zeile 3, Spalte status: unbekannter Wert 'done' (erlaubt",
+        ),
+        (
+            ("o1", "a", "Completed", "2024-01-01"),
+            "Ereignisse, Zeile 3, Spalte status: unbekannter Wert 'Completed'",
+        ),
+        ((None, "a", "completed", "2024-01-01"), "Ereignisse, Zeile 3, Spalte org: Wert fehlt"),
+        (
+            ("o1", None, "completed", "2024-01-01"),
+            "Ereignisse, Zeile 3, Spalte measure_id: Wert fehlt",
+        ),
+        (("o1", "a", None, "2024-01-01"), "Ereignisse, Zeile 3, Spalte status: Wert fehlt"),
         # Several bad columns: the first column in the order org, measure_id, status, date.
-        (("o1", "zz", "done", "2024-01-01"), "events row 3: unknown measure_id 'zz'"),
-        ((None, "zz", "done", "someday"), "events row 3: org is missing"),
-        (("o1", "a", "done", "someday"), "events row 3: unknown status 'done'"),
+        (
+            ("o1", "zz", "done", "2024-01-01"),
+            "Ereignisse, Zeile 3, Spalte measure_id: unbekannter Wert 'zz'",
+        ),
+        ((None, "zz", "done", "someday"), "Ereignisse, Zeile 3, Spalte org: Wert fehlt"),
+        (
+            ("o1", "a", "done", "someday"),
+            "Ereignisse, Zeile 3, Spalte status: unbekannter Wert 'done'",
+        ),
     ],
 )
 def test_same_errors_for_every_dtype(
