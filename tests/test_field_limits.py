@@ -48,7 +48,7 @@ def test_an_overlong_catalog_text_is_refused_alike(
     path = catalog_with(tmp_path, change, "x" * (limit + 1))
     result = CliRunner().invoke(app, ["--db", database_url, "catalog", "load", str(path)])
     assert result.exit_code == 2, result.output
-    assert f"at most {limit} characters" in result.output
+    assert f"höchstens {limit} Zeichen, nicht {limit + 1}" in result.output
     assert "Traceback" not in result.output
     assert fingerprint(database_url) == before
     fitting = catalog_with(tmp_path, change, "x" * limit)
