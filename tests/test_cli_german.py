@@ -22,7 +22,8 @@ ENGLISH = frozenset(
         r"\w+",
         """
     aborted and arguments be bool boolean command commands completion current default
-    deprecated did directory does error exist exit extra file float for got help input install
+    deprecated did directory does equal error exist exit extra file float for got greater help input
+    install less than
     int integer invalid is list mean message missing no not number of one options or path
     possible readable required requires should show shell str such take the this to try
     unexpected usage valid value values var writable you
@@ -103,6 +104,8 @@ def _wrong_invocations() -> Iterator[list[str]]:
     yield ["scor"]
     yield ["export", "lan"]
     yield ["init", "zuviel"]
+    yield ["land", "summary", "--min-group", "0"]
+    yield ["dashboard", "--port", "achtzig"]
 
 
 WRONG = list(_wrong_invocations())
@@ -150,6 +153,10 @@ def test_the_detector_finds_english() -> None:
         (
             "Invalid value for 'FILE': File 'a.csv' does not exist.",
             "Ungültiger Wert für 'FILE': 'a.csv' gibt es nicht.",
+        ),
+        (
+            "Invalid value for '--min-group': Input should be greater than or equal to 1",
+            "Ungültiger Wert für '--min-group': mindestens 1.",
         ),
         ("Ein Satz, den SPATZ selbst schreibt.", "Ein Satz, den SPATZ selbst schreibt."),
     ],

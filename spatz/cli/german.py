@@ -58,6 +58,10 @@ _VALUE_RULES: list[_Rule] = [
     _rule(r"Input should be a valid integer.*", lambda m: "keine ganze Zahl."),
     _rule(r"Input should be a valid number.*", lambda m: "keine Zahl."),
     _rule(r"Input should be a valid boolean.*", lambda m: "weder ja noch nein."),
+    _rule(r"Input should be greater than or equal to (?P<n>.+)", lambda m: f"mindestens {m['n']}."),
+    _rule(r"Input should be greater than (?P<n>.+)", lambda m: f"größer als {m['n']}."),
+    _rule(r"Input should be less than or equal to (?P<n>.+)", lambda m: f"höchstens {m['n']}."),
+    _rule(r"Input should be less than (?P<n>.+)", lambda m: f"kleiner als {m['n']}."),
     _rule(r"Value (?P<value>.+) is not a valid .+\.", lambda m: f"{m['value']} passt nicht."),
     _rule(
         r"(?:File|Directory|Path) (?P<name>.+) does not exist\.",
