@@ -1,16 +1,8 @@
-"""Write ``sample_data/progress.csv``: invented but plausible histories of the measures.
+"""Write ``sample_data/progress.csv`` (``--summary``: and show the levels reached).
 
-Run from the repository's root::
-
-    python sample_data/generate_progress.py            # rewrite progress.csv
-    python sample_data/generate_progress.py --summary  # and show the levels reached
-
-The inputs are the default catalog and the files beside this script: ``profiles.csv`` (the
-level each organisation reaches per dimension by the end of 2024), ``pinned_events.csv``
-(events taken as they are), ``generator.yaml`` (dates, special cases, texts), the
-Meilensteine and the Projektliste. For level L all measures of levels 1..L are completed,
-level L+1 is partly under way. The random generator has a fixed seed: same inputs, same
-file. The file is written only when :func:`spatz.score` finds the levels of the profiles.
+From the default catalog and the files beside this script (``profiles.csv``,
+``pinned_events.csv``, ``generator.yaml``, the Meilensteine and the Projektliste; see
+README.md), with a fixed seed; written only when :func:`spatz.score` finds the profiles.
 """
 
 from __future__ import annotations
@@ -34,11 +26,10 @@ import yaml
 import spatz
 from spatz.catalog import OVERALL, Catalog, Dimension, Measure, default_catalog
 from spatz.io.values import parse_date, parse_date_or_quarter, parse_id_list, quarter_end
+from spatz.services.demo import GESUNDHEITSAMT, HALLE
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ("org", "measure_id", "status", "date", "due_date", "note", "evidence")
-HALLE = "15002000"
-GESUNDHEITSAMT = "15002000-GA"
 Key = tuple[str, str]
 
 
@@ -68,7 +59,6 @@ class Inputs:
     pinned: list[dict[str, str]]
     milestones: list[dict[str, str]]
     projects: list[dict[str, str]]
-    organisations: list[str]
 
     @classmethod
     def load(cls, directory: Path = HERE) -> Inputs:
@@ -82,7 +72,6 @@ class Inputs:
             pinned=rows("pinned_events.csv"),
             milestones=rows("meilensteine_gesundheitsamt.csv"),
             projects=rows("projekte_halle_2023.tsv", "\t"),
-            organisations=[row["org"] for row in rows("organisations.csv")],
         )
 
     def completed_once(self) -> dict[Key, dt.date]:
@@ -153,11 +142,11 @@ class History:
     def completed(self, org: str, dim: Dimension, m: Measure, day: dt.date, note: str) -> None:
         """A completion with its evidence: a decision, or a document of the measure or of
         its dimension."""
-        template = self.cfg["measure_evidence"].get(m.id)
         if m.id in self.cfg["decided_measures"]:
             evidence = self.decision(org, day)
         else:
-            template = template or self.rng.choice(self.cfg["dimension_evidence"][dim.id])
+            templates = self.cfg["dimension_evidence"][dim.id]
+            template = self.cfg["measure_evidence"].get(m.id) or self.rng.choice(templates)
             site, month = self.inputs.profiles[org]["website"], f"{day.month:02d}/{day.year}"
             nr, title = self.rng.randint(1, 40), slug(m.title)
             evidence = template.format(
@@ -186,8 +175,7 @@ class History:
             yield from self.project(row)
 
     def milestone(self, number: int, row: dict[str, str]) -> Iterator[Event]:
-        """Measures of a reached milestone completed around its date; of an open one,
-        under way and overdue."""
+        """Measures of a reached milestone completed by its date; of an open one overdue."""
         due, ga = parse_date_or_quarter(row["due"])[0], GESUNDHEITSAMT
         label = {"number": number, "title": row["title"]}
         part = self.text["milestone_part"].format(**label)
@@ -329,8 +317,7 @@ class History:
                     if event.status == "completed":
                         self.renew(org, dim, m, event.date)
                 elif m.id in self.cfg["early_measures"]:
-                    first_day = self.cfg["first_day"]
-                    day = self.between(first_day, first_day + days(100))
+                    day = self.between(self.cfg["first_day"], self.cfg["first_day"] + days(100))
                     self.completed(org, dim, m, day, self.cfg["early_note"])
                     done += 1
                 elif key not in once:
@@ -353,11 +340,6 @@ def generate(catalog: Catalog, inputs: Inputs) -> list[Event]:
     pins: dict[Key, list[Event]] = {}
     for event in history.pinned():
         pins.setdefault((event.org, event.measure_id), []).append(event)
-    referenced = {m for _, m in (*pins, *inputs.completed_once())}
-    if unknown := sorted(referenced - {m.id for _, m in catalog.measures()}):
-        raise ValueError(f"Maßnahmen nicht im Katalog: {unknown}")
-    if unknown := sorted(set(inputs.profiles) - set(inputs.organisations)):
-        raise ValueError(f"Profile für unbekannte Organisationen: {unknown}")
     for org in sorted(inputs.profiles):
         for index, dim in enumerate(catalog.dimensions):
             history.dimension(org, index, dim, pins)
@@ -365,8 +347,7 @@ def generate(catalog: Catalog, inputs: Inputs) -> list[Event]:
 
 
 def check(catalog: Catalog, inputs: Inputs, events: Sequence[Event]) -> dict[Key, int]:
-    """The levels :func:`spatz.score` finds at the Stichtag; raise ValueError where they
-    differ from :meth:`Inputs.expected_levels`."""
+    """The levels :func:`spatz.score` finds; ValueError where they are not the expected."""
     frame = pd.DataFrame([event.row() for event in events], columns=list(COLUMNS))
     result = spatz.score(catalog, frame, as_of=inputs.config["stichtag"])
     result = result[result["dimension_id"] != OVERALL]
