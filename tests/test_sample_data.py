@@ -6,13 +6,17 @@ import csv
 import datetime as dt
 import importlib.util
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
+import pandas as pd
 import pytest
+import yaml
 
+import spatz
 from spatz.catalog import OVERALL, Catalog, default_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -254,3 +258,76 @@ def test_generator_reproduces_progress_csv(generator: ModuleType, tmp_path: Path
     target = tmp_path / "progress.csv"
     assert main(["--output", str(target)]) == 0
     assert target.read_bytes() == (DATA / "progress.csv").read_bytes()
+
+
+def test_generator_inputs_name_the_catalog_and_the_organisations(
+    catalog: Catalog, measure_ids: set[str], org_keys: set[str]
+) -> None:
+    """The generator skips what it cannot place, so its inputs are checked here."""
+    dimensions = [dim.id for dim in catalog.dimensions]
+    assert header("profiles.csv") == ["org", "website", "council", "start", *dimensions]
+    for row in read_csv("profiles.csv"):
+        assert row["org"] in org_keys, row
+        assert all(0 <= int(row[dim]) <= catalog.n_levels for dim in dimensions), row
+        iso(row["start"])
+    assert header("pinned_events.csv") == header("progress.csv")
+    config = yaml.safe_load((DATA / "generator.yaml").read_text(encoding="utf-8"))
+    for row in [*read_csv("pinned_events.csv"), *config["completed_once"]]:
+        assert row["org"] in org_keys, row
+        assert row["measure_id"] in measure_ids, row
+
+
+def test_generator_checks_the_levels_with_spatz_score(
+    generator: ModuleType, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dt.date | None] = []
+    real_score = spatz.score
+
+    def spy(catalog: Catalog, events: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
+        calls.append(as_of)
+        return real_score(catalog, events, as_of)
+
+    monkeypatch.setattr(spatz, "score", spy)
+    inputs = generator.Inputs.load()
+    reached = generator.check(catalog, inputs, generator.generate(catalog, inputs))
+    assert calls == [LAST_DAY]
+    assert reached == inputs.expected_levels(catalog)
+    assert reached[("15003000", "prozesse")] == 4
+    assert reached[("15001000", "informationssicherheit")] == 1  # ISM-2-04 expired
+
+
+def test_generator_writes_nothing_when_spatz_score_misses_the_profiles(
+    generator: ModuleType,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    real_score = spatz.score
+
+    def nothing_reached(
+        catalog: Catalog, events: pd.DataFrame, as_of: dt.date | None = None
+    ) -> pd.DataFrame:
+        return real_score(catalog, events, as_of).assign(level=0)
+
+    monkeypatch.setattr(spatz, "score", nothing_reached)
+    target = tmp_path / "progress.csv"
+    assert generator.main(["--output", str(target)]) == 2
+    assert not target.exists()
+    err = capsys.readouterr().err
+    assert "Profile nicht getroffen (erreicht, erwartet)" in err
+    assert "('15003000', 'prozesse'): (0, 4)" in err
+
+
+def test_generator_refuses_pinned_events_that_contradict_the_profiles(
+    generator: ModuleType, catalog: Catalog, tmp_path: Path
+) -> None:
+    """Magdeburg's profile says Strategie 3; a pinned event that leaves STR-1-01 under way
+    contradicts it, and the check says so instead of writing the history."""
+    data = tmp_path / "sample_data"
+    shutil.copytree(DATA, data)
+    with (data / "pinned_events.csv").open("a", encoding="utf-8", newline="") as fh:
+        fh.write("15003000,STR-1-01,in_progress,2024-11-04,2025-06-30,Überarbeitung.,\n")
+    inputs = generator.Inputs.load(data)
+    events = generator.generate(catalog, inputs)
+    with pytest.raises(ValueError, match=re.escape("('15003000', 'strategie'): (0, 3)")):
+        generator.check(catalog, inputs, events)
