@@ -654,10 +654,10 @@ def test_summary_command(demo_url: str, loaded_b: str) -> None:
         (("land", "summary", "--as-of", "31.13.2024"), "diesen Tag gibt es nicht: '31.13.2024'"),
         (
             ("land", "summary", "--min-group", "0"),
-            "'--min-group': Input should be greater than or equal to 1",
+            "Ungültiger Wert für '--min-group': mindestens 1.",
         ),
-        (("land", "summary", "--by", "ags"), "'ags' is not one of 'kind', 'land'"),
-        (("export", "land", "--dialect", "excel"), "'excel' is not one of 'rfc4180', 'excel-de'"),
+        (("land", "summary", "--by", "ags"), "'ags' ist keiner der Werte 'kind', 'land'"),
+        (("export", "land", "--dialect", "excel"), "'excel' ist keiner der Werte 'rfc4180', 'excel-de'"),
         (("export", "land", "--org", "XX"), "Organisation(en) nicht gefunden: XX"),
         (("export", "land", "--out", "/nonexistent/x.csv"), "/nonexistent/x.csv: nicht schreibbar"),
         (("land", "import", "/nonexistent/x.csv"), "/nonexistent/x.csv: Datei nicht lesbar"),
