@@ -1,0 +1,174 @@
+"""The report for the Stadtrat as PDF: the engine's numbers, German, A4, tagged, page numbers;
+and ``spatz export report`` choosing the format by the file's suffix."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+from pypdf.generic import DictionaryObject, StreamObject
+from typer.testing import CliRunner
+
+import spatz
+from spatz.catalog import OVERALL
+from spatz.cli import app
+from spatz.io.report import STATUS_LABELS
+
+HALLE = "15002000"
+AS_OF = "2024-12-31"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+A4 = (595.28, 841.89)
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def pdf(demo_url: str) -> bytes:
+    return spatz.open(demo_url).report_pdf(HALLE, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def pages(pdf: bytes) -> list[str]:
+    """The text of each page, runs of white space as one blank."""
+    reader = PdfReader(io.BytesIO(pdf))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def test_levels_scores_and_targets_are_the_engines(demo_url: str, pages: list[str]) -> None:
+    store = spatz.open(demo_url)
+    catalog = store.catalog()
+    scores = store.score(AS_OF).query(f"org == '{HALLE}'")
+    targets = store.target_status(AS_OF).query(f"org == '{HALLE}'")
+    text = " ".join(pages)
+    table = text.split("Reifegrad und Ziele", 1)[1].split("Die Gesamtstufe", 1)[0]
+    names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
+    levels = {lv.level: lv.name for lv in catalog.levels}
+    goal = {str(r["dimension_id"]): r for r in targets.to_dict("records")}
+    assert len(scores) == len(names)
+    for row in scores.to_dict("records"):
+        dim = str(row["dimension_id"])
+        expected = (
+            f"{names[dim]} {row['level']} – {levels[int(row['level'])]} {row['score']:.2f}".replace(
+                ".", ","
+            )
+            + f" {row['measures_completed']}"
+        )
+        if dim in goal:
+            target = goal[dim]
+            expected += (
+                f" {target['target_level']} {target['target_date']:%d.%m.%Y} "
+                f"{STATUS_LABELS[str(target['status'])]}"
+            )
+        assert expected in table
+
+
+def test_the_pdf_is_german_a4_tagged_and_numbered(pdf: bytes, pages: list[str]) -> None:
+    reader = PdfReader(io.BytesIO(pdf))
+    root = reader.root_object
+    assert str(root["/Lang"]) == "de"
+    mark_info = root["/MarkInfo"].get_object()
+    assert isinstance(mark_info, DictionaryObject)
+    assert mark_info["/Marked"]
+    assert "/StructTreeRoot" in root
+    metadata = root["/Metadata"].get_object()
+    assert isinstance(metadata, StreamObject)
+    assert b"pdfuaid:part" in metadata.get_data()
+    assert reader.metadata is not None
+    assert reader.metadata.title == "Digitale Reife – Stadt Halle (Saale)"
+    assert len(pages) >= 2
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
+            A4, abs=0.5
+        )
+    cover = pages[0]
+    assert "Bericht für den Stadtrat" in cover
+    assert "Digitale Reife – Stadt Halle (Saale)" in cover
+    assert "Stichtag 31.12.2024" in cover
+    assert "Katalog SPATZ Kommunal, Version 1.0" in cover
+    assert "Seite" not in cover
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Seite {number} von {len(pages)}" in text
+        assert re.search(r"Stichtag 31\.12\.2024 · erstellt am \d\d\.\d\d\.\d{4}", text)
+    text = " ".join(pages)
+    for heading in (
+        "Ist und Soll",
+        "Entwicklung",
+        "Was fehlt zur nächsten Stufe?",
+        "Projekte und Meilensteine",
+    ):
+        assert heading in text
+
+
+def test_the_charts_are_vector_graphics_with_text(pdf: bytes, pages: list[str]) -> None:
+    reader = PdfReader(io.BytesIO(pdf))
+    assert all(not page.images for page in reader.pages)
+    text = " ".join(pages)
+    assert "Ist (Punktwert) Soll (Zielstufe)" in text
+    assert "Punktwert Zielstufe" in text
+
+
+def test_projects_are_listed(demo_url: str, pages: list[str]) -> None:
+    projects = spatz.open(demo_url).projects(HALLE)
+    assert projects
+    text = "".join("".join(pages).split("Projekte und Meilensteine", 1)[1].split())
+    for project in projects:
+        assert "".join(project.name.split()) in text
+
+
+def test_first_page_as_png(pdf: bytes) -> None:
+    document = pypdfium2.PdfDocument(pdf)
+    image = document[0].render(scale=150 / 72).to_pil()
+    ARTIFACTS.mkdir(exist_ok=True)
+    target = ARTIFACTS / "bericht-seite-1.png"
+    image.save(target)
+    width, height = image.size
+    assert height / width == pytest.approx(A4[1] / A4[0], rel=0.01)
+    darkest, _ = image.convert("L").getextrema()
+    assert darkest < 64, "page 1 shows text"
+    assert target.read_bytes().startswith(b"\x89PNG")
+
+
+def export(url: str, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["--db", url, "export", "report", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_export_report_writes_pdf_or_html_by_suffix(demo_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "bericht.PDF"
+    code, out, err = export(demo_url, str(target), "--org", HALLE, "--as-of", "31.12.2024")
+    assert (code, err) == (0, "")
+    assert out == f"{target}: Bericht für {HALLE}, Stichtag 31.12.2024\n"
+    assert target.read_bytes().startswith(b"%PDF-")
+    assert len(PdfReader(target).pages) >= 2
+    page = tmp_path / "bericht.html"
+    code, out, err = export(demo_url, str(page), "--org", HALLE, "--as-of", AS_OF)
+    assert (code, err) == (0, "")
+    assert page.read_text(encoding="utf-8") == spatz.open(demo_url).report(HALLE, AS_OF)
+
+
+def test_export_report_refuses_another_suffix(demo_url: str, tmp_path: Path) -> None:
+    for name in ("bericht.docx", "bericht"):
+        target = tmp_path / name
+        code, out, err = export(demo_url, str(target), "--org", HALLE)
+        assert (code, out) == (2, "")
+        assert err == (
+            f"{target}: ein Bericht wird als .pdf oder .html geschrieben, nicht als "
+            f"{target.suffix or 'Datei ohne Endung'} (z. B. {tmp_path / 'bericht.pdf'})\n"
+        )
+        assert not target.exists()
+
+
+def test_export_report_asks_for_the_organisation(demo_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "bericht.pdf"
+    code, out, err = export(demo_url, str(target))
+    assert (code, out) == (2, "")
+    count = len(spatz.open(demo_url).organisations())
+    assert err.startswith(f"Es gibt {count} Organisationen: bitte --org angeben (")
+    assert not target.exists()
+    code, out, err = export(demo_url, str(target), "--org", "XX")
+    assert (code, out, err) == (2, "", "Organisation 'XX' gibt es nicht\n")
+    assert not target.exists()
