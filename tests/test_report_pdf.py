@@ -3,24 +3,29 @@ and ``spatz export report`` choosing the format by the file's suffix."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
+import time
 from pathlib import Path
 
 import pypdfium2
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, StreamObject
+from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 import spatz
 from spatz.catalog import OVERALL
 from spatz.cli import app
 from spatz.io.report import STATUS_LABELS
+from spatz.services.common import Actor
 
 HALLE = "15002000"
 AS_OF = "2024-12-31"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 A4 = (595.28, 841.89)
 runner = CliRunner()
 
@@ -172,3 +177,20 @@ def test_export_report_asks_for_the_organisation(demo_url: str, tmp_path: Path) 
     code, out, err = export(demo_url, str(target), "--org", "XX")
     assert (code, out, err) == (2, "", "Organisation 'XX' gibt es nicht\n")
     assert not target.exists()
+
+
+def test_exchange_page_offers_the_pdf(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = Actor.operator("tester")
+    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    at.switch_page("pages/exchange.py").run()
+    assert not at.exception
+    create = next(b for b in at.button if b.label == "Bericht für den Stadtrat (PDF) erstellen")
+    create.click().run()
+    assert not at.exception
+    labels = [getattr(b, "label", "") for b in at.get("download_button")]
+    assert "Bericht (PDF) herunterladen" in labels
+    assert "Bericht für den Stadtrat (HTML)" in labels
