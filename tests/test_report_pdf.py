@@ -194,3 +194,25 @@ def test_exchange_page_offers_the_pdf(demo_url: str, monkeypatch: pytest.MonkeyP
     labels = [getattr(b, "label", "") for b in at.get("download_button")]
     assert "Bericht (PDF) herunterladen" in labels
     assert "Bericht für den Stadtrat (HTML)" in labels
+
+
+def test_an_organisation_without_data_gets_a_report(sqlite_url: str) -> None:
+    from spatz.catalog import default_catalog
+    from spatz.db import make_engine, migrate, session_scope
+    from spatz.io.reader import read_table_bytes
+    from spatz.services.catalogs import store_catalog
+    from spatz.services.organisations import import_organisations
+
+    migrate(sqlite_url)
+    actor = Actor.operator("test")
+    with session_scope(make_engine(sqlite_url)) as session:
+        store_catalog(session=session, actor=actor, catalog=default_catalog())
+        table = read_table_bytes(b"org,name,kind\nX,Gemeinde X,Gemeinde\n", "o.csv")
+        import_organisations(session=session, actor=actor, table=table)
+    reader = PdfReader(io.BytesIO(spatz.open(sqlite_url).report_pdf("X", AS_OF)))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    assert "Digitale Reife – Gemeinde X" in text
+    assert "Gesamt 0 – " in text
+    assert "Noch keine erfassten Maßnahmen." in text
+    assert "Keine Projekte erfasst." in text
+    assert "Keine Meilensteine erfasst." in text

@@ -64,6 +64,7 @@ figure { margin: 0.8em 0; break-inside: avoid; }
 figure svg { display: block; width: 100%; max-width: 44em; height: auto; }
 figcaption { font-size: 0.85em; color: #444; margin-top: 0.3em; }
 .small { font-size: 0.85em; }
+@media screen and (max-width: 40em) { body { margin: 0.5em; } }
 @media print {
   body { margin: 0; font-size: 10pt; }
   .cover { break-after: page; padding-top: 35%; }
@@ -164,7 +165,7 @@ def ist_soll_svg(
     width, left, right, top, row = 640, 4, 16, 34, 46
     plot = width - left - right
     n = catalog.n_levels
-    height = top + row * len(catalog.dimensions) + 30
+    height = top + row * len(catalog.dimensions) + 36
 
     def x(value: float) -> float:
         return left + plot * max(0.0, min(value, n)) / n
