@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, StreamObject
+from pypdf.generic import ArrayObject, DictionaryObject, PdfObject, StreamObject
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -107,12 +107,36 @@ def test_the_pdf_is_german_a4_tagged_and_numbered(pdf: bytes, pages: list[str]) 
         assert heading in text
 
 
-def test_the_charts_are_vector_graphics_with_text(pdf: bytes, pages: list[str]) -> None:
+def _figures(node: object) -> list[str]:
+    """The alternative texts of the Figure elements in a structure tree."""
+    node = node.get_object() if isinstance(node, PdfObject) else node
+    if isinstance(node, ArrayObject):
+        return [alt for child in node for alt in _figures(child)]
+    if not isinstance(node, DictionaryObject):
+        return []
+    own = [str(node["/Alt"])] if node.get("/S") == "/Figure" else []
+    return own + (_figures(node["/K"]) if "/K" in node else [])
+
+
+def test_the_charts_are_vector_graphics_with_text(
+    demo_url: str, pdf: bytes, pages: list[str]
+) -> None:
     reader = PdfReader(io.BytesIO(pdf))
     assert all(not page.images for page in reader.pages)
     text = " ".join(pages)
     assert "Ist (Punktwert) Soll (Zielstufe)" in text
     assert "Punktwert Zielstufe" in text
+    ist_soll, trend = _figures(reader.root_object["/StructTreeRoot"])
+    store = spatz.open(demo_url)
+    first = store.catalog().dimensions[0]
+    score = store.score(AS_OF).query(f"org == '{HALLE}' and dimension_id == '{first.id}'")
+    expected = f"{first.name} {score['score'].iloc[0]:.2f}".replace(".", ",")
+    assert ist_soll.startswith("Ist und Soll je Dimension. Punktwert je Dimension: ")
+    targets = store.target_status(AS_OF).query(f"org == '{HALLE}' and dimension_id == '{first.id}'")
+    assert f"{expected}, Ziel Stufe {targets['target_level'].iloc[0]};" in ist_soll
+    assert trend.startswith("Entwicklung je Dimension. Punktwert vom ")
+    assert " bis zum 31.12.2024: " in trend
+    assert f"auf {expected.removeprefix(first.name + ' ')}" in trend
 
 
 def test_projects_are_listed(demo_url: str, pages: list[str]) -> None:

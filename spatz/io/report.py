@@ -138,13 +138,13 @@ def _table(
 
 
 def _svg(ident: str, width: int, height: int, title: str, desc: str, body: str) -> str:
+    """An accessible chart: its title holds the summary sentence too, as the PDF takes the
+    figure's alternative text from the title alone."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" '
-        f'aria-labelledby="{ident}-title {ident}-desc" '
+        f'width="{width}" height="{height}" role="img" aria-labelledby="{ident}-title" '
         'font-family="DejaVu Sans, Arial, sans-serif">'
-        f'<title id="{ident}-title">{html.escape(title)}</title>'
-        f'<desc id="{ident}-desc">{html.escape(desc)}</desc>{body}</svg>'
+        f'<title id="{ident}-title">{html.escape(f"{title}. {desc}")}</title>{body}</svg>'
     )
 
 
