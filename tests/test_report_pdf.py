@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import time
 from pathlib import Path
@@ -240,3 +241,11 @@ def test_an_organisation_without_data_gets_a_report(sqlite_url: str) -> None:
     assert "Noch keine erfassten Maßnahmen." in text
     assert "Keine Projekte erfasst." in text
     assert "Keine Meilensteine erfasst." in text
+
+
+def test_rendering_warns_about_nothing(demo_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    """No style WeasyPrint ignores, no resource it would have to fetch, no figure without
+    alternative text."""
+    with caplog.at_level(logging.INFO, logger="weasyprint"):
+        spatz.open(demo_url).report_pdf(HALLE, AS_OF)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

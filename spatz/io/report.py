@@ -44,7 +44,7 @@ _STYLE = """
 }
 @page :first { @bottom-left { content: none; } @bottom-right { content: none; } }
 html { font-family: "DejaVu Sans", Arial, sans-serif; color: #1a1a1a; }
-body { margin: 2em; }
+body { margin: 1.5em 4%; }
 h1 { font-size: 1.6em; margin: 0.2em 0 0.4em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; border-bottom: 1px solid #767676; }
 h3 { font-size: 1em; margin: 1.2em 0 0.3em; }
@@ -64,7 +64,6 @@ figure { margin: 0.8em 0; break-inside: avoid; }
 figure svg { display: block; width: 100%; max-width: 44em; height: auto; }
 figcaption { font-size: 0.85em; color: #444; margin-top: 0.3em; }
 .small { font-size: 0.85em; }
-@media screen and (max-width: 40em) { body { margin: 0.5em; } }
 @media print {
   body { margin: 0; font-size: 10pt; }
   .cover { break-after: page; padding-top: 35%; }
