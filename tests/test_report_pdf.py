@@ -221,7 +221,9 @@ def test_exchange_page_offers_the_pdf(demo_url: str, monkeypatch: pytest.MonkeyP
     assert "Bericht für den Stadtrat (HTML)" in labels
 
 
-def test_an_organisation_without_data_gets_a_report(sqlite_url: str) -> None:
+@pytest.fixture
+def one_organisation(sqlite_url: str) -> str:
+    """A database with the default catalog and one organisation ``X`` without any data."""
     from spatz.catalog import default_catalog
     from spatz.db import make_engine, migrate, session_scope
     from spatz.io.reader import read_table_bytes
@@ -234,7 +236,19 @@ def test_an_organisation_without_data_gets_a_report(sqlite_url: str) -> None:
         store_catalog(session=session, actor=actor, catalog=default_catalog())
         table = read_table_bytes(b"org,name,kind\nX,Gemeinde X,Gemeinde\n", "o.csv")
         import_organisations(session=session, actor=actor, table=table)
-    reader = PdfReader(io.BytesIO(spatz.open(sqlite_url).report_pdf("X", AS_OF)))
+    return sqlite_url
+
+
+def test_export_report_takes_the_only_organisation(one_organisation: str, tmp_path: Path) -> None:
+    target = tmp_path / "bericht.html"
+    code, out, err = export(one_organisation, str(target), "--as-of", AS_OF)
+    assert (code, err) == (0, "")
+    assert out == f"{target}: Bericht für X, Stichtag 31.12.2024\n"
+    assert "<h1>Digitale Reife – Gemeinde X</h1>" in target.read_text(encoding="utf-8")
+
+
+def test_an_organisation_without_data_gets_a_report(one_organisation: str) -> None:
+    reader = PdfReader(io.BytesIO(spatz.open(one_organisation).report_pdf("X", AS_OF)))
     text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     assert "Digitale Reife – Gemeinde X" in text
     assert "Gesamt 0 – " in text

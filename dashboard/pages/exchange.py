@@ -113,7 +113,7 @@ if ui.can(Permission.view_detail, sel.org):
         ui.report(sel.org, sel.as_of),
         file_name=f"spatz-bericht-{sel.org}-{stamp}.html",
         mime="text/html",
-        help="Druckbarer Bericht mit Stufen, Zielen, Diagramm und den nächsten Maßnahmen",
+        help="Eigenständige HTML-Seite: Stufen, Ziele, Diagramme, nächste Maßnahmen, Projekte",
     )
     if cols[3].button("Bericht für den Stadtrat (PDF) erstellen"):
         with st.spinner("Bericht wird erstellt …"):
