@@ -67,7 +67,9 @@ figcaption { font-size: 0.85em; color: #444; margin-top: 0.3em; }
 @media print {
   body { margin: 0; font-size: 10pt; }
   .cover { break-after: page; padding-top: 35%; }
-  .cover h1 { font-size: 2.2em; }
+  .cover h1 { font-size: 2.2em; margin-bottom: 1em; }
+  .cover .meta { display: none; }
+  .cover dl { font-size: 1.2em; }
   h2 { break-after: avoid; }
   h3 { break-after: avoid; }
   section.part { break-before: page; }
