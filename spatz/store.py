@@ -278,7 +278,6 @@ class Store:
             frame[column] = pd.to_datetime(frame[column])
         return frame
 
-    @_catalog_checked
     def report(self, org: str, as_of: DateLike | None = None) -> str:
         """The printable HTML report of one organisation (levels, targets, charts, roadmap,
         projects)."""
@@ -288,6 +287,7 @@ class Store:
         """:meth:`report` as an A4 PDF (tagged, PDF/UA-1) with page numbers and dates."""
         return report_pdf(self._report_data(org, as_of))
 
+    @_catalog_checked
     def _report_data(self, org: str, as_of: DateLike | None) -> ReportData:
         self._require(Permission.view_detail, org)
         catalog = self.catalog()
