@@ -64,6 +64,7 @@ figure { margin: 0.8em 0; break-inside: avoid; }
 figure svg { display: block; width: 100%; max-width: 44em; height: auto; }
 figcaption { font-size: 0.85em; color: #444; margin-top: 0.3em; }
 .small { font-size: 0.85em; }
+@media screen { .cover dl { display: none; } }
 @media print {
   body { margin: 0; font-size: 10pt; }
   .cover { break-after: page; padding-top: 35%; }
@@ -449,7 +450,7 @@ def report_html(data: ReportData) -> str:
 <p class="kicker">Bericht für den Stadtrat</p>
 <h1>{_esc(title)}</h1>
 <p class="meta">Stichtag {stichtag} · Katalog {_esc(catalog.name)}
-{_esc(catalog.version)} · erstellt mit SPATZ</p>
+{_esc(catalog.version)} · erstellt am {created} mit SPATZ</p>
 <dl>
 <dt>Organisation</dt><dd>{_esc(data.org_name)}</dd>
 <dt>Stichtag</dt><dd class="stichtag">{stichtag}</dd>
