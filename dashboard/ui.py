@@ -374,6 +374,12 @@ def report(org: str, as_of: dt.date) -> str:
     return result
 
 
+def report_pdf(org: str, as_of: dt.date) -> bytes:
+    """The report for the Stadtrat as an A4 PDF."""
+    result: bytes = _read("report_pdf", org, as_of)
+    return result
+
+
 def record(event: MeasureEventCreate, expected_last_id: int | None) -> None:
     """Record a status change through the service; refuses if somebody else was faster."""
     store().record_event(event, expected_last_id=expected_last_id)

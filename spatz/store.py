@@ -28,7 +28,7 @@ from spatz.db import make_engine, schema_is_current, session_scope
 from spatz.errors import CatalogGapError, NotFoundError, SpatzError
 from spatz.io.land import LAND_COLUMNS, empty_land_frame, typed_land_frame
 from spatz.io.reader import Table
-from spatz.io.report import report_html
+from spatz.io.report import ReportData, report_html, report_pdf
 from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
 from spatz.land import MIN_GROUP, Grouping, land_summary
 from spatz.model import (
@@ -278,9 +278,17 @@ class Store:
             frame[column] = pd.to_datetime(frame[column])
         return frame
 
-    @_catalog_checked
     def report(self, org: str, as_of: DateLike | None = None) -> str:
-        """The printable HTML report of one organisation (levels, targets, roadmap)."""
+        """The printable HTML report of one organisation (levels, targets, charts, roadmap,
+        projects)."""
+        return report_html(self._report_data(org, as_of))
+
+    def report_pdf(self, org: str, as_of: DateLike | None = None) -> bytes:
+        """:meth:`report` as an A4 PDF (tagged, PDF/UA-1) with page numbers and dates."""
+        return report_pdf(self._report_data(org, as_of))
+
+    @_catalog_checked
+    def _report_data(self, org: str, as_of: DateLike | None) -> ReportData:
         self._require(Permission.view_detail, org)
         catalog = self.catalog()
         day = pd.Timestamp(as_of if as_of is not None else dt.date.today()).date()
@@ -299,13 +307,22 @@ class Store:
             for d in catalog.dimensions
             if by_dim.get(d.id, 0) < catalog.n_levels
         }
-        return report_html(
+        own = events[events["org"] == org]
+        stichtag = pd.Timestamp(day)
+        first = min(own["date"].min(), stichtag) if len(own) else stichtag
+        dates = [d for d in pd.date_range(first, stichtag, freq="ME") if d < stichtag]
+        trend = scoring.trend(catalog, own, [*dates, stichtag])
+        return ReportData(
             catalog=catalog,
             org_name=str(names[org]),
             as_of=day,
             scores=levels,
             targets=goal,
             roadmaps=roadmaps,
+            trend=trend[trend["org"] == org],
+            created=dt.datetime.now(BERLIN).date(),
+            projects=self.projects(org),
+            milestones=self.milestones(org),
         )
 
     def state_details(self, as_of: DateLike | None = None) -> pd.DataFrame:

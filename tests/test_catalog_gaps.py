@@ -37,6 +37,7 @@ READ_COMMANDS = [
     ["export", "land"],
     ["export", "land", "--dialect", "excel-de"],
     ["export", "xlsx", "{tmp}/out.xlsx"],
+    ["export", "report", "{tmp}/out.pdf", "--org", "A"],
     ["land", "summary"],
     ["land", "summary", "--format", "csv"],
     ["land", "summary", "--by", "kind"],
@@ -122,6 +123,7 @@ def test_loading_the_version_warns_and_every_read_path_says_what_is_missing(
         code, out, err = spatz_cli(database_url, *args)
         assert (code, out, err) == (2, "", GAP + "\n"), command
     assert not (tmp_path / "out.xlsx").exists()
+    assert not (tmp_path / "out.pdf").exists()
     store = spatz.open(database_url)
     for read in (
         store.score,
@@ -132,6 +134,7 @@ def test_loading_the_version_warns_and_every_read_path_says_what_is_missing(
         lambda: store.trend(["2024-12-31"]),
         lambda: store.roadmap("A", "strategie"),
         lambda: store.report("A"),
+        lambda: store.report_pdf("A"),
     ):
         with pytest.raises(CatalogGapError) as info:
             read()

@@ -122,6 +122,7 @@ CASES = [
     Case("history (other)", "progress.list_events", ADMIN, lambda s, _: s.history(MAGDEBURG)),
     Case("roadmap", "store.roadmap", DETAIL, lambda s, _: s.roadmap(HALLE, "strategie")),
     Case("report", "store.report", DETAIL, lambda s, _: s.report(HALLE, "2024-12-31")),
+    Case("report as PDF", "store.report_pdf", DETAIL, lambda s, _: s.report_pdf(HALLE, None)),
     Case("projects", "projects.list_projects", DETAIL, lambda s, _: s.projects(HALLE)),
     Case("milestones", "projects.list_milestones", DETAIL, lambda s, _: s.milestones(GA)),
     Case(

@@ -92,7 +92,7 @@ st.subheader("Export")
 with st.spinner("Export wird vorbereitet …"):
     rows = ui.land_rows(sel.as_of)
 stamp = sel.as_of.isoformat()
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].download_button(
     "Landesexport (CSV)",
     land_csv(rows, Dialect.rfc4180),
@@ -113,12 +113,23 @@ if ui.can(Permission.view_detail, sel.org):
         ui.report(sel.org, sel.as_of),
         file_name=f"spatz-bericht-{sel.org}-{stamp}.html",
         mime="text/html",
-        help="Druckbarer Bericht mit Stufen, Zielen, Diagramm und den nächsten Maßnahmen",
+        help="Eigenständige HTML-Seite: Stufen, Ziele, Diagramme, nächste Maßnahmen, Projekte",
     )
-    if cols[3].button("Arbeitsmappe (XLSX) erstellen"):
+    if cols[3].button("Bericht für den Stadtrat (PDF) erstellen"):
+        with st.spinner("Bericht wird erstellt …"):
+            pdf = ui.report_pdf(sel.org, sel.as_of)
+        cols[3].download_button(
+            "Bericht (PDF) herunterladen",
+            pdf,
+            file_name=f"spatz-bericht-{sel.org}-{stamp}.pdf",
+            mime="application/pdf",
+            help="A4 mit Seitenzahlen: Deckblatt, Stufen und Ziele, Diagramme, nächste "
+            "Maßnahmen, Projekte",
+        )
+    if cols[4].button("Arbeitsmappe (XLSX) erstellen"):
         with st.spinner("Arbeitsmappe wird erstellt …"):
             data = ui.workbook(sel.as_of)
-        cols[3].download_button(
+        cols[4].download_button(
             "Arbeitsmappe herunterladen",
             data,
             file_name=f"spatz-{stamp}.xlsx",

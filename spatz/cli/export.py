@@ -1,7 +1,9 @@
-"""``spatz export``: the Land export (CSV, format version 1) and the XLSX workbook."""
+"""``spatz export``: the Land export (CSV, format version 1), the XLSX workbook and the
+report for the Stadtrat (PDF or HTML)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,8 @@ from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
 from spatz.store import Store
 
 export_app = Typer(
-    help="Landesexport (CSV) und Arbeitsmappe (XLSX) schreiben.", no_args_is_help=True
+    help="Landesexport (CSV), Arbeitsmappe (XLSX) und Bericht (PDF, HTML) schreiben.",
+    no_args_is_help=True,
 )
 
 AsOf = Annotated[
@@ -124,3 +127,50 @@ def export_xlsx(
         write_file(file, content)
     organisations = data.overview["org"].nunique()
     echo(f"{file}: {organisations} Organisationen, Stichtag {data.as_of.strftime('%d.%m.%Y')}")
+
+
+REPORT_FORMATS = (".pdf", ".html")
+
+
+@export_app.command("report")
+def export_report(
+    file: Annotated[Path, typer.Argument(metavar="DATEI", help="Zieldatei (.pdf oder .html)")],
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org", metavar="ORG", help="Organisation des Berichts; nötig, wenn es mehrere gibt"
+        ),
+    ] = None,
+    as_of: AsOf = None,
+) -> None:
+    """Bericht für den Stadtrat: Stufen, Ziele, Diagramme, nächste Maßnahmen, Projekte."""
+    day = parse_day(as_of)
+    with user_errors():
+        suffix = file.suffix.lower()
+        if suffix not in REPORT_FORMATS:
+            raise SpatzError(
+                f"{file}: ein Bericht wird als .pdf oder .html geschrieben, nicht als "
+                f"{file.suffix or 'Datei ohne Endung'} (z. B. {file.with_suffix('.pdf')})"
+            )
+        migrated_engine()
+        store = Store(state.db)
+        key = org if org is not None else only_organisation(store)
+        with spinner("Bericht wird erstellt …"):
+            if suffix == ".pdf":
+                content = store.report_pdf(key, day)
+            else:
+                content = store.report(key, day).encode("utf-8")
+        write_file(file, content)
+    stichtag = (day or dt.date.today()).strftime("%d.%m.%Y")
+    echo(f"{file}: Bericht für {key}, Stichtag {stichtag}")
+
+
+def only_organisation(store: Store) -> str:
+    """The one organisation of the database; with several, ``--org`` has to choose."""
+    keys = list(store.organisations()["org"])
+    if len(keys) == 1:
+        return str(keys[0])
+    if not keys:
+        raise SpatzError("Es gibt noch keine Organisation: bitte zuerst Organisationen importieren")
+    shown = ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
+    raise SpatzError(f"Es gibt {len(keys)} Organisationen: bitte --org angeben ({shown})")
