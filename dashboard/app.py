@@ -15,10 +15,13 @@ from spatz.services.auth import Permission
 from spatz.services.users import MAX_PASSWORD_LENGTH
 
 PAGES = Path(__file__).parent / "pages"
+LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'de';</script>"
 
 st.set_page_config(
     page_title="SPATZ – Digitale Reife", page_icon=":material/monitoring:", layout="wide"
 )
+# Streamlit's page declares English; screen readers must read this one as German.
+st.html(LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
 
 
 def login_page() -> None:
