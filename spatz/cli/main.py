@@ -213,6 +213,9 @@ def dashboard(
         # contrast of at least 4.5:1 on the page and the sidebar (WCAG 2.1 AA).
         "--theme.textColor",
         TEXT_COLOUR,
+        # No developer menu ("Deploy", "Rerun"): a page for the administration's people.
+        "--client.toolbarMode",
+        "viewer",
     ]
     # Streamlit takes over this process: signals (SIGTERM from a service manager, Ctrl-C)
     # reach the server itself, and no server outlives the command.

@@ -113,6 +113,14 @@ def test_no_page_violates_wcag_2_1_aa_for_any_role(dashboard: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            page.goto(dashboard, wait_until="domcontentloaded")
+            page.get_by_role("link", name="Erklärung zur Barrierefreiheit").click()
+            expect(page.locator("h1")).to_have_text("Erklärung zur Barrierefreiheit")
+            _settle(page)
+            violations += _check(page, "Erklärung vor der Anmeldung")
+            context.close()
             for account in DEMO_ACCOUNTS:
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 page = context.new_page()
