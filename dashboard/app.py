@@ -15,10 +15,15 @@ from spatz.services.auth import Permission
 from spatz.services.users import MAX_PASSWORD_LENGTH
 
 PAGES = Path(__file__).parent / "pages"
+ACCESSIBILITY = "accessibility.py"
+"""The Erklärung zur Barrierefreiheit: open to everybody, before the login too."""
+LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'de';</script>"
 
 st.set_page_config(
     page_title="SPATZ – Digitale Reife", page_icon=":material/monitoring:", layout="wide"
 )
+# Streamlit's page declares English; screen readers must read this one as German.
+st.html(LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
 
 
 def login_page() -> None:
@@ -50,6 +55,7 @@ def login_page() -> None:
             st.button("Abmelden (Single Sign-on)", on_click=st.logout)
         else:
             st.button("Mit Single Sign-on anmelden", on_click=st.login)
+    st.page_link(PAGES / ACCESSIBILITY, label="Erklärung zur Barrierefreiheit")
 
 
 PAGES_AND_PERMISSIONS = [
@@ -61,6 +67,7 @@ PAGES_AND_PERMISSIONS = [
     ("catalog.py", "Katalog", ":material/menu_book:", None),
     ("exchange.py", "Import & Export", ":material/swap_vert:", Permission.view_overview),
     ("audit.py", "Protokoll", ":material/history:", Permission.view_audit),
+    (ACCESSIBILITY, "Barrierefreiheit", ":material/accessibility:", None),
 ]
 """Every page with the permission it needs (for the selected organisation, if it is about
 one); an account sees only the pages it may use."""
@@ -78,7 +85,10 @@ def pages(allowed: Callable[[Permission | None], bool]) -> list[StreamlitPage]:
 if ui.current_actor() is None:
     # All pages are known (hidden), so that the page and the links' parameters asked for
     # are shown after the login.
-    st.navigation(pages(lambda _: True), position="hidden")
+    wanted = st.navigation(pages(lambda _: True), position="hidden")
+    if wanted.url_path == Path(ACCESSIBILITY).stem:
+        wanted.run()
+        st.stop()
     login_page()
     st.stop()
 

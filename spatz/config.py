@@ -58,3 +58,13 @@ def _checked(url: str, where: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url.removeprefix(prefix)
     return url
+
+
+ENV_ACCESSIBILITY_CONTACT = "SPATZ_ACCESSIBILITY_CONTACT"
+"""Where people report barriers (an e-mail address, a form, a phone number): named in the
+dashboard's Erklärung zur Barrierefreiheit, as BITV 2.0 requires."""
+
+
+def accessibility_contact() -> str | None:
+    """The contact for barriers set by the operator, or ``None``."""
+    return os.environ.get(ENV_ACCESSIBILITY_CONTACT, "").strip() or None

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 import spatz
 from spatz.catalog import DEFAULT_CATALOG_PATH
 from spatz.cli import app as cli
+from spatz.config import ENV_ACCESSIBILITY_CONTACT
 from spatz.io.land import land_csv
 from spatz.model import MeasureEventCreate, Status, TargetCreate
 from spatz.services.common import Actor
@@ -253,3 +254,39 @@ def test_leitung_sets_a_target_and_a_stale_form_is_refused(
     at.button(key="FormSubmitter:target-Ziel speichern").click().run()
     assert "Das Ziel wurde inzwischen geändert" in at.error[0].value
     assert store.target(HALLE, "governance").target_level == 3  # type: ignore[union-attr]
+
+
+def test_the_accessibility_statement_names_the_contact(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV_ACCESSIBILITY_CONTACT, "barrierefrei@halle.de, 0345 221-0")
+    app.switch_page("pages/accessibility.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Erklärung zur Barrierefreiheit"
+    assert "teilweise vereinbar" in " ".join(m.value for m in app.markdown)
+    shown = [visible(m.value).replace("\u2060", "") for m in app.markdown]
+    assert any("barrierefrei@halle.de, 0345 221-0" in text for text in shown)
+    assert not app.warning
+
+
+def test_without_a_contact_the_statement_says_who_must_set_it(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(ENV_ACCESSIBILITY_CONTACT, raising=False)
+    app.switch_page("pages/accessibility.py").run()
+    assert [w.value for w in app.warning] == [
+        "Für diese Installation ist noch keine Kontaktadresse hinterlegt. Der Betrieb trägt sie "
+        "in der Umgebungsvariablen `SPATZ_ACCESSIBILITY_CONTACT` ein."
+    ]
+
+
+def test_the_accessibility_statement_is_open_before_the_login(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert at.title[0].value == "SPATZ – Anmeldung"
+    at.switch_page("pages/accessibility.py").run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Erklärung zur Barrierefreiheit"]
+    assert not at.text_input, "no login form on the statement"

@@ -199,7 +199,7 @@ def test_every_markdown_call_escapes_what_users_entered(path: Path) -> None:
 def test_the_scan_finds_the_calls() -> None:
     calls = [call for path in SOURCES for _, call, _ in _markdown_arguments(path)]
     assert len(calls) > 80
-    assert {"caption", "markdown", "title", "subheader", "info", "error", "success"} <= set(calls)
+    assert {"caption", "markdown", "title", "header", "info", "error", "success"} <= set(calls)
     occurring = {
         ast.unparse(node)
         for path in SOURCES

@@ -27,7 +27,7 @@ rows = rows[rows["kind"] != "Organisationseinheit"]
 dims = [d.id for d in catalog.dimensions] + [OVERALL]
 names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 
-st.subheader("Reifegrad je Organisation und Dimension")
+st.header("Reifegrad je Organisation und Dimension")
 matrix = rows.pivot(index="organisation", columns="dimension_id", values="score")[dims]
 matrix.columns = [names[d] for d in dims]
 heatmap = go.Figure(
@@ -47,7 +47,7 @@ st.plotly_chart(heatmap, width="stretch")
 with st.expander("Daten anzeigen"):
     st.dataframe(matrix.round(2), width="stretch")
 
-st.subheader("Verteilung nach Art der Organisation")
+st.header("Verteilung nach Art der Organisation")
 sizes = rows.groupby("kind")["org"].nunique()
 shown = sizes[sizes >= MIN_GROUP].index.tolist()
 hidden = sizes[sizes < MIN_GROUP]
@@ -85,7 +85,7 @@ if len(hidden):
         + ui.plain(", ".join(f"{kind} ({n})" for kind, n in hidden.items()))
     )
 
-st.subheader(f"Position von {ui.plain(sel.org_name)}")
+st.header(f"Position von {ui.plain(sel.org_name)}")
 own = rows[rows["org"] == sel.org]
 if own.empty:
     st.info("Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich.")
@@ -110,7 +110,7 @@ else:
 
 # Measure detail of other organisations: only for accounts that see measure detail.
 if ui.can(Permission.view_detail, sel.org):
-    st.subheader("Wer hat es schon umgesetzt?")
+    st.header("Wer hat es schon umgesetzt?")
     states = ui.explain(sel.as_of)
     mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
     if mine.empty:

@@ -78,7 +78,7 @@ if ui.can(Permission.set_targets, sel.org):
                 finally:
                     del st.session_state[seen_key]
 
-st.subheader("Was fehlt zur nächsten Stufe?")
+st.header("Was fehlt zur nächsten Stufe?")
 plan = ui.roadmap(sel.org, dimension_id, sel.as_of)
 if level == catalog.n_levels:
     st.success("Die höchste Stufe ist erreicht.")
@@ -106,7 +106,7 @@ else:
         "„Punktwert +“ zeigt, wie sehr die Umsetzung allein den Punktwert heute hebt."
     )
 
-st.subheader("Die Stufen")
+st.header("Die Stufen")
 states = ui.explain(sel.as_of).query("org == @sel.org and dimension_id == @dimension_id")
 state_by_measure = ui.rows_by(states, "measure_id")
 details = ui.state_details(sel.org, sel.as_of)

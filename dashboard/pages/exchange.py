@@ -85,10 +85,10 @@ def import_section(kinds: dict[str, str]) -> None:
 # What the account may import at all; the services check every row's organisation.
 allowed = {kind: label for kind, (label, permission) in KINDS.items() if ui.can(permission)}
 if allowed:
-    st.subheader("Import")
+    st.header("Import")
     import_section(allowed)
 
-st.subheader("Export")
+st.header("Export")
 with st.spinner("Export wird vorbereitet …"):
     rows = ui.land_rows(sel.as_of)
 stamp = sel.as_of.isoformat()

@@ -63,7 +63,7 @@ with top[1]:
     for col, (status, label) in zip(cols, ui.TARGET_STATUS_LABELS.items(), strict=True):
         col.metric(f"Ziele {label}", counts[status])
 
-st.subheader("Dimensionen")
+st.header("Dimensionen")
 cards = st.columns(4)
 for index, dim in enumerate(catalog.dimensions):
     row = own[dim.id]
@@ -76,7 +76,7 @@ for index, dim in enumerate(catalog.dimensions):
         )
         st.markdown(target_line(dim.id))
 
-st.subheader("Ist und Soll")
+st.header("Ist und Soll")
 names = [d.name for d in catalog.dimensions]
 ist = [float(own[d.id]["score"]) for d in catalog.dimensions]
 soll = [targets[d.id]["target_level"] if d.id in targets else None for d in catalog.dimensions]
@@ -126,7 +126,7 @@ with st.expander("Daten anzeigen"):
     )
     st.dataframe(table, hide_index=True, width="stretch")
 
-st.subheader("Entwicklung")
+st.header("Entwicklung")
 with st.spinner("Verlauf wird berechnet …"):
     trend = ui.monthly_trend(sel.org, sel.as_of)
 if trend.empty:

@@ -30,7 +30,7 @@ measure_titles = {m.id: m.title for _, m in catalog.measures()}
 dimension_of = {m.id: d.name for d, m in catalog.measures()}
 
 if not projects.empty:
-    st.subheader("Projektliste")
+    st.header("Projektliste")
     timeline = projects.assign(
         Projekt=ui.chart_text(projects["name"]),
         Geschäftsbereich=ui.chart_text(projects["business_unit"].replace("", "ohne GB")),
@@ -82,7 +82,7 @@ if not projects.empty:
         )
 
 if not milestones.empty:
-    st.subheader("Meilensteine")
+    st.header("Meilensteine")
     today = pd.Timestamp(sel.as_of)
     state = milestones.apply(
         lambda m: (
@@ -109,7 +109,7 @@ if not milestones.empty:
         width="stretch",
     )
 
-st.subheader("Welche Projekte tragen zu welchen Stufen bei?")
+st.header("Welche Projekte tragen zu welchen Stufen bei?")
 links = pd.concat(
     [
         projects[["org", "name", "measures"]].rename(columns={"name": "Vorhaben"}),

@@ -104,7 +104,7 @@ if submitted:
         history = ui.history(sel.org)
         own = history[history["measure_id"] == measure_id]
 
-st.subheader("Verlauf dieser Maßnahme")
+st.header("Verlauf dieser Maßnahme")
 if own.empty:
     st.info("Für diese Maßnahme ist noch nichts erfasst.")
 else:
