@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
-from spatz.db import alembic_config
+from spatz.db import require_current_schema
 from spatz.errors import BackupError
 from spatz.io.bundle import (
     BACKUP_TABLES,
@@ -89,32 +87,8 @@ class BackupSummary:
 # --- the database ---------------------------------------------------------------------
 
 
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
 def _shown(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
-
-
-def _head_revision(engine: Engine) -> str:
-    heads = ScriptDirectory.from_config(alembic_config(_url(engine))).get_heads()
-    return ",".join(sorted(heads))
-
-
-def _current_revision(conn: Connection) -> str:
-    return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
-
-
-def _require_current(engine: Engine, conn: Connection) -> str:
-    """The database's revision; refuses a database that is not migrated to the newest."""
-    revision = _current_revision(conn)
-    if not revision or revision != _head_revision(engine):
-        raise BackupError(
-            f"Die Datenbank {_shown(engine)} ist nicht eingerichtet oder veraltet: "
-            "bitte zuerst `spatz init` ausführen"
-        )
-    return revision
 
 
 def _ordered(table: sa.Table) -> sa.Select[Any]:
@@ -220,7 +194,7 @@ def write_backup(
     files: dict[str, TableFile] = {}
     with ExitStack() as cleanup:
         with _snapshot(engine) as conn:
-            revision = _require_current(engine, conn)
+            revision = require_current_schema(engine, conn)
             for table in BACKUP_TABLES:
                 if on_table:
                     on_table(table.name)
@@ -356,7 +330,7 @@ def restore_backup(
     bundle = open_bundle(path, key)
     try:
         with engine.connect() as conn:
-            revision = _require_current(engine, conn)
+            revision = require_current_schema(engine, conn)
             filled = _filled_tables(conn)
         if bundle.revision != revision:
             raise bundle.problem(
