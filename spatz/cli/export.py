@@ -10,12 +10,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from spatz.cli.common import echo, err, migrated_engine, parse_day, state, user_errors
+from spatz.cli.common import STICHTAG_HELP, echo, err, parse_day, run, user_errors
 from spatz.cli.german import Typer
 from spatz.errors import SpatzError
 from spatz.io.land import Dialect, land_csv
 from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
-from spatz.store import Store
+from spatz.services.exports import workbook
+from spatz.services.land import land_comparison
 
 export_app = Typer(
     help="Landesexport (CSV) und Arbeitsmappe (XLSX) schreiben.", no_args_is_help=True
@@ -23,9 +24,7 @@ export_app = Typer(
 
 AsOf = Annotated[
     str | None,
-    typer.Option(
-        "--as-of", metavar="DATUM", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"
-    ),
+    typer.Option("--as-of", metavar="DATUM", help=STICHTAG_HELP),
 ]
 Orgs = Annotated[
     list[str] | None,
@@ -85,10 +84,9 @@ def export_land(
     """Landesexport im Austauschformat Version 1: eine Zeile je Organisation und Dimension."""
     day = parse_day(as_of)
     with user_errors():
-        migrated_engine()
         with spinner("Landesexport wird berechnet …"):
-            rows = Store(state.db).land_comparison(
-                day, org or None, include_imported=include_imported
+            rows = run(
+                land_comparison, as_of=day, orgs=org or None, include_imported=include_imported
             )
         data = land_csv(rows, dialect)
         if out is None:
@@ -112,10 +110,9 @@ def export_xlsx(
                 f"{file}: eine Arbeitsmappe wird als .xlsx geschrieben, nicht als "
                 f"{file.suffix or 'Datei ohne Endung'} (z. B. {file.with_suffix('.xlsx')})"
             )
-        migrated_engine()
         with progress_bar() as progress:
             task = progress.add_task("Daten werden gesammelt …", total=1 + len(SHEET_TITLES))
-            data = Store(state.db).workbook(day, org or None)
+            data = run(workbook, as_of=day, orgs=org or None)
 
             def on_sheet(title: str) -> None:
                 progress.update(task, description=f"Blatt {title}", advance=1)

@@ -21,7 +21,7 @@ from sqlmodel import Session
 from spatz import scoring
 from spatz.catalog import Catalog
 from spatz.db import begin_snapshot
-from spatz.errors import CatalogGapError
+from spatz.errors import CatalogGapError, NotFoundError
 from spatz.queries.events import events_frame
 from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import catalog_gaps, get_catalog
@@ -77,13 +77,18 @@ def catalog_checked(read: Callable[_P, _R]) -> Callable[_P, _R]:
 class Reading:
     """One read for ``actor``: the session's reads are one snapshot
     (:func:`spatz.db.begin_snapshot`), the catalog ``catalog_id`` is loaded once, and each
-    frame is read once and cut to the actor's scope. Authorising is the caller's."""
+    frame is read once (when first needed) and cut to the actor's scope. The caller
+    authorises."""
 
     def __init__(self, session: Session, actor: Actor, catalog_id: str | None = None) -> None:
         begin_snapshot(session)
         self.session = session
         self.actor = actor
-        self.catalog: Catalog = get_catalog(session=session, ref=catalog_id)
+        self.catalog_id = catalog_id
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return get_catalog(session=self.session, ref=self.catalog_id)
 
     def in_scope(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``frame`` about organisations (column ``org``) in the actor's scope."""
@@ -114,11 +119,18 @@ class Reading:
 
     @cached_property
     def datenstand(self) -> dt.date:
-        """The date of the last recorded event in scope, not after today; today if none."""
+        """The date of the last recorded event in scope, not after today; today if none
+        (also when no catalog is loaded yet: events are recorded against one)."""
         today = dt.date.today()
-        if self.events.empty:
+        try:
+            events = self.events
+        except NotFoundError:
+            if self.catalog_id is not None:
+                raise
             return today
-        last: dt.date = self.events["date"].max().date()
+        if events.empty:
+            return today
+        last: dt.date = events["date"].max().date()
         return min(today, last)
 
     def day(self, as_of: DateLike | None) -> pd.Timestamp:
