@@ -33,7 +33,7 @@ from spatz.model import MeasureEventCreate, Role, Status, TargetCreate
 from spatz.services.audit import list_audit
 from spatz.services.auth import PERMISSIONS, Permission
 from spatz.services.backup import restore_backup, write_backup
-from spatz.services.catalogs import store_catalog
+from spatz.services.catalogs import load_catalog_version, store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE
 from spatz.services.land import import_land
@@ -301,6 +301,15 @@ CASES = [
         ADMIN,
         with_session(
             store_catalog, catalog=default_catalog().model_copy(update={"version": "2099.1"})
+        ),
+    ),
+    Case(
+        "load catalog (with its gaps)",
+        "catalogs.load_catalog_version",
+        ADMIN,
+        with_session(
+            load_catalog_version,
+            catalog=default_catalog().model_copy(update={"version": "2099.2"}),
         ),
     ),
     Case("import land", "land.import_land", frozenset({Role.admin, Role.land}), land_file),
