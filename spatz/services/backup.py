@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
 from spatz.db import require_current_schema
-from spatz.errors import BackupError
+from spatz.errors import BackupError, DatabaseNotReadyError
 from spatz.io.bundle import (
     BACKUP_TABLES,
     Bundle,
@@ -89,6 +89,15 @@ class BackupSummary:
 
 def _shown(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
+
+
+def _require_current(engine: Engine, conn: Connection) -> str:
+    """The database's revision (:func:`spatz.db.require_current_schema`); a database that
+    is not migrated to the newest refuses the backup or restore as a whole."""
+    try:
+        return require_current_schema(engine, conn)
+    except DatabaseNotReadyError as error:
+        raise BackupError(str(error)) from None
 
 
 def _ordered(table: sa.Table) -> sa.Select[Any]:
@@ -194,7 +203,7 @@ def write_backup(
     files: dict[str, TableFile] = {}
     with ExitStack() as cleanup:
         with _snapshot(engine) as conn:
-            revision = require_current_schema(engine, conn)
+            revision = _require_current(engine, conn)
             for table in BACKUP_TABLES:
                 if on_table:
                     on_table(table.name)
@@ -330,7 +339,7 @@ def restore_backup(
     bundle = open_bundle(path, key)
     try:
         with engine.connect() as conn:
-            revision = require_current_schema(engine, conn)
+            revision = _require_current(engine, conn)
             filled = _filled_tables(conn)
         if bundle.revision != revision:
             raise bundle.problem(
