@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
+from sqlmodel import Session
 
 import spatz
-import spatz.services.scores
 from spatz.catalog import Catalog
+from spatz.services.catalogs import get_catalog
 from spatz.services.demo import HALLE
 from spatz.store import Store
 
@@ -37,13 +38,12 @@ def test_a_read_uses_one_connection_and_loads_the_catalog_once(
 
     sa.event.listen(store.engine, "checkout", on_checkout)
     loads: list[str | None] = []
-    get_catalog = spatz.services.scores.get_catalog
 
-    def counted(*, session: object, ref: str | None = None) -> Catalog:
+    def counted(*, session: Session, ref: str | None = None) -> Catalog:
         loads.append(ref)
-        return get_catalog(session=session, ref=ref)  # type: ignore[arg-type]
+        return get_catalog(session=session, ref=ref)
 
-    monkeypatch.setattr(spatz.services.scores, "get_catalog", counted)
+    monkeypatch.setattr("spatz.services.scores.get_catalog", counted)
     try:
         read(store)
     finally:
