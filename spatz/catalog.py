@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from spatz.errors import CatalogError
+from spatz.errors import CatalogError, os_reason
 
 OVERALL = "overall"
 """Reserved dimension id for the aggregate over all dimensions."""
@@ -281,7 +281,7 @@ def load_catalog(path: str | Path) -> Catalog:
     except FileNotFoundError:
         raise CatalogError(f"{p}: Katalogdatei nicht gefunden") from None
     except OSError as exc:
-        raise CatalogError(f"{p}: Katalog nicht lesbar ({exc.strerror})") from None
+        raise CatalogError(f"{p}: Katalog nicht lesbar ({os_reason(exc)})") from None
     except UnicodeDecodeError:
         raise CatalogError(f"{p}: Katalog ist kein UTF-8-Text") from None
     return parse_catalog(text, source=str(p))

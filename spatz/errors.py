@@ -7,9 +7,38 @@ message instead of a traceback.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 
 MAX_REPORTED_PROBLEMS = 50
+
+
+_OS_REASONS = {
+    errno.ENOENT: "Datei oder Verzeichnis nicht gefunden",
+    errno.EACCES: "keine Berechtigung",
+    errno.EPERM: "keine Berechtigung",
+    errno.EISDIR: "ist ein Verzeichnis",
+    errno.ENOTDIR: "ein Teil des Pfads ist kein Verzeichnis",
+    errno.ENOSPC: "kein Speicherplatz mehr frei",
+    errno.EDQUOT: "Speicherkontingent erschöpft",
+    errno.EROFS: "Dateisystem ist schreibgeschützt",
+    errno.ENAMETOOLONG: "Dateiname zu lang",
+    errno.EEXIST: "existiert bereits",
+    errno.EBUSY: "wird gerade benutzt",
+    errno.EIO: "Ein-/Ausgabefehler",
+    errno.ELOOP: "zu viele symbolische Verknüpfungen",
+    errno.EMFILE: "zu viele offene Dateien",
+    errno.ENXIO: "Gerät nicht verfügbar",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """The reason of an operating-system error in German, for messages such as
+    ``x.csv: nicht lesbar (keine Berechtigung)``; an unusual one by its symbolic name."""
+    if exc.errno in _OS_REASONS:
+        return _OS_REASONS[exc.errno]
+    name = errno.errorcode.get(exc.errno, "") if exc.errno is not None else ""
+    return f"Betriebssystemfehler {name}".rstrip()
 
 
 class SpatzError(Exception):

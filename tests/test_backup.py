@@ -757,7 +757,7 @@ KEY_PROBLEMS = {
     "fehlt": "nicht gefunden",
     "kurz": "zu kurz (7 Bytes, mindestens 32); einen Schlüssel erzeugt `head -c 32 /dev/urandom > ",
     "lang": "zu lang (mehr als 1024 Bytes)",
-    "ordner": "nicht lesbar (Is a directory)",
+    "ordner": "nicht lesbar (ist ein Verzeichnis)",
 }
 
 

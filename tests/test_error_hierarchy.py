@@ -4,15 +4,18 @@ is used."""
 from __future__ import annotations
 
 import ast
+import errno
 import inspect
+import os
 from importlib import import_module
 from pathlib import Path
 
 import pytest
 
+import spatz
 import spatz.errors
 from spatz import resources
-from spatz.errors import SpatzError
+from spatz.errors import SpatzError, os_reason
 
 ROOT = Path(__file__).resolve().parents[1] / "spatz"
 SOURCES = {path: path.read_text(encoding="utf-8") for path in sorted(ROOT.rglob("*.py"))}
@@ -77,3 +80,27 @@ def test_a_broken_installation_is_a_spatz_error(
     assert str(info.value) == (
         "Der Ordner 'migrations' fehlt in der SPATZ-Installation: bitte SPATZ neu installieren"
     )
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (errno.ENOENT, "Datei oder Verzeichnis nicht gefunden"),
+        (errno.EACCES, "keine Berechtigung"),
+        (errno.EISDIR, "ist ein Verzeichnis"),
+        (errno.ENOSPC, "kein Speicherplatz mehr frei"),
+        (errno.ENOTSUP, "Betriebssystemfehler ENOTSUP"),
+    ],
+)
+def test_operating_system_errors_are_named_in_german(code: int, reason: str) -> None:
+    assert os_reason(OSError(code, os.strerror(code))) == reason
+
+
+def test_no_message_shows_the_english_reason_of_the_operating_system() -> None:
+    offenders = [str(p) for p, source in SOURCES.items() if "strerror" in source]
+    assert offenders == [], "os_reason(exc) names the reason in German"
+
+
+def test_a_folder_given_as_catalog_is_refused_in_german(tmp_path: Path) -> None:
+    with pytest.raises(spatz.errors.CatalogError, match=r"Katalog nicht lesbar \(ist ein Verz"):
+        spatz.load_catalog(tmp_path)

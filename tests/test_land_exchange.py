@@ -448,7 +448,7 @@ def test_one_bad_file_among_several_writes_nothing(url_b: str, tmp_path: Path) -
     )
     assert (code, out) == (2, b"")
     assert err.splitlines() == [
-        f"{missing}: Datei nicht lesbar: No such file or directory",
+        f"{missing}: Datei nicht lesbar: Datei oder Verzeichnis nicht gefunden",
         f"{bad}:4: Spalte score: keine Zahl: 'viel' (erwartet z. B. 2.50 oder 2,50)",
         f"{good}:2: Spalte org: '15002000' am 2024-12-31 steht schon in {good} (Zeile 2)",
     ]

@@ -366,7 +366,7 @@ def test_export_errors(small_url: str, tmp_path: Path, sqlite_url: str) -> None:
     assert not (tmp_path / "x.xlsx").exists()
     code, _, err = spatz_cli(small_url, "export", "xlsx", "/nonexistent/x.xlsx")
     assert code == 2
-    assert err == "/nonexistent/x.xlsx: nicht schreibbar (No such file or directory)\n"
+    assert err == "/nonexistent/x.xlsx: nicht schreibbar (Datei oder Verzeichnis nicht gefunden)\n"
     code, _, err = spatz_cli(
         small_url, "export", "xlsx", str(tmp_path / "x.xlsx"), "--as-of", "1.1."
     )

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from spatz.cli.common import STICHTAG_HELP, echo, err, parse_day, run, user_errors
 from spatz.cli.german import Typer
-from spatz.errors import SpatzError
+from spatz.errors import SpatzError, os_reason
 from spatz.io.land import Dialect, land_csv
 from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
 from spatz.services.exports import workbook
@@ -55,7 +55,7 @@ def write_file(path: Path, data: bytes) -> None:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise SpatzError(f"{path}: nicht schreibbar ({exc.strerror})") from None
+        raise SpatzError(f"{path}: nicht schreibbar ({os_reason(exc)})") from None
 
 
 @export_app.command("land")

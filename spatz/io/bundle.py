@@ -39,7 +39,7 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import spatz.model  # noqa: F401  (registers every table on the metadata)
-from spatz.errors import BackupError
+from spatz.errors import BackupError, os_reason
 from spatz.io.bundle_codec import decode_row, encode_value, json_line
 
 FORMAT_NAME = "spatz-backup"
@@ -67,7 +67,7 @@ def read_key_file(path: Path) -> bytes:
     except FileNotFoundError:
         raise BackupError(f"Schlüsseldatei {path}: nicht gefunden") from None
     except OSError as exc:
-        raise BackupError(f"Schlüsseldatei {path}: nicht lesbar ({exc.strerror})") from None
+        raise BackupError(f"Schlüsseldatei {path}: nicht lesbar ({os_reason(exc)})") from None
     if len(key) < KEY_MIN_BYTES:
         raise BackupError(
             f"Schlüsseldatei {path}: zu kurz ({len(key)} Bytes, mindestens {KEY_MIN_BYTES}); "
@@ -179,7 +179,7 @@ def _replace_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise BackupError(f"{path}: nicht schreibbar ({exc.strerror})") from None
+            raise BackupError(f"{path}: nicht schreibbar ({os_reason(exc)})") from None
         raise
 
 
@@ -278,7 +278,7 @@ def open_bundle(path: Path, key: bytes | None) -> Bundle:
         except FileNotFoundError:
             raise problem("Datei nicht gefunden") from None
         except OSError as exc:
-            raise problem(f"nicht lesbar ({exc.strerror})") from None
+            raise problem(f"nicht lesbar ({os_reason(exc)})") from None
         try:
             archive = opened.enter_context(zipfile.ZipFile(handle))
         except zipfile.BadZipFile:

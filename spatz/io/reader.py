@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spatz.errors import MAX_REPORTED_PROBLEMS, DataImportError, Problem
+from spatz.errors import MAX_REPORTED_PROBLEMS, DataImportError, Problem, os_reason
 from spatz.io.limits import FileLimits, number, quote, shorten
 from spatz.io.workbook import read_sheet
 
@@ -363,7 +363,7 @@ def read_file_bytes(path: str | Path, name: str, limits: FileLimits) -> bytes:
                 size = max(Path(path).stat().st_size, len(data))
                 raise _too_big(name, size, limits)
     except OSError as exc:
-        raise _refuse(name, None, f"Datei nicht lesbar: {exc.strerror}") from None
+        raise _refuse(name, None, f"Datei nicht lesbar: {os_reason(exc)}") from None
     return data
 
 
