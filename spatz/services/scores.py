@@ -119,23 +119,24 @@ class Reading:
 
     @cached_property
     def datenstand(self) -> dt.date:
-        """The date of the last recorded event in scope, not after today; today if none
-        (also when no catalog is loaded yet: events are recorded against one)."""
+        """The date of the last recorded event in scope, not after today; today if none."""
         today = dt.date.today()
-        try:
-            events = self.events
-        except NotFoundError:
-            if self.catalog_id is not None:
-                raise
+        if self.events.empty:
             return today
-        if events.empty:
-            return today
-        last: dt.date = events["date"].max().date()
+        last: dt.date = self.events["date"].max().date()
         return min(today, last)
 
     def day(self, as_of: DateLike | None) -> pd.Timestamp:
-        """The Stichtag ``as_of``, or the Datenstand without one."""
-        return pd.Timestamp(as_of if as_of is not None else self.datenstand).normalize()
+        """The Stichtag ``as_of``, or the Datenstand without one (today while no catalog
+        is loaded: events are recorded against one)."""
+        if as_of is not None:
+            return pd.Timestamp(as_of).normalize()
+        try:
+            return pd.Timestamp(self.datenstand)
+        except NotFoundError:
+            if self.catalog_id is not None:
+                raise
+            return pd.Timestamp(dt.date.today())
 
 
 def stichtag(*, session: Session, actor: Actor, catalog_id: str | None = None) -> dt.date:
