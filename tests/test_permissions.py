@@ -53,6 +53,8 @@ GA = "15002000-GA"  # a unit of Halle
 ALL = frozenset(Role)
 DETAIL = frozenset({Role.admin, Role.leitung, Role.bearbeiter})
 ADMIN = frozenset({Role.admin})
+LAND = frozenset({Role.admin, Role.land})
+DAY = "2024-12-31"
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def event(org: str) -> MeasureEventCreate:
 
 def land_file(store: Store, tmp: Path) -> object:
     path = tmp / "land.csv"
-    path.write_bytes(land_csv(Store(store.url).land_export("2024-12-31", [MAGDEBURG])))
+    path.write_bytes(land_csv(Store(store.url).land_export(DAY, [MAGDEBURG])))
     tables, _ = read_land_tables([path])
     with session_scope(store.engine) as session:
         return import_land(session=session, actor=store.actor, tables=tables, dry_run=True)
@@ -113,26 +115,21 @@ CASES = [
     Case("stichtag", "scores.stichtag", ALL, lambda s, _: s.stichtag()),
     Case("activity", "scores.activity", ALL, lambda s, _: s.activity()),
     Case("targets", "scores.targets", ALL, lambda s, _: s.targets()),
-    Case("score", "scores.score", ALL, lambda s, _: s.score("2024-12-31")),
+    Case("score", "scores.score", ALL, lambda s, _: s.score(DAY)),
     Case("score at the Datenstand", "scores.score", ALL, lambda s, _: s.score()),
-    Case("trend", "scores.trend", ALL, lambda s, _: s.trend(["2023-12-31", "2024-12-31"])),
-    Case("target status", "scores.target_status", ALL, lambda s, _: s.target_status("2024-12-31")),
-    Case(
-        "land export (own)",
-        "land.land_export",
-        ALL,
-        lambda s, _: s.land_export("2024-12-31", [HALLE]),
-    ),
+    Case("trend", "scores.trend", ALL, lambda s, _: s.trend(["2023-12-31", DAY])),
+    Case("target status", "scores.target_status", ALL, lambda s, _: s.target_status(DAY)),
+    Case("land export (own)", "land.land_export", ALL, lambda s, _: s.land_export(DAY, [HALLE])),
     Case(
         "land export (other)",
         "land.land_export",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.land_export("2024-12-31", [MAGDEBURG]),
+        LAND,
+        lambda s, _: s.land_export(DAY, [MAGDEBURG]),
     ),
-    Case("land export (all)", "land.land_export", ALL, lambda s, _: s.land_export("2024-12-31")),
+    Case("land export (all)", "land.land_export", ALL, lambda s, _: s.land_export(DAY)),
     Case("target", "targets.target_in_force", ALL, lambda s, _: s.target(HALLE, "strategie")),
     Case("events", "scores.events", DETAIL, lambda s, _: s.events()),
-    Case("explain", "scores.explain", DETAIL, lambda s, _: s.explain("2024-12-31")),
+    Case("explain", "scores.explain", DETAIL, lambda s, _: s.explain(DAY)),
     Case("history", "scores.history", DETAIL, lambda s, _: s.history(HALLE)),
     Case("history of a unit", "progress.list_events", DETAIL, lambda s, _: s.history(GA)),
     Case("history (other)", "progress.list_events", ADMIN, lambda s, _: s.history(MAGDEBURG)),
@@ -143,48 +140,23 @@ CASES = [
         ADMIN,
         lambda s, _: s.roadmap(MAGDEBURG, "strategie"),
     ),
-    Case("report", "exports.report", DETAIL, lambda s, _: s.report(HALLE, "2024-12-31")),
+    Case("report", "exports.report", DETAIL, lambda s, _: s.report(HALLE, DAY)),
     Case("report (other)", "exports.report", ADMIN, lambda s, _: s.report(MAGDEBURG)),
     Case("projects", "projects.list_projects", DETAIL, lambda s, _: s.projects(HALLE)),
     Case("milestones", "projects.list_milestones", DETAIL, lambda s, _: s.milestones(GA)),
-    Case(
-        "state details",
-        "scores.state_details",
-        DETAIL,
-        lambda s, _: s.state_details("2024-12-31"),
-    ),
-    Case("workbook", "exports.workbook", DETAIL, lambda s, _: s.workbook("2024-12-31", [HALLE])),
-    Case("workbook (all)", "exports.workbook", DETAIL, lambda s, _: s.workbook("2024-12-31")),
-    Case(
-        "workbook (other)",
-        "exports.workbook",
-        ADMIN,
-        lambda s, _: s.workbook("2024-12-31", [MAGDEBURG]),
-    ),
+    Case("state details", "scores.state_details", DETAIL, lambda s, _: s.state_details(DAY)),
+    Case("workbook", "exports.workbook", DETAIL, lambda s, _: s.workbook(DAY, [HALLE])),
+    Case("workbook (all)", "exports.workbook", DETAIL, lambda s, _: s.workbook(DAY)),
+    Case("workbook (other)", "exports.workbook", ADMIN, lambda s, _: s.workbook(DAY, [MAGDEBURG])),
     Case(
         "workbook file",
         "exports.workbook_file",
         DETAIL,
-        lambda s, _: s.workbook_bytes("2024-12-31", [HALLE]),
+        lambda s, _: s.workbook_bytes(DAY, [HALLE]),
     ),
-    Case(
-        "land comparison",
-        "land.land_comparison",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.land_comparison("2024-12-31"),
-    ),
-    Case(
-        "imported land",
-        "land.imported_land",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.imported_land(),
-    ),
-    Case(
-        "land summary",
-        "land.land_summary",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.land_summary("2024-12-31"),
-    ),
+    Case("land comparison", "land.land_comparison", LAND, lambda s, _: s.land_comparison(DAY)),
+    Case("imported land", "land.imported_land", LAND, lambda s, _: s.imported_land()),
+    Case("land summary", "land.land_summary", LAND, lambda s, _: s.land_summary(DAY)),
     Case(
         "audit log",
         "audit.audit_frame",
@@ -312,7 +284,7 @@ CASES = [
             catalog=default_catalog().model_copy(update={"version": "2099.2"}),
         ),
     ),
-    Case("import land", "land.import_land", frozenset({Role.admin, Role.land}), land_file),
+    Case("import land", "land.import_land", LAND, land_file),
     Case(
         "add user",
         "users.add_user",
@@ -378,9 +350,9 @@ def assert_in_scope(result: object, actor: Actor) -> None:
 
 def test_the_scope_check_sees_the_rows_of_every_kind_of_read(demo_url: str) -> None:
     store = Store(demo_url)
-    for rows in (store.score("2024-12-31"), store.workbook("2024-12-31"), store.targets()):
+    for rows in (store.score(DAY), store.workbook(DAY), store.targets()):
         assert HALLE in orgs_of(rows)
-    assert MAGDEBURG in orgs_of(store.workbook("2024-12-31"))
+    assert MAGDEBURG in orgs_of(store.workbook(DAY))
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
