@@ -215,13 +215,9 @@ def first_org() -> str:
 
 
 def data_as_of() -> dt.date:
-    """The default Stichtag: today, or the date of the last recorded event if earlier."""
-    activity = _frame("activity")
-    today = dt.date.today()
-    if activity.empty:
-        return today
-    last: dt.date = activity["last"].max().date()
-    return min(today, last)
+    """The default Stichtag: the Datenstand (:meth:`spatz.Store.stichtag`)."""
+    result: dt.date = _read("stichtag")
+    return result
 
 
 def scores(as_of: dt.date) -> pd.DataFrame:

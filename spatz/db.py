@@ -19,11 +19,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 import spatz.model  # noqa: F401  (registers every table on the metadata)
 from spatz.config import database_url
+from spatz.errors import DatabaseNotReadyError
 from spatz.resources import resource_dir
 
 
@@ -112,9 +113,39 @@ def migrate(url: str | None = None) -> None:
     command.upgrade(config, "head")
 
 
+def _revisions(engine: Engine, conn: Connection | None) -> tuple[str, str]:
+    """The database's revision and the newest one (several heads joined by commas)."""
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False)))
+    if conn is None:
+        with engine.connect() as own:
+            current = MigrationContext.configure(own).get_current_heads()
+    else:
+        current = MigrationContext.configure(conn).get_current_heads()
+    return ",".join(sorted(current)), ",".join(sorted(script.get_heads()))
+
+
 def schema_is_current(engine: Engine) -> bool:
     """True when the database is migrated to the newest revision."""
-    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(False)))
-    with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_heads()
-    return set(current) == set(script.get_heads())
+    current, newest = _revisions(engine, None)
+    return current == newest
+
+
+def require_current_schema(engine: Engine, conn: Connection | None = None) -> str:
+    """The revision of the database (read through ``conn`` if given); raises
+    :class:`~spatz.errors.DatabaseNotReadyError` unless it is the newest."""
+    current, newest = _revisions(engine, conn)
+    if not current or current != newest:
+        raise DatabaseNotReadyError(engine.url.render_as_string(hide_password=True))
+    return current
+
+
+def begin_snapshot(session: Session) -> None:
+    """Make the reads of ``session`` one snapshot: its transaction starts now (SQLite) or
+    runs at REPEATABLE READ (PostgreSQL). A session already in a transaction keeps it."""
+    if session.in_transaction():
+        return
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")

@@ -57,6 +57,18 @@ class DatabaseUrlError(SpatzError, ValueError):
     """The database URL (``--db``, ``SPATZ_DATABASE_URL``) is unusable."""
 
 
+class DatabaseNotReadyError(SpatzError):
+    """The database is not migrated to the newest schema (``spatz init`` not yet run, or an
+    older SPATZ set it up)."""
+
+    def __init__(self, shown_url: str) -> None:
+        self.url = shown_url
+        super().__init__(
+            f"Die Datenbank {shown_url} ist nicht eingerichtet oder veraltet: "
+            "bitte zuerst `spatz init` ausführen"
+        )
+
+
 class ConcurrentChangeError(SpatzError):
     """Somebody else changed the same thing since it was read; nothing was written."""
 

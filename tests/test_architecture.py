@@ -50,3 +50,40 @@ def test_cli_holds_no_sql(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     assert "select(" not in source
     assert "session.add" not in source
+
+
+def _modules(package: str) -> list[Path]:
+    return sorted((ROOT / "spatz" / package).rglob("*.py"))
+
+
+def _project_imports(path: Path) -> set[str]:
+    return {name for name in _imports(path) if name == "spatz" or name.startswith("spatz.")}
+
+
+def test_the_import_rules_see_every_kind_of_import() -> None:
+    # Module-level, from-imports and imports inside functions all count.
+    assert {"spatz.catalog", "spatz.errors"} <= _project_imports(
+        ROOT / "spatz" / "scoring" / "_planning.py"
+    )
+    assert "spatz.io.land" in _project_imports(ROOT / "spatz" / "__init__.py")
+
+
+@pytest.mark.parametrize("path", _modules("services"), ids=lambda p: p.name)
+def test_services_import_neither_streamlit_nor_typer(path: Path) -> None:
+    used = {name.split(".")[0] for name in _imports(path)} & {"streamlit", "typer", "click"}
+    assert not used, f"{path.name} imports {sorted(used)}: services serve every interface"
+
+
+@pytest.mark.parametrize("path", _modules("io"), ids=lambda p: p.name)
+def test_io_imports_no_services(path: Path) -> None:
+    used = {n for n in _project_imports(path) if n.startswith(("spatz.services", "spatz.store"))}
+    assert not used, f"{path.name} imports {sorted(used)}: file formats know no use cases"
+
+
+@pytest.mark.parametrize("path", _modules("scoring"), ids=lambda p: p.name)
+def test_scoring_imports_only_the_catalog_errors_and_itself(path: Path) -> None:
+    # The rule is pure: frames and a catalog in, frames out (the catalog's errors with it).
+    allowed = ("spatz.catalog", "spatz.errors", "spatz.scoring")
+    used = {n for n in _project_imports(path) if not n.startswith(allowed)}
+    used |= {n for n in _imports(path) if n.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
+    assert not used, f"{path.name} imports {sorted(used)}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from dbutil import fingerprint
 
@@ -27,13 +28,16 @@ from spatz.db import session_scope
 from spatz.errors import BackupError, PermissionDenied
 from spatz.io.land import land_csv, read_land_tables
 from spatz.io.reader import Table, read_table_bytes
+from spatz.io.xlsx import WorkbookData
 from spatz.model import MeasureEventCreate, Role, Status, TargetCreate
+from spatz.services.audit import list_audit
 from spatz.services.auth import PERMISSIONS, Permission
 from spatz.services.backup import restore_backup, write_backup
-from spatz.services.catalogs import store_catalog
+from spatz.services.catalogs import load_catalog_version, store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE
 from spatz.services.land import import_land
+from spatz.services.organisations import list_organisations
 from spatz.services.users import (
     add_user,
     change_password,
@@ -49,6 +53,8 @@ GA = "15002000-GA"  # a unit of Halle
 ALL = frozenset(Role)
 DETAIL = frozenset({Role.admin, Role.leitung, Role.bearbeiter})
 ADMIN = frozenset({Role.admin})
+LAND = frozenset({Role.admin, Role.land})
+DAY = "2024-12-31"
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,7 @@ def event(org: str) -> MeasureEventCreate:
 
 def land_file(store: Store, tmp: Path) -> object:
     path = tmp / "land.csv"
-    path.write_bytes(land_csv(Store(store.url).land_export("2024-12-31", [MAGDEBURG])))
+    path.write_bytes(land_csv(Store(store.url).land_export(DAY, [MAGDEBURG])))
     tables, _ = read_land_tables([path])
     with session_scope(store.engine) as session:
         return import_land(session=session, actor=store.actor, tables=tables, dry_run=True)
@@ -98,60 +104,71 @@ def with_session(
 
 
 CASES = [
-    # Reads through the store.
-    Case("organisations", "organisations.list_organisations", ALL, lambda s, _: s.organisations()),
-    Case("score", "store.score", ALL, lambda s, _: s.score("2024-12-31")),
-    Case("target status", "store.target_status", ALL, lambda s, _: s.target_status("2024-12-31")),
+    # Reads through the store: each read service, then the functions it builds on.
+    Case("organisations", "scores.organisations", ALL, lambda s, _: s.organisations()),
     Case(
-        "land export (own)",
-        "store.land_export",
+        "list organisations",
+        "organisations.list_organisations",
         ALL,
-        lambda s, _: s.land_export("2024-12-31", [HALLE]),
+        with_session(list_organisations),
     ),
+    Case("stichtag", "scores.stichtag", ALL, lambda s, _: s.stichtag()),
+    Case("activity", "scores.activity", ALL, lambda s, _: s.activity()),
+    Case("targets", "scores.targets", ALL, lambda s, _: s.targets()),
+    Case("score", "scores.score", ALL, lambda s, _: s.score(DAY)),
+    Case("score at the Datenstand", "scores.score", ALL, lambda s, _: s.score()),
+    Case("trend", "scores.trend", ALL, lambda s, _: s.trend(["2023-12-31", DAY])),
+    Case("target status", "scores.target_status", ALL, lambda s, _: s.target_status(DAY)),
+    Case("land export (own)", "land.land_export", ALL, lambda s, _: s.land_export(DAY, [HALLE])),
     Case(
         "land export (other)",
-        "store.land_export",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.land_export("2024-12-31", [MAGDEBURG]),
+        "land.land_export",
+        LAND,
+        lambda s, _: s.land_export(DAY, [MAGDEBURG]),
     ),
+    Case("land export (all)", "land.land_export", ALL, lambda s, _: s.land_export(DAY)),
     Case("target", "targets.target_in_force", ALL, lambda s, _: s.target(HALLE, "strategie")),
-    Case("events", "store.events", DETAIL, lambda s, _: s.events()),
-    Case("explain", "store.explain", DETAIL, lambda s, _: s.explain("2024-12-31")),
-    Case("history", "progress.list_events", DETAIL, lambda s, _: s.history(HALLE)),
+    Case("events", "scores.events", DETAIL, lambda s, _: s.events()),
+    Case("explain", "scores.explain", DETAIL, lambda s, _: s.explain(DAY)),
+    Case("history", "scores.history", DETAIL, lambda s, _: s.history(HALLE)),
     Case("history of a unit", "progress.list_events", DETAIL, lambda s, _: s.history(GA)),
     Case("history (other)", "progress.list_events", ADMIN, lambda s, _: s.history(MAGDEBURG)),
-    Case("roadmap", "store.roadmap", DETAIL, lambda s, _: s.roadmap(HALLE, "strategie")),
-    Case("report", "store.report", DETAIL, lambda s, _: s.report(HALLE, "2024-12-31")),
-    Case("report as PDF", "store.report_pdf", DETAIL, lambda s, _: s.report_pdf(HALLE, None)),
+    Case("roadmap", "scores.roadmap", DETAIL, lambda s, _: s.roadmap(HALLE, "strategie")),
+    Case(
+        "roadmap (other)",
+        "scores.roadmap",
+        ADMIN,
+        lambda s, _: s.roadmap(MAGDEBURG, "strategie"),
+    ),
+    Case("report", "exports.report", DETAIL, lambda s, _: s.report(HALLE, DAY)),
+    Case("report (other)", "exports.report", ADMIN, lambda s, _: s.report(MAGDEBURG)),
+    Case("report as PDF", "exports.report_file", DETAIL, lambda s, _: s.report_pdf(HALLE)),
     Case("projects", "projects.list_projects", DETAIL, lambda s, _: s.projects(HALLE)),
     Case("milestones", "projects.list_milestones", DETAIL, lambda s, _: s.milestones(GA)),
+    Case("state details", "scores.state_details", DETAIL, lambda s, _: s.state_details(DAY)),
+    Case("workbook", "exports.workbook", DETAIL, lambda s, _: s.workbook(DAY, [HALLE])),
+    Case("workbook (all)", "exports.workbook", DETAIL, lambda s, _: s.workbook(DAY)),
+    Case("workbook (other)", "exports.workbook", ADMIN, lambda s, _: s.workbook(DAY, [MAGDEBURG])),
     Case(
-        "state details", "states.state_details", DETAIL, lambda s, _: s.state_details("2024-12-31")
+        "workbook file",
+        "exports.workbook_file",
+        DETAIL,
+        lambda s, _: s.workbook_bytes(DAY, [HALLE]),
     ),
-    Case("workbook", "store.workbook", DETAIL, lambda s, _: s.workbook("2024-12-31", [HALLE])),
-    Case(
-        "land comparison",
-        "store.land_comparison",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.land_comparison("2024-12-31"),
-    ),
-    Case(
-        "imported land",
-        "land.imported_land_frame",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.imported_land(),
-    ),
-    Case(
-        "land summary",
-        "store.land_summary",
-        frozenset({Role.admin, Role.land}),
-        lambda s, _: s.land_summary("2024-12-31"),
-    ),
+    Case("land comparison", "land.land_comparison", LAND, lambda s, _: s.land_comparison(DAY)),
+    Case("imported land", "land.imported_land", LAND, lambda s, _: s.imported_land()),
+    Case("land summary", "land.land_summary", LAND, lambda s, _: s.land_summary(DAY)),
     Case(
         "audit log",
-        "audit.list_audit",
+        "audit.audit_frame",
         frozenset({Role.admin, Role.leitung}),
         lambda s, _: s.audit(),
+    ),
+    Case(
+        "audit entries",
+        "audit.list_audit",
+        frozenset({Role.admin, Role.leitung}),
+        with_session(list_audit),
     ),
     # Writes.
     Case(
@@ -259,7 +276,16 @@ CASES = [
             store_catalog, catalog=default_catalog().model_copy(update={"version": "2099.1"})
         ),
     ),
-    Case("import land", "land.import_land", frozenset({Role.admin, Role.land}), land_file),
+    Case(
+        "load catalog (with its gaps)",
+        "catalogs.load_catalog_version",
+        ADMIN,
+        with_session(
+            load_catalog_version,
+            catalog=default_catalog().model_copy(update={"version": "2099.2"}),
+        ),
+    ),
+    Case("import land", "land.import_land", LAND, land_file),
     Case(
         "add user",
         "users.add_user",
@@ -306,6 +332,30 @@ def actors(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[Role
     return found
 
 
+def orgs_of(result: object) -> set[str]:
+    """The organisations a read returned rows about."""
+    if isinstance(result, pd.DataFrame) and "org" in result.columns:
+        return set(result["org"])
+    if isinstance(result, WorkbookData):
+        frames = (result.overview, result.measures, result.trend, result.projects)
+        return set().union(*(orgs_of(f) for f in frames))
+    if isinstance(result, list):
+        return {o for item in result if (o := getattr(item, "org", None)) is not None}
+    return set()
+
+
+def assert_in_scope(result: object, actor: Actor) -> None:
+    if actor.scope is not None:
+        assert orgs_of(result) <= actor.scope, f"{actor.role} got rows outside its scope"
+
+
+def test_the_scope_check_sees_the_rows_of_every_kind_of_read(demo_url: str) -> None:
+    store = Store(demo_url)
+    for rows in (store.score(DAY), store.workbook(DAY), store.targets()):
+        assert HALLE in orgs_of(rows)
+    assert MAGDEBURG in orgs_of(store.workbook(DAY))
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_every_role_against_the_operation(
     case: Case, db: str, tmp_path: Path, actors: dict[Role, Actor]
@@ -314,7 +364,7 @@ def test_every_role_against_the_operation(
         store = Store(db, actor=actors[role])
         before = fingerprint(db)
         if role in case.allowed:
-            case.run(store, tmp_path)
+            assert_in_scope(case.run(store, tmp_path), actors[role])
         else:
             with pytest.raises(PermissionDenied, match="Keine Berechtigung"):
                 case.run(store, tmp_path)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from spatz.cli.common import actor, echo, migrated_engine, user_errors
+from spatz.cli.common import echo, run, user_errors
 from spatz.cli.export import progress_bar
 from spatz.io.bundle import BACKUP_TABLES, read_key_file
 from spatz.services.backup import restore_backup, write_backup
@@ -44,11 +44,8 @@ def backup(
     """Die ganze Datenbank in eine Sicherungsdatei schreiben (SQLite und PostgreSQL gleich)."""
     with user_errors():
         key = read_key_file(key_file) if key_file is not None else None
-        engine = migrated_engine()
         with table_progress("Sicherung wird geschrieben …") as on_table:
-            summary = write_backup(
-                engine=engine, actor=actor(), path=file, key=key, on_table=on_table
-            )
+            summary = run(write_backup, path=file, key=key, on_table=on_table)
     echo(summary)
 
 
@@ -63,11 +60,8 @@ def restore(
     """Eine Sicherung in eine eingerichtete, leere Datenbank einspielen (alles oder nichts)."""
     with user_errors():
         key = read_key_file(key_file) if key_file is not None else None
-        engine = migrated_engine()
         with table_progress("Sicherung wird geprüft …") as on_table:
-            summary = restore_backup(
-                engine=engine, actor=actor(), path=file, force=force, key=key, on_table=on_table
-            )
+            summary = run(restore_backup, path=file, force=force, key=key, on_table=on_table)
     echo(summary)
     if summary.warning:
         echo(summary.warning, err=True)

@@ -8,14 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.table import Table as RichTable
-from sqlmodel import Session
 
 from spatz.catalog import load_catalog
-from spatz.cli.common import actor, cell, echo, migrated_engine, out, user_errors
+from spatz.cli.common import cell, echo, out, run, user_errors
 from spatz.cli.german import Typer
-from spatz.db import session_scope
 from spatz.errors import catalog_gap_text
-from spatz.services.catalogs import catalog_gaps, get_catalog, list_catalogs, store_catalog
+from spatz.services.catalogs import get_catalog, list_catalogs, load_catalog_version
 
 catalog_app = Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
 
@@ -27,16 +25,15 @@ def catalog_load(
     """Einen Katalog laden; eine geänderte Fassung braucht eine neue Version."""
     with user_errors():
         catalog = load_catalog(file)
-        with session_scope(migrated_engine()) as session:
-            outcome = store_catalog(session=session, actor=actor(), catalog=catalog)
-            gaps = catalog_gaps(session, catalog)
+        loaded = run(load_catalog_version, catalog=catalog)
+        gaps = loaded.gaps
         words = {
             "new": "geladen",
             "unchanged": "unverändert (bereits geladen)",
             "replaced": "ersetzt",
         }
         echo(
-            f"Katalog {catalog.key}: {words[outcome.value]}, "
+            f"Katalog {catalog.key}: {words[loaded.outcome.value]}, "
             f"{sum(1 for _ in catalog.measures())} Maßnahmen",
         )
         if gaps:
@@ -52,8 +49,8 @@ def catalog_load(
 @catalog_app.command("list")
 def catalog_list() -> None:
     """Die geladenen Katalogversionen auflisten."""
-    with user_errors(), Session(migrated_engine()) as session:
-        infos = list_catalogs(session=session)
+    with user_errors():
+        infos = run(list_catalogs)
     table = RichTable("ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch")
     for info in infos:
         table.add_row(
@@ -76,6 +73,6 @@ def catalog_export(
     ] = None,
 ) -> None:
     """Einen geladenen Katalog im Dateiformat (YAML) ausgeben."""
-    with user_errors(), Session(migrated_engine()) as session:
-        catalog = get_catalog(session=session, ref=ref)
+    with user_errors():
+        catalog = run(get_catalog, ref=ref)
     sys.stdout.write(catalog.to_yaml())

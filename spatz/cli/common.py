@@ -1,15 +1,15 @@
-"""What every command shares: the database option, the acting user, error handling."""
+"""What every command shares: the database option, the acting user, the one way to call
+the library (:func:`run`), error handling."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
+import inspect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 import typer
@@ -17,10 +17,9 @@ from rich.console import Console
 from rich.text import Text
 from sqlalchemy.engine import Engine
 
-from spatz.db import make_engine, schema_is_current
+from spatz.db import make_engine, require_current_schema, session_scope
 from spatz.errors import SpatzError
 from spatz.io.values import parse_date
-from spatz.model.user import MAX_NAME_LENGTH
 from spatz.services.common import Actor
 
 EXIT_USER_ERROR = 2
@@ -61,14 +60,8 @@ def echo(text: object, *, err: bool = False) -> None:
 
 
 def actor() -> Actor:
-    """The acting user: ``$SPATZ_USER`` or the login name (recorded with every write, so
-    no longer than an account name)."""
-    name = os.environ.get("SPATZ_USER") or getpass.getuser()
-    if len(name) > MAX_NAME_LENGTH:
-        raise SpatzError(
-            f"SPATZ_USER darf höchstens {MAX_NAME_LENGTH} Zeichen haben (nicht {len(name)})"
-        )
-    return Actor.operator(name)
+    """The acting user: ``$SPATZ_USER`` or the login name (:meth:`Actor.from_environment`)."""
+    return Actor.from_environment()
 
 
 @contextmanager
@@ -87,12 +80,26 @@ def user_errors() -> Iterator[None]:
 def migrated_engine() -> Engine:
     """The engine of ``--db``; refuses a database that ``spatz init`` has not migrated."""
     engine = make_engine(state.db)
-    if not schema_is_current(engine):
-        raise SpatzError(
-            f"Die Datenbank {engine.url.render_as_string(hide_password=True)} ist nicht "
-            "eingerichtet oder veraltet: bitte zuerst `spatz init` ausführen"
-        )
+    require_current_schema(engine)
     return engine
+
+
+_R = TypeVar("_R")
+
+
+def run(service: Callable[..., _R], /, **arguments: Any) -> _R:
+    """The one library call of a command, on the database of ``--db`` (migrated, see
+    :func:`migrated_engine`), for the acting user if the service acts for somebody. A
+    service that runs its own transactions gets the engine, any other one a session: one
+    unit of work, committed on success."""
+    engine = migrated_engine()
+    parameters = inspect.signature(service).parameters
+    if "actor" in parameters:
+        arguments["actor"] = actor()
+    if "engine" in parameters:
+        return service(engine=engine, **arguments)
+    with session_scope(engine) as session:
+        return service(session=session, **arguments)
 
 
 FileArg = Annotated[Path, typer.Argument(metavar="DATEI", help="CSV- oder XLSX-Datei")]
@@ -100,6 +107,10 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="nur prüfen, nichts sch
 Sheet = Annotated[
     str | None, typer.Option("--sheet", metavar="BLATT", help="Tabellenblatt einer XLSX-Datei")
 ]
+STICHTAG_HELP = (
+    "Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst der Datenstand: das Datum des letzten "
+    "erfassten Ereignisses, höchstens heute"
+)
 OrgOpt = Annotated[str, typer.Option("--org", metavar="ORG", help="Schlüssel der Organisation")]
 
 

@@ -3,7 +3,6 @@ report for the Stadtrat (PDF or HTML)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,12 +11,13 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from spatz.cli.common import echo, err, migrated_engine, parse_day, state, user_errors
+from spatz.cli.common import STICHTAG_HELP, echo, err, parse_day, run, user_errors
 from spatz.cli.german import Typer
 from spatz.errors import SpatzError, os_reason
 from spatz.io.land import Dialect, land_csv
 from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
-from spatz.store import Store
+from spatz.services.exports import report_file, workbook
+from spatz.services.land import land_comparison
 
 export_app = Typer(
     help="Landesexport (CSV), Arbeitsmappe (XLSX) und Bericht (PDF, HTML) schreiben.",
@@ -26,9 +26,7 @@ export_app = Typer(
 
 AsOf = Annotated[
     str | None,
-    typer.Option(
-        "--as-of", metavar="DATUM", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"
-    ),
+    typer.Option("--as-of", metavar="DATUM", help=STICHTAG_HELP),
 ]
 Orgs = Annotated[
     list[str] | None,
@@ -88,10 +86,9 @@ def export_land(
     """Landesexport im Austauschformat Version 1: eine Zeile je Organisation und Dimension."""
     day = parse_day(as_of)
     with user_errors():
-        migrated_engine()
         with spinner("Landesexport wird berechnet …"):
-            rows = Store(state.db).land_comparison(
-                day, org or None, include_imported=include_imported
+            rows = run(
+                land_comparison, as_of=day, orgs=org or None, include_imported=include_imported
             )
         data = land_csv(rows, dialect)
         if out is None:
@@ -115,10 +112,9 @@ def export_xlsx(
                 f"{file}: eine Arbeitsmappe wird als .xlsx geschrieben, nicht als "
                 f"{file.suffix or 'Datei ohne Endung'} (z. B. {file.with_suffix('.xlsx')})"
             )
-        migrated_engine()
         with progress_bar() as progress:
             task = progress.add_task("Daten werden gesammelt …", total=1 + len(SHEET_TITLES))
-            data = Store(state.db).workbook(day, org or None)
+            data = run(workbook, as_of=day, orgs=org or None)
 
             def on_sheet(title: str) -> None:
                 progress.update(task, description=f"Blatt {title}", advance=1)
@@ -152,25 +148,7 @@ def export_report(
                 f"{file}: ein Bericht wird als .pdf oder .html geschrieben, nicht als "
                 f"{file.suffix or 'Datei ohne Endung'} (z. B. {file.with_suffix('.pdf')})"
             )
-        migrated_engine()
-        store = Store(state.db)
-        key = org if org is not None else only_organisation(store)
         with spinner("Bericht wird erstellt …"):
-            if suffix == ".pdf":
-                content = store.report_pdf(key, day)
-            else:
-                content = store.report(key, day).encode("utf-8")
-        write_file(file, content)
-    stichtag = (day or dt.date.today()).strftime("%d.%m.%Y")
-    echo(f"{file}: Bericht für {key}, Stichtag {stichtag}")
-
-
-def only_organisation(store: Store) -> str:
-    """The one organisation of the database; with several, ``--org`` has to choose."""
-    keys = list(store.organisations()["org"])
-    if len(keys) == 1:
-        return str(keys[0])
-    if not keys:
-        raise SpatzError("Es gibt noch keine Organisation: bitte zuerst Organisationen importieren")
-    shown = ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
-    raise SpatzError(f"Es gibt {len(keys)} Organisationen: bitte --org angeben ({shown})")
+            report = run(report_file, org=org, as_of=day, pdf=suffix == ".pdf")
+        write_file(file, report.content)
+    echo(f"{file}: Bericht für {report.org}, Stichtag {report.as_of.strftime('%d.%m.%Y')}")

@@ -10,13 +10,11 @@ from spatz.cli.common import (
     FileArg,
     OrgOpt,
     Sheet,
-    actor,
     echo,
-    migrated_engine,
+    run,
     user_errors,
 )
 from spatz.cli.german import Typer
-from spatz.db import session_scope
 from spatz.io.reader import read_table
 from spatz.services.common import ImportSummary
 from spatz.services.organisations import import_organisations
@@ -31,13 +29,12 @@ def _run_import(
     file: Path,
     sheet: str | None,
     dry_run: bool,
-    run: Callable[..., ImportSummary],
+    importer: Callable[..., ImportSummary],
     **extra: str,
 ) -> None:
     with user_errors():
         table = read_table(file, sheet=sheet)
-        with session_scope(migrated_engine()) as session:
-            summary = run(session=session, actor=actor(), table=table, dry_run=dry_run, **extra)
+        summary = run(importer, table=table, dry_run=dry_run, **extra)
         echo(summary)
 
 

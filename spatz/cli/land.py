@@ -15,22 +15,18 @@ from rich.text import Text
 
 from spatz.cli.common import (
     DryRun,
-    actor,
     cell,
     echo,
-    migrated_engine,
     out,
     parse_day,
-    state,
+    run,
     user_errors,
 )
 from spatz.cli.export import AsOf, progress_bar
 from spatz.cli.german import Typer
-from spatz.db import session_scope
 from spatz.io.land import read_land_tables
 from spatz.land import ALL, MIN_GROUP
-from spatz.services.land import import_land
-from spatz.store import Store
+from spatz.services.land import import_land, land_summary
 
 land_app = Typer(
     help="Landesvergleich: Landesexporte anderer Kommunen importieren und auswerten.",
@@ -51,24 +47,15 @@ def land_import(
     Was eine Datei über eine Organisation an einem Stichtag sagt, ersetzt, was dazu
     gespeichert war.
     """
-    with user_errors():
-        engine = migrated_engine()
-        with progress_bar() as progress:
-            task = progress.add_task("Dateien werden gelesen …", total=len(files))
+    with user_errors(), progress_bar() as progress:
+        task = progress.add_task("Dateien werden gelesen …", total=len(files))
 
-            def on_file(path: Path) -> None:
-                progress.update(task, description=path.name, advance=1)
+        def on_file(path: Path) -> None:
+            progress.update(task, description=path.name, advance=1)
 
-            tables, problems = read_land_tables(files, on_file=on_file)
-            progress.update(task, description="Prüfen und Speichern …")
-            with session_scope(engine) as session:
-                summaries = import_land(
-                    session=session,
-                    actor=actor(),
-                    tables=tables,
-                    problems=problems,
-                    dry_run=dry_run,
-                )
+        tables, problems = read_land_tables(files, on_file=on_file)
+        progress.update(task, description="Prüfen und Speichern …")
+        summaries = run(import_land, tables=tables, problems=problems, dry_run=dry_run)
     for summary in summaries:
         echo(summary)
 
@@ -150,9 +137,11 @@ def land_summary_cmd(
     """
     day = parse_day(as_of)
     with user_errors():
-        migrated_engine()
-        summary = Store(state.db).land_summary(
-            day, by=by.value if by is not None else None, min_group=min_group
+        summary = run(
+            land_summary,
+            as_of=day,
+            by=by.value if by is not None else None,
+            min_group=min_group,
         )
     if output is SummaryFormat.csv:
         buffer = io.StringIO()
@@ -162,5 +151,4 @@ def land_summary_cmd(
     if summary.empty:
         typer.echo("Keine Daten für den Landesvergleich (spatz land import DATEI …)")
         return
-    shown_day = (day or pd.Timestamp.today().date()).strftime("%d.%m.%Y")
-    _print_table(summary, shown_day, by, min_group)
+    _print_table(summary, f"{summary.attrs['as_of']:%d.%m.%Y}", by, min_group)

@@ -19,13 +19,14 @@ from rich.table import Table as RichTable
 from spatz.cli.backup import backup, restore
 from spatz.cli.catalog import catalog_app
 from spatz.cli.common import (
-    actor,
+    STICHTAG_HELP,
     cell,
     echo,
     err,
     migrated_engine,
     out,
     parse_day,
+    run,
     state,
     user_errors,
 )
@@ -45,7 +46,7 @@ from spatz.io.land import land_csv
 from spatz.io.limits import FileLimits
 from spatz.resources import resource_dir
 from spatz.services.demo import DEMO_STEPS, load_demo
-from spatz.store import Store
+from spatz.services.land import land_export
 
 app = Typer(
     name="spatz",
@@ -108,7 +109,6 @@ def demo() -> None:
     """Datenbank einrichten und Standardkatalog plus Beispieldaten Sachsen-Anhalt laden."""
     with user_errors():
         migrate(database_url(state.db))
-        engine = migrated_engine()
         with Progress(
             TextColumn("{task.description}"), BarColumn(), console=err, transient=True
         ) as progress:
@@ -117,7 +117,7 @@ def demo() -> None:
             def step(label: str) -> None:
                 progress.update(task, description=label, advance=1)
 
-            outcome = load_demo(engine=engine, actor=actor(), on_step=step)
+            outcome = run(load_demo, on_step=step)
         for summary in outcome.summaries:
             echo(summary)
         if outcome.accounts:
@@ -144,9 +144,7 @@ def score(
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option(
-            "--as-of", metavar="DATUM", help="Stichtag (TT.MM.JJJJ oder JJJJ-MM-TT), sonst heute"
-        ),
+        typer.Option("--as-of", metavar="DATUM", help=STICHTAG_HELP),
     ] = None,
     output: Annotated[
         ScoreFormat, typer.Option("--format", help="table, csv (Landesexport) oder json")
@@ -155,8 +153,7 @@ def score(
     """Reifegrad je Organisation und Dimension am Stichtag."""
     day = parse_day(as_of)
     with user_errors():
-        migrated_engine()
-        rows = Store(state.db).land_export(day, org or None)
+        rows = run(land_export, as_of=day, orgs=org or None)
     if output is ScoreFormat.csv:
         sys.stdout.write(land_csv(rows).decode("utf-8"))
     elif output is ScoreFormat.json:
@@ -175,6 +172,8 @@ def score(
                 record["target_date"].strftime("%d.%m.%Y") if has_target else "",
             )
         out.print(table)
+        if len(rows):
+            typer.echo(f"Stichtag: {rows['as_of'].iloc[0]:%d.%m.%Y}")
 
 
 TEXT_COLOUR = "#111111"

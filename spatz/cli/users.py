@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from spatz.cli.common import actor, cell, echo, migrated_engine, out, user_errors
+from spatz.cli.common import cell, echo, migrated_engine, out, run, user_errors
 from spatz.cli.german import Typer
-from spatz.db import session_scope
 from spatz.errors import SpatzError
 from spatz.model import ROLE_LABELS, Role
 from spatz.model.common import local_time
@@ -57,12 +56,9 @@ def user_add(
 ) -> None:
     """Konto anlegen; das Passwort wird zweimal verdeckt abgefragt."""
     with user_errors():
-        engine = migrated_engine()
+        migrated_engine()
         password = read_new_password()
-        with session_scope(engine) as session:
-            user = add_user(
-                session=session, actor=actor(), name=name, role=role, org=org, password=password
-            )
+        user = run(add_user, name=name, role=role, org=org, password=password)
     echo(f"Konto {user.name} angelegt ({ROLE_LABELS[user.role]})")
 
 
@@ -70,10 +66,9 @@ def user_add(
 def user_passwd(name: NameArg) -> None:
     """Passwort eines Kontos ändern (entsperrt es auch)."""
     with user_errors():
-        engine = migrated_engine()
+        migrated_engine()
         password = read_new_password()
-        with session_scope(engine) as session:
-            change_password(session=session, actor=actor(), name=name, password=password)
+        run(change_password, name=name, password=password)
     echo(f"Passwort von {name} geändert")
 
 
@@ -81,16 +76,16 @@ def user_passwd(name: NameArg) -> None:
 def user_lock(name: NameArg) -> None:
     """Konto sperren, bis `spatz user passwd` ein neues Passwort setzt; offene Sitzungen
     enden."""
-    with user_errors(), session_scope(migrated_engine()) as session:
-        lock_user(session=session, actor=actor(), name=name)
+    with user_errors():
+        run(lock_user, name=name)
     echo(f"Konto {name} gesperrt; offene Sitzungen enden mit der nächsten Aktion")
 
 
 @user_app.command("list")
 def user_list() -> None:
     """Alle Konten mit Rolle und Organisation."""
-    with user_errors(), session_scope(migrated_engine()) as session:
-        users = list_users(session=session, actor=actor())
+    with user_errors():
+        users = run(list_users)
     table = RichTable("Name", "Rolle", "Organisation", "gesperrt bis", "angelegt von")
     for user in users:
         locked = ""

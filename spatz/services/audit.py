@@ -10,10 +10,11 @@ import datetime as dt
 import json
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session, col, select
 
 from spatz.model import AuditEntry
-from spatz.model.common import utcnow
+from spatz.model.common import BERLIN, utcnow
 from spatz.services.auth import Permission, authorize
 from spatz.services.common import Actor
 
@@ -66,3 +67,11 @@ def list_audit(*, session: Session, actor: Actor, limit: int = 1000) -> list[Aud
     if actor.scope is not None:
         query = query.where(col(AuditEntry.org).in_(sorted(actor.scope)))
     return list(session.exec(query).all())
+
+
+def audit_frame(*, session: Session, actor: Actor, limit: int = 1000) -> pd.DataFrame:
+    """:func:`list_audit` as a frame: :data:`AUDIT_COLUMNS`, ``at`` in German time."""
+    entries = list_audit(session=session, actor=actor, limit=limit)
+    frame = pd.DataFrame([e.model_dump() for e in entries], columns=AUDIT_COLUMNS)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True).dt.tz_convert(BERLIN)
+    return frame

@@ -1,8 +1,12 @@
 """Roles and what they may do: the one place permissions are decided.
 
-Every service function that reads or writes on behalf of somebody calls
-:func:`authorize` with the acting :class:`~spatz.services.common.Actor` first; the
-dashboard and the CLI reach the data only through these services.
+Every service function that reads or writes on behalf of somebody (keyword argument
+``actor``) calls :func:`authorize` with the acting :class:`~spatz.services.common.Actor`
+before it touches the data, and a read keeps to the actor's scope itself
+(:attr:`Actor.scope`). The frame readers those reads build on (``events_frame``,
+``targets_frame``, ``state_details``, ``linked_due_dates``, the imported Land rows) take no
+actor and are called only by the read services. The Store, the dashboard and the CLI reach
+the data only through the services.
 """
 
 from __future__ import annotations

@@ -16,13 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel
 
-from spatz.db import alembic_config
-from spatz.errors import BackupError
+from spatz.db import require_current_schema
+from spatz.errors import BackupError, DatabaseNotReadyError
 from spatz.io.bundle import (
     BACKUP_TABLES,
     Bundle,
@@ -89,32 +87,17 @@ class BackupSummary:
 # --- the database ---------------------------------------------------------------------
 
 
-def _url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
-
-
 def _shown(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _head_revision(engine: Engine) -> str:
-    heads = ScriptDirectory.from_config(alembic_config(_url(engine))).get_heads()
-    return ",".join(sorted(heads))
-
-
-def _current_revision(conn: Connection) -> str:
-    return ",".join(sorted(MigrationContext.configure(conn).get_current_heads()))
-
-
 def _require_current(engine: Engine, conn: Connection) -> str:
-    """The database's revision; refuses a database that is not migrated to the newest."""
-    revision = _current_revision(conn)
-    if not revision or revision != _head_revision(engine):
-        raise BackupError(
-            f"Die Datenbank {_shown(engine)} ist nicht eingerichtet oder veraltet: "
-            "bitte zuerst `spatz init` ausführen"
-        )
-    return revision
+    """The database's revision (:func:`spatz.db.require_current_schema`); a database that
+    is not migrated to the newest refuses the backup or restore as a whole."""
+    try:
+        return require_current_schema(engine, conn)
+    except DatabaseNotReadyError as error:
+        raise BackupError(str(error)) from None
 
 
 def _ordered(table: sa.Table) -> sa.Select[Any]:

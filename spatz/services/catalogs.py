@@ -158,6 +158,21 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
     return outcome
 
 
+@dataclass(frozen=True)
+class CatalogLoad:
+    """What loading a catalog version did, and what the version lacks."""
+
+    outcome: LoadOutcome
+    gaps: CatalogGaps
+
+
+def load_catalog_version(*, session: Session, actor: Actor, catalog: Catalog) -> CatalogLoad:
+    """:func:`store_catalog`, and the :func:`catalog_gaps` of the stored version: while it is
+    the newest, scoring needs the measures and dimensions it lacks."""
+    outcome = store_catalog(session=session, actor=actor, catalog=catalog)
+    return CatalogLoad(outcome, catalog_gaps(session, catalog))
+
+
 def list_catalogs(*, session: Session) -> list[CatalogInfo]:
     count_stmt = sa.select(col(CatalogMeasure.catalog_id), sa.func.count()).group_by(
         col(CatalogMeasure.catalog_id)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 from dataclasses import dataclass
 
-from spatz.model.user import Role
+from spatz.errors import SpatzError
+from spatz.model.user import MAX_NAME_LENGTH, Role
+
+ENV_USER = "SPATZ_USER"
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,17 @@ class Actor:
         """Whoever runs the CLI or opens the database from Python: holding the database
         credentials, they can do everything anyway, so they act as ``admin``."""
         return cls(name=name, role=Role.admin)
+
+    @classmethod
+    def from_environment(cls) -> Actor:
+        """The operator as the environment names them: ``$SPATZ_USER``, else the login
+        name (recorded with every write, so no longer than an account name)."""
+        name = os.environ.get(ENV_USER) or getpass.getuser()
+        if len(name) > MAX_NAME_LENGTH:
+            raise SpatzError(
+                f"{ENV_USER} darf höchstens {MAX_NAME_LENGTH} Zeichen haben (nicht {len(name)})"
+            )
+        return cls.operator(name)
 
 
 @dataclass(frozen=True)

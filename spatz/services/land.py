@@ -1,4 +1,5 @@
-"""Comparison data: import the Land exports of other Kommunen, read them back."""
+"""The Landesvergleich: the Land export of the own organisations, the imported Land exports
+of other Kommunen, and the comparison and summary over both."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
-from spatz.catalog import Catalog
+from spatz import scoring
+from spatz.catalog import OVERALL, Catalog
 from spatz.errors import NotFoundError, Problem
 from spatz.io.land import (
     LAND_COLUMNS,
@@ -25,15 +27,18 @@ from spatz.io.land import (
     shipped_catalogs,
     typed_land_frame,
 )
+from spatz.land import MIN_GROUP, Grouping
+from spatz.land import land_summary as summarise
 from spatz.model import LandRow
 from spatz.model.common import utcnow
 from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
+from spatz.services.scores import DateLike, Reading, catalog_checked
 
 IMPORTED_COLUMNS = [*LAND_COLUMNS, "position", "source", "recorded_by", "recorded_at"]
-"""Columns of :func:`imported_land_frame`."""
+"""Columns of :func:`imported_land`."""
 
 _Group = tuple[str, str, dt.date]
 _CONTENT = ["dimension_id"] + [
@@ -156,7 +161,7 @@ def _plan(
     return summary, replaced, fresh
 
 
-def imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
+def _imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
     """Every stored comparison row, sorted by org, catalog, Stichtag and catalog order.
 
     Columns :data:`IMPORTED_COLUMNS`: the Land export columns typed as by
@@ -181,3 +186,160 @@ def imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
     typed["recorded_by"] = frame["recorded_by"].astype("str")
     typed["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
     return typed
+
+
+def imported_land(*, session: Session, actor: Actor) -> pd.DataFrame:
+    """The comparison rows imported from other Land exports (``spatz land import``).
+
+    The columns of the Land export (typed as :func:`spatz.read_land` returns them), then
+    position (the dimension's place in its catalog), source (file name), recorded_by,
+    recorded_at; sorted by org, catalog, Stichtag and catalog order.
+    """
+    authorize(actor, Permission.view_land)
+    return _imported_land_frame(session)
+
+
+def _unknown(wanted: Iterable[str], known: set[str]) -> None:
+    unknown = sorted(set(wanted) - known)
+    if unknown:
+        raise NotFoundError(f"Organisation(en) nicht gefunden: {', '.join(unknown)}")
+
+
+def land_rows(reading: Reading, day: pd.Timestamp, orgs: list[str] | None) -> pd.DataFrame:
+    """The Land export rows of the own organisations (or of ``orgs``) at ``day``;
+    :func:`land_export` after its checks."""
+    catalog = reading.catalog
+    organisations = reading.organisations
+    if orgs is not None:
+        organisations = organisations[organisations["org"].isin(orgs)]
+    scores = scoring.score(catalog, reading.events, day)
+    dims = [(d.id, d.name, len(d.measures)) for d in catalog.dimensions]
+    dims.append((OVERALL, "Gesamt", sum(len(d.measures) for d in catalog.dimensions)))
+    grid = pd.DataFrame(
+        [
+            (o, pos, dim_id, name, total)
+            for o in organisations["org"]
+            for pos, (dim_id, name, total) in enumerate(dims)
+        ],
+        columns=["org", "position", "dimension_id", "dimension", "total"],
+    )
+    rows = grid.merge(scores, on=["org", "dimension_id"], how="left")
+    rows["level"] = rows["level"].fillna(0).astype("int64")
+    rows["score"] = rows["score"].fillna(0.0)
+    rows["measures_completed"] = rows["measures_completed"].fillna(0).astype("int64")
+    rows["measures_total"] = rows["measures_total"].fillna(rows["total"]).astype("int64")
+    rows = rows.merge(reading.targets, on=["org", "dimension_id"], how="left")
+    rows["target_level"] = rows["target_level"].astype("Int64")
+    rows = rows.merge(organisations.rename(columns={"name": "organisation"}), on="org", how="left")
+    rows["catalog_id"] = catalog.id
+    rows["catalog_version"] = catalog.version
+    rows["as_of"] = day
+    rows = rows.sort_values(["org", "position"], kind="stable").reset_index(drop=True)
+    return rows[LAND_COLUMNS]
+
+
+def checked_orgs(reading: Reading, orgs: Iterable[str] | None) -> list[str] | None:
+    """``orgs`` without repetitions, each one the actor may see and that exists."""
+    if orgs is None:
+        return None
+    wanted = list(dict.fromkeys(orgs))
+    for org in wanted:
+        authorize(reading.actor, Permission.view_overview, org)
+    _unknown(wanted, set(reading.organisations["org"]))
+    return wanted
+
+
+@catalog_checked
+def land_export(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    orgs: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Rows of the Land export (:data:`spatz.io.land.LAND_COLUMNS`) at ``as_of``.
+
+    Every organisation (or those named in ``orgs``) gets one row per dimension and one
+    for ``overall``; an organisation without recorded measures stands at level 0.
+    """
+    authorize(actor, Permission.view_overview)
+    reading = Reading(session, actor, catalog_id)
+    return land_rows(reading, reading.day(as_of), checked_orgs(reading, orgs))
+
+
+def _comparison(
+    reading: Reading, day: pd.Timestamp, orgs: Iterable[str] | None, include_imported: bool
+) -> pd.DataFrame:
+    own_keys = set(reading.organisations["org"])
+    imported = _imported_land_frame(reading.session) if include_imported else empty_land_frame()
+    imported = imported[~imported["org"].isin(own_keys)]
+    wanted: list[str] | None = None
+    if orgs is not None:
+        wanted = list(dict.fromkeys(orgs))
+        _unknown(wanted, own_keys | set(imported["org"]))
+        imported = imported[imported["org"].isin(wanted)]
+    own_wanted = None if wanted is None else [o for o in wanted if o in own_keys]
+    parts: list[pd.DataFrame] = []
+    if own_keys and own_wanted != []:
+        own = typed_land_frame(land_rows(reading, day, own_wanted))
+        parts.append(own.assign(position=own.groupby("org").cumcount()))
+    if len(imported):
+        parts.append(imported)
+    if not parts:
+        return empty_land_frame()
+    rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    rows = rows.sort_values(["org", "catalog_id", "as_of", "position"], kind="stable")
+    return typed_land_frame(rows).reset_index(drop=True)
+
+
+@catalog_checked
+def land_comparison(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    orgs: Iterable[str] | None = None,
+    include_imported: bool = True,
+) -> pd.DataFrame:
+    """The own organisations' Land export rows at ``as_of`` and, with
+    ``include_imported``, the imported rows of every organisation that is not one of
+    the own ones, as stored (whatever their Stichtag).
+
+    ``orgs`` selects organisations by key, own or imported. Sorted by org, catalog,
+    Stichtag and catalog order: the order of the Land export, so that exporting the
+    rows reproduces an imported file byte for byte. Columns
+    :data:`~spatz.io.land.LAND_COLUMNS`.
+    """
+    authorize(actor, Permission.view_land)
+    reading = Reading(session, actor, catalog_id)
+    return _comparison(reading, reading.day(as_of), orgs, include_imported)
+
+
+@catalog_checked
+def land_summary(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    by: Grouping | None = None,
+    min_group: int = MIN_GROUP,
+) -> pd.DataFrame:
+    """:func:`spatz.land_summary` over the own organisations at ``as_of`` and the
+    imported rows with a Stichtag on or before ``as_of`` (each organisation counts with
+    its latest). The level columns run up to the highest level of the catalogs. The
+    Stichtag used is the frame's ``attrs["as_of"]``."""
+    authorize(actor, Permission.view_land)
+    reading = Reading(session, actor, catalog_id)
+    day = reading.day(as_of)
+    rows = _comparison(reading, day, None, include_imported=True)
+    rows = rows[rows["as_of"] <= day]
+    pairs = rows[["catalog_id", "catalog_version"]].drop_duplicates()
+    find = catalog_lookup(session)
+    catalogs = [find(c, v) for c, v in pairs.itertuples(index=False)]
+    levels = [c.n_levels for c in catalogs if c is not None]
+    summary = summarise(rows, by, min_group, n_levels=max(levels) if levels else None)
+    summary.attrs["as_of"] = day.date()
+    return summary

@@ -1,0 +1,250 @@
+"""The exports of one snapshot: the XLSX workbook and the printable report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlmodel import Session
+
+from spatz import scoring
+from spatz.catalog import OVERALL, Catalog
+from spatz.errors import ArgumentError, NotFoundError
+from spatz.io.report import ReportData, report_html, report_pdf
+from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
+from spatz.model.common import BERLIN
+from spatz.services.auth import Permission, authorize
+from spatz.services.common import Actor
+from spatz.services.land import checked_orgs, land_rows
+from spatz.services.projects import list_milestones, list_projects
+from spatz.services.scores import (
+    DateLike,
+    Reading,
+    catalog_checked,
+    roadmap_of,
+    state_details_of,
+    target_status_of,
+)
+
+
+@catalog_checked
+def workbook(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    orgs: Iterable[str] | None = None,
+) -> WorkbookData:
+    """The data of the XLSX export (:func:`spatz.io.xlsx.workbook_xlsx`) at ``as_of``
+    for ``orgs`` (default: every organisation the actor may see)."""
+    authorize(actor, Permission.view_detail)
+    reading = Reading(session, actor, catalog_id)
+    catalog = reading.catalog
+    day = reading.day(as_of)
+    overview = land_rows(reading, day, checked_orgs(reading, orgs))
+    selected = list(dict.fromkeys(overview["org"]))
+    names = dict(zip(overview["org"], overview["organisation"], strict=False))
+    status = target_status_of(reading, day)[["org", "dimension_id", "status"]]
+    overview = overview.merge(
+        status.rename(columns={"status": "target_status"}),
+        on=["org", "dimension_id"],
+        how="left",
+    )
+    events = reading.events[reading.events["org"].isin(selected)]
+    dim_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
+    details = state_details_of(reading, day)
+    projects = [
+        (o, p) for o in selected for p in list_projects(session=session, actor=actor, org=o)
+    ]
+    milestones = [
+        (o, m) for o in selected for m in list_milestones(session=session, actor=actor, org=o)
+    ]
+    return WorkbookData(
+        as_of=day.date(),
+        overview=overview,
+        measures=_measure_states(catalog, events, details, selected, names, day),
+        trend=_monthly_trend(catalog, events, selected, names, dim_names, day),
+        projects=pd.DataFrame(
+            [
+                p.model_dump() | {"organisation": names[o], "measures": " | ".join(p.measures)}
+                for o, p in projects
+            ],
+            columns=[c.key for c in PROJECTS.columns],
+        ),
+        milestones=pd.DataFrame(
+            [
+                m.model_dump() | {"organisation": names[o], "measures": " | ".join(m.measures)}
+                for o, m in milestones
+            ],
+            columns=[c.key for c in MILESTONES.columns],
+        ),
+    )
+
+
+def workbook_file(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    orgs: Iterable[str] | None = None,
+) -> bytes:
+    """The XLSX export (sheets Übersicht, Maßnahmen, Verlauf, Projekte, Meilensteine)."""
+    data = workbook(session=session, actor=actor, catalog_id=catalog_id, as_of=as_of, orgs=orgs)
+    return workbook_xlsx(data)
+
+
+def report(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    org: str,
+    as_of: DateLike | None = None,
+) -> str:
+    """The printable HTML report of one organisation (levels, targets, charts, roadmap,
+    projects)."""
+    return report_html(
+        _report_data(session=session, actor=actor, catalog_id=catalog_id, org=org, as_of=as_of)
+    )
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    """A written report: whose, at which Stichtag, and its bytes."""
+
+    org: str
+    as_of: dt.date
+    content: bytes
+
+
+def report_file(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    org: str | None = None,
+    as_of: DateLike | None = None,
+    pdf: bool,
+) -> ReportFile:
+    """The report as a file: an A4 PDF (tagged, PDF/UA-1) with page numbers and dates, or
+    the HTML document in UTF-8. Without ``org`` the report of the only organisation the
+    actor sees; with several, the organisation has to be named."""
+    if org is None:
+        keys = list(Reading(session, actor, catalog_id).organisations["org"])
+        if not keys:
+            raise NotFoundError(
+                "Es gibt noch keine Organisation: bitte zuerst Organisationen importieren"
+            )
+        if len(keys) > 1:
+            shown = ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
+            raise ArgumentError(
+                f"Es gibt {len(keys)} Organisationen: bitte --org angeben ({shown})"
+            )
+        org = str(keys[0])
+    data = _report_data(session=session, actor=actor, catalog_id=catalog_id, org=org, as_of=as_of)
+    content = report_pdf(data) if pdf else report_html(data).encode("utf-8")
+    return ReportFile(org=org, as_of=data.as_of, content=content)
+
+
+@catalog_checked
+def _report_data(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None,
+    org: str,
+    as_of: DateLike | None,
+) -> ReportData:
+    authorize(actor, Permission.view_detail, org)
+    reading = Reading(session, actor, catalog_id)
+    catalog = reading.catalog
+    day = reading.day(as_of)
+    names = reading.organisations.set_index("org")["name"]
+    if org not in names.index:
+        raise NotFoundError(f"Organisation {org!r} gibt es nicht")
+    events = reading.planned_events
+    scores = scoring.score(catalog, events, day)
+    targets = target_status_of(reading, day)
+    levels = scores[scores["org"] == org]
+    by_dim = dict(zip(levels["dimension_id"], levels["level"], strict=True))
+    roadmaps = {
+        d.id: roadmap_of(reading, org, d.id, day)
+        for d in catalog.dimensions
+        if by_dim.get(d.id, 0) < catalog.n_levels
+    }
+    own = events[events["org"] == org]
+    first = min(own["date"].min(), day) if len(own) else day
+    dates = [d for d in pd.date_range(first, day, freq="ME") if d < day]
+    trend = scoring.trend(catalog, own, [*dates, day])
+    return ReportData(
+        catalog=catalog,
+        org_name=str(names[org]),
+        as_of=day.date(),
+        scores=levels,
+        targets=targets[targets["org"] == org],
+        roadmaps=roadmaps,
+        trend=trend[trend["org"] == org],
+        created=dt.datetime.now(BERLIN).date(),
+        projects=list_projects(session=session, actor=actor, org=org),
+        milestones=list_milestones(session=session, actor=actor, org=org),
+    )
+
+
+def _measure_states(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    details: pd.DataFrame,
+    orgs: list[str],
+    names: dict[str, str],
+    stichtag: pd.Timestamp,
+) -> pd.DataFrame:
+    """Every measure of every organisation: its state at the Stichtag (open where nothing
+    was recorded) and what was written down with the event behind it."""
+    measures = pd.DataFrame(
+        [(d.name, m.level, m.id, m.title, m.mandatory) for d, m in catalog.measures()],
+        columns=["dimension", "level", "measure_id", "title", "mandatory"],
+    )
+    grid = pd.DataFrame({"org": pd.Series(orgs, dtype="str")}).merge(measures, how="cross")
+    states = scoring.explain(catalog, events, stichtag)[
+        ["org", "measure_id", "status", "date", "done", "expires"]
+    ]
+    rows = grid.merge(states, on=["org", "measure_id"], how="left")
+    rows["status"] = rows["status"].fillna("open")
+    rows["done"] = rows["done"].fillna(False).astype(bool)
+    rows = rows.merge(details.drop(columns=["date"]), on=["org", "measure_id"], how="left")
+    rows["recorded_at"] = rows["recorded_at"].dt.tz_convert(BERLIN)
+    rows["organisation"] = rows["org"].map(names)
+    return rows
+
+
+def _monthly_trend(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    orgs: list[str],
+    names: dict[str, str],
+    dim_names: dict[str, str],
+    stichtag: pd.Timestamp,
+) -> pd.DataFrame:
+    """The score at every month's end from the first event to the Stichtag (and at the
+    Stichtag itself), one column per date; organisations without events stand at 0."""
+    first = events["date"].min() if len(events) else stichtag
+    dates = [d for d in pd.date_range(first, stichtag, freq="ME") if d < stichtag]
+    dates.append(stichtag)
+    scores = scoring.trend(catalog, events, dates)
+    wide = scores.pivot(index=["org", "dimension_id"], columns="as_of", values="score")
+    wide.columns = pd.DatetimeIndex(wide.columns).as_unit("us")
+    grid = pd.DataFrame(
+        [(o, dim) for o in orgs for dim in dim_names], columns=["org", "dimension_id"]
+    ).astype("str")
+    rows = grid.merge(wide.reset_index(), on=["org", "dimension_id"], how="left")
+    date_columns = list(pd.DatetimeIndex(dates).as_unit("us"))
+    rows = rows.reindex(columns=["org", "dimension_id", *date_columns]).fillna(
+        dict.fromkeys(date_columns, 0.0)
+    )
+    rows.insert(1, "organisation", rows["org"].map(names))
+    rows.insert(2, "dimension", rows["dimension_id"].map(dim_names))
+    return rows.drop(columns=["dimension_id"])

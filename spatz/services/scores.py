@@ -1,0 +1,274 @@
+"""The reads of the scoring: levels, trend, explanations, roadmap, target status, and the
+frames behind them, for an actor.
+
+Every read authorises first (:func:`spatz.services.auth.authorize`) and returns only the
+organisations in the actor's scope. A read that combines several frames reads them in one
+:class:`Reading`: one session, one snapshot, the catalog loaded once. Without a Stichtag
+every read takes the Datenstand (:func:`stichtag`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import ParamSpec, TypeVar
+
+import pandas as pd
+from sqlmodel import Session
+
+from spatz import scoring
+from spatz.catalog import Catalog
+from spatz.db import begin_snapshot
+from spatz.errors import CatalogGapError, NotFoundError
+from spatz.queries.events import events_frame
+from spatz.services.auth import Permission, authorize
+from spatz.services.catalogs import catalog_gaps, get_catalog
+from spatz.services.common import Actor
+from spatz.services.organisations import list_organisations
+from spatz.services.planning import linked_due_dates, with_planned_due_dates
+from spatz.services.progress import list_events
+from spatz.services.states import state_details as state_details_frame
+from spatz.services.targets import targets_frame
+
+DateLike = str | dt.date | pd.Timestamp
+
+ORGANISATION_COLUMNS = ["org", "name", "kind", "land", "ags", "parent", "version"]
+HISTORY_COLUMNS = [
+    "id",
+    "measure_id",
+    "status",
+    "date",
+    "due_date",
+    "note",
+    "evidence",
+    "recorded_by",
+    "recorded_at",
+]
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def catalog_checked(read: Callable[_P, _R]) -> Callable[_P, _R]:
+    """A read that scores with the catalog ``catalog_id`` (default: the one in use): when
+    scoring fails because that version lacks measures with recorded events (or dimensions
+    with targets), say so in a :class:`~spatz.errors.CatalogGapError`. The check runs only
+    after a failure."""
+
+    @functools.wraps(read)
+    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        try:
+            return read(*args, **kwargs)
+        except (scoring.EventsError, scoring.TargetsError):
+            session = kwargs["session"]
+            assert isinstance(session, Session)
+            ref = kwargs.get("catalog_id")
+            catalog = get_catalog(session=session, ref=ref if isinstance(ref, str) else None)
+            gaps = catalog_gaps(session, catalog)
+            if gaps:
+                raise CatalogGapError(catalog.key, gaps.measures, gaps.dimensions) from None
+            raise
+
+    return checked
+
+
+class Reading:
+    """One read for ``actor``: the session's reads are one snapshot
+    (:func:`spatz.db.begin_snapshot`), the catalog ``catalog_id`` is loaded once, and each
+    frame is read once (when first needed) and cut to the actor's scope. The caller
+    authorises."""
+
+    def __init__(self, session: Session, actor: Actor, catalog_id: str | None = None) -> None:
+        begin_snapshot(session)
+        self.session = session
+        self.actor = actor
+        self.catalog_id = catalog_id
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return get_catalog(session=self.session, ref=self.catalog_id)
+
+    def in_scope(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` about organisations (column ``org``) in the actor's scope."""
+        if self.actor.scope is None:
+            return frame
+        return frame[frame["org"].isin(self.actor.scope)].reset_index(drop=True)
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        return self.in_scope(events_frame(self.session, catalog_key=self.catalog.id))
+
+    @cached_property
+    def planned_events(self) -> pd.DataFrame:
+        """The events with due dates filled from linked projects and milestones."""
+        linked = linked_due_dates(self.session.connection())
+        return with_planned_due_dates(self.events, linked)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        frame = targets_frame(self.session.connection(), catalog_key=self.catalog.id)
+        return self.in_scope(frame)
+
+    @cached_property
+    def organisations(self) -> pd.DataFrame:
+        orgs = list_organisations(session=self.session, actor=self.actor)
+        rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
+        return pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
+
+    @cached_property
+    def datenstand(self) -> dt.date:
+        """The date of the last recorded event in scope, not after today; today if none."""
+        today = dt.date.today()
+        if self.events.empty:
+            return today
+        last: dt.date = self.events["date"].max().date()
+        return min(today, last)
+
+    def day(self, as_of: DateLike | None) -> pd.Timestamp:
+        """The Stichtag ``as_of``, or the Datenstand without one (today while no catalog
+        is loaded: events are recorded against one)."""
+        if as_of is not None:
+            return pd.Timestamp(as_of).normalize()
+        try:
+            return pd.Timestamp(self.datenstand)
+        except NotFoundError:
+            if self.catalog_id is not None:
+                raise
+            return pd.Timestamp(dt.date.today())
+
+
+def stichtag(*, session: Session, actor: Actor, catalog_id: str | None = None) -> dt.date:
+    """The Stichtag every interface uses when none is given: the Datenstand, that is the
+    date of the last recorded event in the actor's scope, not after today; today if there
+    is none."""
+    authorize(actor, Permission.view_overview)
+    return Reading(session, actor, catalog_id).datenstand
+
+
+def organisations(*, session: Session, actor: Actor) -> pd.DataFrame:
+    """The organisations the actor may see: :data:`ORGANISATION_COLUMNS`, sorted by org."""
+    authorize(actor, Permission.view_overview)
+    return Reading(session, actor).organisations
+
+
+def events(*, session: Session, actor: Actor, catalog_id: str | None = None) -> pd.DataFrame:
+    """The measure events of the catalog, in the format :func:`spatz.score` reads."""
+    authorize(actor, Permission.view_detail)
+    return Reading(session, actor, catalog_id).events
+
+
+def activity(*, session: Session, actor: Actor, catalog_id: str | None = None) -> pd.DataFrame:
+    """Per organisation in scope with recorded events: org, events (count), first and
+    last event date; sorted by org. Counts and dates only, no measure detail."""
+    authorize(actor, Permission.view_overview)
+    grouped = Reading(session, actor, catalog_id).events.groupby("org", sort=True)["date"]
+    return pd.DataFrame(
+        {"events": grouped.size(), "first": grouped.min(), "last": grouped.max()}
+    ).reset_index()
+
+
+def targets(*, session: Session, actor: Actor, catalog_id: str | None = None) -> pd.DataFrame:
+    """The targets in force: org, dimension_id, target_level, target_date."""
+    authorize(actor, Permission.view_overview)
+    return Reading(session, actor, catalog_id).targets
+
+
+@catalog_checked
+def score(
+    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """Levels and scores at the Stichtag ``as_of``; see :func:`spatz.score`."""
+    authorize(actor, Permission.view_overview)
+    reading = Reading(session, actor, catalog_id)
+    return scoring.score(reading.catalog, reading.events, reading.day(as_of))
+
+
+@catalog_checked
+def trend(
+    *, session: Session, actor: Actor, catalog_id: str | None = None, dates: Iterable[DateLike]
+) -> pd.DataFrame:
+    """:func:`score` for each date, computed in one pass."""
+    authorize(actor, Permission.view_overview)
+    reading = Reading(session, actor, catalog_id)
+    return scoring.trend(reading.catalog, reading.events, dates)
+
+
+@catalog_checked
+def explain(
+    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """The state of every (organisation, measure) at the Stichtag."""
+    authorize(actor, Permission.view_detail)
+    reading = Reading(session, actor, catalog_id)
+    return scoring.explain(reading.catalog, reading.events, reading.day(as_of))
+
+
+def roadmap_of(reading: Reading, org: str, dimension_id: str, day: pd.Timestamp) -> pd.DataFrame:
+    """The open measures between ``org`` and its next level in a dimension (up to its target)."""
+    targets = reading.targets
+    wanted = targets[(targets["org"] == org) & (targets["dimension_id"] == dimension_id)]
+    target_level = int(wanted["target_level"].iloc[0]) if len(wanted) else None
+    return scoring.roadmap(
+        reading.catalog, reading.planned_events, org, dimension_id, day, target_level
+    )
+
+
+@catalog_checked
+def roadmap(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    org: str,
+    dimension_id: str,
+    as_of: DateLike | None = None,
+) -> pd.DataFrame:
+    """The open measures between the organisation and its next level (up to its target)."""
+    authorize(actor, Permission.view_detail, org)
+    reading = Reading(session, actor, catalog_id)
+    return roadmap_of(reading, org, dimension_id, reading.day(as_of))
+
+
+def target_status_of(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
+    return scoring.forecast(reading.catalog, reading.planned_events, reading.targets, day)
+
+
+@catalog_checked
+def target_status(
+    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """For every target in force: achieved, overdue, on_track or at_risk at ``as_of``."""
+    authorize(actor, Permission.view_overview)
+    reading = Reading(session, actor, catalog_id)
+    return target_status_of(reading, reading.day(as_of))
+
+
+def state_details_of(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
+    frame = state_details_frame(reading.session, catalog_key=reading.catalog.id, as_of=day.date())
+    return reading.in_scope(frame)
+
+
+def state_details(
+    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+) -> pd.DataFrame:
+    """Per organisation and measure the event that sets its state at ``as_of``, with note,
+    evidence and who recorded it (:func:`spatz.services.states.state_details`)."""
+    authorize(actor, Permission.view_detail)
+    reading = Reading(session, actor, catalog_id)
+    return state_details_of(reading, reading.day(as_of))
+
+
+def history(
+    *, session: Session, actor: Actor, org: str, measure_id: str | None = None
+) -> pd.DataFrame:
+    """The events of one organisation (optionally one measure), newest first, with who
+    recorded them: :data:`HISTORY_COLUMNS`."""
+    found = list_events(session=session, actor=actor, org=org, measure_id=measure_id)
+    frame = pd.DataFrame(
+        [e.model_dump(exclude={"org", "catalog_key"}) for e in found], columns=HISTORY_COLUMNS
+    )
+    for column in ("date", "due_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
