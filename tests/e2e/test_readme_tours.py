@@ -139,9 +139,9 @@ def _settle(page: Page) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
 
 
-def _shoot(page: Page, name: str) -> None:
+def _shoot(page: Page, name: str, *, full_page: bool = False) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"tour-{name}.png"))
+    page.screenshot(path=str(ARTIFACTS / f"tour-{name}.png"), full_page=full_page)
 
 
 def _cli_score(clone: Path, environment: dict[str, str]) -> list[dict[str, object]]:
@@ -201,6 +201,7 @@ def _clerk(page: Page, tours: str) -> None:
     message = page.get_by_text(re.compile(r"^Gespeichert\. IT-Governance am .*: Stufe "))
     expect(message).to_be_visible()
     _settle(page)
+    message.scroll_into_view_if_needed()
     _shoot(page, "bearbeitung")
     history = page.locator('[data-testid="stDataFrame"]').last
     expect(history).to_be_visible()
@@ -226,7 +227,7 @@ def _analyst(browser: Browser, tours: str, clone: Path, environment: dict[str, s
     }
     for line in printed[1:]:
         assert float(line[3]) == pytest.approx(float(str(cli[line[1]]["score"])), abs=1e-6)
-    context = browser.new_context(viewport={"width": 900, "height": 380})
+    context = browser.new_context(viewport={"width": 760, "height": 100})
     try:
         page = context.new_page()
         page.set_content(
@@ -235,7 +236,7 @@ def _analyst(browser: Browser, tours: str, clone: Path, environment: dict[str, s
             f"<pre style='background:#f4f4f4;padding:10px'>{html.escape(code)}</pre>"
             f"<pre style='padding:10px'>{html.escape(done.stdout)}</pre></body></html>"
         )
-        _shoot(page, "analyse")
+        _shoot(page, "analyse", full_page=True)
     finally:
         context.close()
 
