@@ -176,11 +176,11 @@ def _mayor(page: Page, tours: str, clone: Path, environment: dict[str, str]) -> 
     for dimension_id, row in rows.items():
         if dimension_id == "overall":
             continue
-        card = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(
-            has_text=str(row["dimension"])
-        )
-        expect(card.first).to_contain_text(f"Stufe {row['level']}")
-        expect(card.first).to_contain_text(f"Punktwert {_german(row['score'])}")
+        metric = page.get_by_test_id("stMetric").filter(has_text=str(row["dimension"]))
+        expect(metric.first).to_contain_text(f"Stufe {row['level']}")
+        counts = f"{row['measures_completed']}/{row['measures_total']} Maßnahmen"
+        caption = page.get_by_text(f"Punktwert {_german(row['score'])} · {counts}")
+        expect(caption.first).to_be_visible()
 
 
 def _clerk(page: Page, tours: str) -> None:
