@@ -210,12 +210,7 @@ class Store:
         return self._write(goals.set_target, target=target, expected_id=expected_id)
 
     def import_table(
-        self,
-        kind: str,
-        table: Table,
-        *,
-        org: str | None = None,
-        dry_run: bool = False,
+        self, kind: str, table: Table, *, org: str | None = None, dry_run: bool = False
     ) -> ImportSummary:
         """Check (``dry_run``) or import a table of one of the :data:`IMPORTERS` kinds."""
         extra = {"org": org} if kind in ("projects", "milestones") else {}
