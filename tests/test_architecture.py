@@ -87,3 +87,24 @@ def test_scoring_imports_only_the_catalog_errors_and_itself(path: Path) -> None:
     used = {n for n in _project_imports(path) if not n.startswith(allowed)}
     used |= {n for n in _imports(path) if n.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
     assert not used, f"{path.name} imports {sorted(used)}"
+
+
+FOUNDATION = ["catalog.py", "errors.py", "config.py", "land.py", "resources.py"]
+
+
+@pytest.mark.parametrize("name", FOUNDATION)
+def test_the_foundation_imports_only_the_errors(name: str) -> None:
+    used = _project_imports(ROOT / "spatz" / name) - {"spatz.errors"}
+    assert not used, f"{name} imports {sorted(used)}"
+
+
+@pytest.mark.parametrize("path", _modules("model"), ids=lambda p: p.name)
+def test_models_import_only_models(path: Path) -> None:
+    used = {n for n in _project_imports(path) if not n.startswith("spatz.model")}
+    assert not used, f"{path.name} imports {sorted(used)}: tables and schemas stand alone"
+
+
+@pytest.mark.parametrize("path", _modules("queries"), ids=lambda p: p.name)
+def test_queries_import_only_models_and_themselves(path: Path) -> None:
+    used = {n for n in _project_imports(path) if not n.startswith(("spatz.model", "spatz.queries"))}
+    assert not used, f"{path.name} imports {sorted(used)}: readers know tables, no use cases"
