@@ -17,6 +17,19 @@ import pytest
 
 STOP_TIMEOUT = 10.0
 """Seconds the server has to end after SIGTERM before its group is killed."""
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's chromium, which the browser tests drive."""
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Headless, as root, and without the connections a closed network refuses."""
 
 
 def free_port() -> int:
@@ -71,17 +84,24 @@ def running_dashboard(
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        output = log_path.read_text(errors="replace")
-                        pytest.fail(f"dashboard did not start: {output}")
-                    time.sleep(0.3)
+            wait_until_healthy(url, process, log_path)
             yield process, url
         finally:
             stop_group(process)
+
+
+def wait_until_healthy(
+    url: str, process: subprocess.Popen[bytes], log_path: Path, timeout: float = 60.0
+) -> None:
+    """Wait for the server at ``url`` to answer its health check; fail with its log if
+    ``process`` ends or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start: {log_path.read_text(errors='replace')}")
+            time.sleep(0.3)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dashboard_server import running_dashboard
+from dashboard_server import CHROMIUM, CHROMIUM_ARGS, running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 from spatz.services.demo import DEMO_ACCOUNTS
@@ -26,17 +26,6 @@ from spatz.services.demo import DEMO_ACCOUNTS
 HERE = Path(__file__).resolve().parent
 AXE = (HERE / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 KNOWN = json.loads((HERE / "axe_streamlit.json").read_text(encoding="utf-8"))
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 RUN_AXE = """async (tags) => {
     const result = await axe.run(document, {

@@ -15,25 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dashboard_server import running_dashboard
+from dashboard_server import CHROMIUM, CHROMIUM_ARGS, running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 import spatz
 from spatz.io.reader import read_table
 from spatz.services.demo import DEMO_ACCOUNTS
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = {
     "Überblick": "ueberblick",
     "Dimension": "dimension",

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from dashboard_server import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import sync_playwright
 
 import spatz
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 HALLE = "15002000"
 WIDTHS = (360, 800, 1600)
@@ -39,9 +39,7 @@ def test_chart_labels_are_never_cut(demo_url: str, tmp_path: Path) -> None:
     names = [d.name for d in store.catalog().dimensions]
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for width in WIDTHS:
                 page = browser.new_page(viewport={"width": width, "height": 900})
