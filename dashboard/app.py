@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import data
+import formatting as fmt
+import session
 import streamlit as st
-import ui
 from streamlit.navigation.page import StreamlitPage
 
 from spatz.model import ROLE_LABELS
@@ -23,7 +25,7 @@ st.set_page_config(
 
 def login_page() -> None:
     st.title("SPATZ – Anmeldung")
-    notice = ui.login_notice()
+    notice = session.login_notice()
     if notice:
         st.info(notice)
     with st.form("login"):
@@ -36,17 +38,17 @@ def login_page() -> None:
         )
         submitted = st.form_submit_button("Anmelden", type="primary")
     if submitted:
-        message = ui.sign_in(name, password)
+        message = session.sign_in(name, password)
         if message is None:
             st.rerun()
-        st.error(ui.plain(message))
-    if ui.single_sign_on_configured():
+        st.error(fmt.plain(message))
+    if session.single_sign_on_configured():
         st.divider()
         if st.user.is_logged_in:
-            message = ui.sign_in_sso(ui.single_sign_on_name())
+            message = session.sign_in_sso(session.single_sign_on_name())
             if message is None:
                 st.rerun()
-            st.error(ui.plain(message))
+            st.error(fmt.plain(message))
             st.button("Abmelden (Single Sign-on)", on_click=st.logout)
         else:
             st.button("Mit Single Sign-on anmelden", on_click=st.login)
@@ -75,15 +77,15 @@ def pages(allowed: Callable[[Permission | None], bool]) -> list[StreamlitPage]:
     ]
 
 
-if ui.current_actor() is None:
+if session.current_actor() is None:
     # All pages are known (hidden), so that the page and the links' parameters asked for
     # are shown after the login.
     st.navigation(pages(lambda _: True), position="hidden")
     login_page()
     st.stop()
 
-actor = ui.actor()
-orgs = ui.organisations()
+actor = session.actor()
+orgs = data.organisations()
 if orgs.empty:
     st.title("SPATZ")
     st.info("Noch keine Organisationen erfasst. Beispieldaten laden: `spatz demo`.")
@@ -95,7 +97,7 @@ options = list(labels)
 # active one is shown.
 chosen = st.session_state.get("org") or st.query_params.get("org")
 if chosen not in labels:
-    chosen = ui.first_org()
+    chosen = data.first_org()
 with st.sidebar:
     st.markdown("### SPATZ")
     st.session_state["org"] = st.selectbox(
@@ -106,14 +108,14 @@ with st.sidebar:
     )
     st.session_state["as_of"] = st.date_input(
         "Stichtag",
-        value=st.session_state.get("as_of", ui.data_as_of()),
+        value=st.session_state.get("as_of", data.data_as_of()),
         format="DD.MM.YYYY",
         help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
         "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
     )
-    st.caption(f"Angemeldet: {ui.plain(actor.name)} ({ROLE_LABELS[actor.role]})")
+    st.caption(f"Angemeldet: {fmt.plain(actor.name)} ({ROLE_LABELS[actor.role]})")
     if st.button("Abmelden", icon=":material/logout:"):
-        ui.sign_out()
+        session.sign_out()
         st.rerun()
 
 org = st.session_state["org"]
@@ -122,7 +124,7 @@ org = st.session_state["org"]
 def allowed(permission: Permission | None) -> bool:
     if permission is None:
         return True
-    return ui.can(permission, org if permission in ABOUT_AN_ORG else None)
+    return session.can(permission, org if permission in ABOUT_AN_ORG else None)
 
 
 page = st.navigation(pages(allowed))

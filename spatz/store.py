@@ -30,7 +30,7 @@ from spatz.io.land import LAND_COLUMNS, empty_land_frame, typed_land_frame
 from spatz.io.reader import Table
 from spatz.io.report import report_html
 from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
-from spatz.land import MIN_GROUP, Grouping, land_summary
+from spatz.land import MIN_GROUP, Grouping, land_summary, position
 from spatz.model import (
     MeasureEventCreate,
     MeasureEventPublic,
@@ -507,6 +507,14 @@ class Store:
         events = self._events()
         with self.engine.connect() as conn:
             return with_planned_due_dates(events, linked_due_dates(conn))
+
+    def position(self, org: str, as_of: DateLike | None = None) -> pd.DataFrame:
+        """:func:`spatz.land.position` of ``org`` among the rows :meth:`land_summary`
+        evaluates at ``as_of``."""
+        self._require(Permission.view_land)
+        stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
+        rows = self.land_comparison(stichtag)
+        return position(rows[rows["as_of"] <= stichtag], org)
 
 
 def _measure_states(

@@ -50,3 +50,23 @@ def test_cli_holds_no_sql(path: Path) -> None:
     source = path.read_text(encoding="utf-8")
     assert "select(" not in source
     assert "session.add" not in source
+
+
+PAGES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_pages_import_only_the_public_face_and_the_dashboard(path: Path) -> None:
+    # The pages render; the rules and the database live behind ``spatz`` (the names of
+    # ``spatz.__all__``) and the dashboard's own modules (session, data, formatting).
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    offenders = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        else:
+            continue
+        offenders += [m for m in modules if m.startswith("spatz.") or m in {"ui", "app"}]
+    assert offenders == [], f"{path.name} imports {offenders}: use spatz or the dashboard modules"

@@ -3,115 +3,135 @@ who has already done what is still open here."""
 
 from __future__ import annotations
 
+import data
+import formatting as fmt
 import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
+import session
 import streamlit as st
-import ui
 
-from spatz.catalog import OVERALL
-from spatz.land import MIN_GROUP
-from spatz.services.auth import Permission
+from spatz import MIN_GROUP, OVERALL, Permission
 
-sel = ui.selection()
-catalog = ui.catalog()
+sel = data.selection()
+catalog = data.catalog()
 st.title("Landesvergleich")
 st.caption(
-    f"Stichtag {ui.fmt_date(sel.as_of)} · Gruppen mit weniger als {MIN_GROUP} "
+    f"Stichtag {fmt.date(sel.as_of)} · Gruppen mit weniger als {MIN_GROUP} "
     "Organisationen werden nicht ausgewertet."
 )
 
 with st.spinner("Vergleich wird berechnet …"):
-    rows = ui.comparison_rows(sel.as_of)
-rows = rows[rows["kind"] != "Organisationseinheit"]
+    rows = data.comparison_rows(sel.as_of)
+    summary = data.land_summary(sel.as_of, by="kind")
+    summary = summary[summary["catalog_id"] == catalog.id]
+    own = data.position(sel.org, sel.as_of)
+    own = own[own["catalog_id"] == catalog.id]
 dims = [d.id for d in catalog.dimensions] + [OVERALL]
 names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 
 st.subheader("Reifegrad je Organisation und Dimension")
 matrix = rows.pivot(index="organisation", columns="dimension_id", values="score")[dims]
+matrix = matrix.sort_index(key=lambda index: index.str.casefold())
 matrix.columns = [names[d] for d in dims]
 heatmap = go.Figure(
     go.Heatmap(
         z=matrix.to_numpy(),
         x=list(matrix.columns),
-        y=list(ui.chart_text(matrix.index.to_series())),
+        y=list(fmt.chart_text(matrix.index.to_series())),
         colorscale="Cividis",
         zmin=0,
         zmax=catalog.n_levels,
         colorbar={"title": "Punktwert"},
+        texttemplate="%{z:.2f}",
         hovertemplate="%{y}<br>%{x}: %{z:.2f}<extra></extra>",
     )
 )
-heatmap.update_layout(height=120 + 24 * len(matrix), margin={"t": 10, "b": 10}, separators=",.")
+heatmap.update_layout(
+    height=120 + 24 * len(matrix),
+    margin={"t": 10, "b": 10},
+    separators=",.",
+    yaxis={"autorange": "reversed"},
+)
 st.plotly_chart(heatmap, width="stretch")
 with st.expander("Daten anzeigen"):
     st.dataframe(matrix.round(2), width="stretch")
 
 st.subheader("Verteilung nach Art der Organisation")
-sizes = rows.groupby("kind")["org"].nunique()
-shown = sizes[sizes >= MIN_GROUP].index.tolist()
-hidden = sizes[sizes < MIN_GROUP]
-if shown:
-    data = rows[rows["kind"].isin(shown)].assign(Dimension=lambda f: f["dimension_id"].map(names))
-    box = px.box(
-        data,
-        x="Dimension",
-        y="score",
-        color="kind",
-        color_discrete_sequence=ui.PALETTE,
-        labels={"score": "Punktwert", "kind": "Art"},
-        category_orders={"Dimension": [names[d] for d in dims]},
-    )
-    box.update_layout(separators=",.", margin={"t": 10, "b": 10})
-    st.plotly_chart(box, width="stretch")
-    with st.expander("Daten anzeigen"):
-        stats = (
-            data.groupby(["kind", "Dimension"])["score"]
-            .describe()[["count", "25%", "50%", "75%"]]
-            .rename(
-                columns={
-                    "count": "Anzahl",
-                    "25%": "1. Quartil",
-                    "50%": "Median",
-                    "75%": "3. Quartil",
-                }
+shown = summary[~summary["suppressed"]]
+hidden = summary[summary["suppressed"]].drop_duplicates("group")
+if len(shown):
+    box = go.Figure()
+    for colour, (group, part) in zip(fmt.PALETTE, shown.groupby("group", sort=False), strict=False):
+        box.add_trace(
+            go.Box(
+                name=fmt.chart_text(pd.Series([group])).iloc[0],
+                x=[names[d] for d in part["dimension_id"]],
+                q1=part["q1"],
+                median=part["median"],
+                q3=part["q3"],
+                lowerfence=part["q1"],
+                upperfence=part["q3"],
+                marker_color=colour,
+                hoverinfo="x+name",
             )
-            .round(2)
         )
-        st.dataframe(stats, width="stretch")
+    box.update_layout(
+        boxmode="group",
+        separators=",.",
+        margin={"t": 10, "b": 10},
+        yaxis={"title": "Punktwert", "range": [0, catalog.n_levels]},
+        legend={"title": "Art"},
+        xaxis={"categoryorder": "array", "categoryarray": [names[d] for d in dims]},
+    )
+    st.plotly_chart(box, width="stretch")
+    st.caption(fmt.plain("Kasten: 1. bis 3. Quartil, Strich: Median."))
+    with st.expander("Daten anzeigen"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Art": shown["group"],
+                    "Dimension": shown["dimension_id"].map(names),
+                    "Anzahl": shown["organisations"],
+                    "1. Quartil": shown["q1"].round(2),
+                    "Median": shown["median"].round(2),
+                    "3. Quartil": shown["q3"].round(2),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 if len(hidden):
     st.caption(
         "Nicht ausgewertet (zu kleine Gruppe): "
-        + ui.plain(", ".join(f"{kind} ({n})" for kind, n in hidden.items()))
+        + fmt.plain(", ".join(f"{g.group} ({g.organisations})" for g in hidden.itertuples()))
     )
 
-st.subheader(f"Position von {ui.plain(sel.org_name)}")
-own = rows[rows["org"] == sel.org]
+st.subheader(f"Position von {fmt.plain(sel.org_name)}")
 if own.empty:
     st.info("Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich.")
-elif rows["org"].nunique() < MIN_GROUP:
+elif own["suppressed"].any():
     st.info("Zu wenige Organisationen für eine Einordnung.")
 else:
-    position = []
-    for dim in dims:
-        scores = rows.loc[rows["dimension_id"] == dim, "score"]
-        own_score = float(own.loc[own["dimension_id"] == dim, "score"].iloc[0])
-        share_below = float((scores < own_score).mean())
-        position.append(
+    st.dataframe(
+        pd.DataFrame(
             {
-                "Dimension": names[dim],
-                "eigener Punktwert": ui.fmt_number(own_score),
-                "Median aller": ui.fmt_number(float(scores.median())),
-                "Quartil": f"{min(4, int(share_below * 4) + 1)}. Quartil",
+                "Dimension": own["dimension_id"].map(names),
+                "eigener Punktwert": own["score"].map(fmt.number),
+                "Median aller": own["median"].map(fmt.number),
+                "Quartil": own["quartile"].map(lambda q: f"{q}. Quartil"),
             }
-        )
-    st.dataframe(pd.DataFrame(position), hide_index=True, width="stretch")
-    st.caption("1. Quartil: unteres Viertel, 4. Quartil: oberes Viertel aller Organisationen.")
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        fmt.plain("1. Quartil: unteres Viertel, 4. Quartil: oberes Viertel aller Organisationen.")
+    )
 
 # Measure detail of other organisations: only for accounts that see measure detail.
-if ui.can(Permission.view_detail, sel.org):
+if session.can(Permission.view_detail, sel.org):
     st.subheader("Wer hat es schon umgesetzt?")
-    states = ui.explain(sel.as_of)
+    states = data.explain(sel.as_of)
     mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
     if mine.empty:
         st.success("Alle Maßnahmen sind umgesetzt oder nicht relevant.")
@@ -132,7 +152,7 @@ if ui.can(Permission.view_detail, sel.org):
                 pd.DataFrame(
                     {
                         "Organisation": others["org"].map(org_names),
-                        "umgesetzt am": others["date"].map(ui.fmt_date),
+                        "umgesetzt am": others["date"].map(fmt.date),
                     }
                 ),
                 hide_index=True,

@@ -13,13 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from spatz.catalog import OVERALL, Catalog
+from spatz.model.common import TARGET_STATUS_LABELS, TargetStatus
 
-STATUS_LABELS = {
-    "achieved": "erreicht",
-    "on_track": "im Plan",
-    "at_risk": "gefährdet",
-    "overdue": "überfällig",
-}
 IST_COLOUR = "#0072B2"
 SOLL_COLOUR = "#E69F00"
 
@@ -94,7 +89,7 @@ def report_html(
                 str(score["measures_completed"]),
                 str(target["target_level"]) if target else "",
                 _date(target["target_date"].date()) if target else "",
-                STATUS_LABELS[str(target["status"])] if target else "",
+                TARGET_STATUS_LABELS[TargetStatus(target["status"])] if target else "",
             ]
         )
     levels_table = _table(
