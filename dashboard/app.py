@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,26 +93,43 @@ if orgs.empty:
     st.stop()
 
 labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
-options = list(labels)
-# A link may name the organisation (?org=KEY); otherwise the account's own or the most
-# active one is shown.
-chosen = st.session_state.get("org") or st.query_params.get("org")
-if chosen not in labels:
-    chosen = data.first_org()
+# The selection lives in the session state ("org", "as_of"; pages read it there). A link
+# may name the organisation (?org=KEY); otherwise the account's own or the most active one
+# is shown. The sidebar's widgets have keys of their own, take their value from the
+# selection and hand every change back to it, so that each change holds.
+if st.session_state.get("org") not in labels:
+    linked = st.query_params.get("org")
+    st.session_state["org"] = linked if linked in labels else data.first_org()
+if not isinstance(st.session_state.get("as_of"), dt.date):
+    st.session_state["as_of"] = data.data_as_of()
+SIDEBAR_KEYS = {"org": "sidebar_org", "as_of": "sidebar_as_of"}
+for key, widget_key in SIDEBAR_KEYS.items():
+    st.session_state[widget_key] = st.session_state[key]
+
+
+def keep(key: str) -> None:
+    """Take the sidebar widget's new value into the selection."""
+    st.session_state[key] = st.session_state[SIDEBAR_KEYS[key]]
+
+
 with st.sidebar:
     st.markdown("### SPATZ")
-    st.session_state["org"] = st.selectbox(
+    st.selectbox(
         "Organisation",
-        options=options,
-        index=options.index(chosen),
+        options=list(labels),
         format_func=labels.__getitem__,
+        key=SIDEBAR_KEYS["org"],
+        on_change=keep,
+        args=("org",),
     )
-    st.session_state["as_of"] = st.date_input(
+    st.date_input(
         "Stichtag",
-        value=st.session_state.get("as_of", data.data_as_of()),
         format="DD.MM.YYYY",
         help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
         "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
+        key=SIDEBAR_KEYS["as_of"],
+        on_change=keep,
+        args=("as_of",),
     )
     st.caption(f"Angemeldet: {fmt.plain(actor.name)} ({ROLE_LABELS[actor.role]})")
     if st.button("Abmelden", icon=":material/logout:"):
