@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from browser import chromium, log_in, new_page, settle
 from dashboard_server import running_dashboard
+from developer_text import developer_sentences, normalised
 from playwright.sync_api import Page, expect
 
 import spatz
@@ -76,3 +77,33 @@ def test_the_sidebar_follows_every_change(dashboard: str, database: str) -> None
             page.wait_for_timeout(1500)
             expect(page.get_by_text(f"Stichtag {day:%d.%m.%Y}")).to_be_visible()
             expect(title).to_have_text(f"Digitale Reife – {names[cities[-1]]}")
+
+
+PAGES = [
+    "Überblick",
+    "Dimension",
+    "Maßnahmen erfassen",
+    "Projekte & Meilensteine",
+    "Landesvergleich",
+    "Katalog",
+    "Import & Export",
+    "Protokoll",
+]
+
+
+def test_no_page_shows_english_developer_text(dashboard: str) -> None:
+    sentences = developer_sentences()
+    with chromium() as browser:
+        page = new_page(browser)
+        page.goto(dashboard, wait_until="domcontentloaded")
+        expect(page.get_by_text("SPATZ – Anmeldung")).to_be_visible()
+        settle(page)
+        shown = {"Anmeldung": normalised(page.locator("body").inner_text())}
+        log_in(page, "admin")
+        for title in PAGES:
+            page.get_by_role("link", name=title).first.click()
+            expect(page.locator("h1").first).to_be_visible()
+            settle(page)
+            shown[title] = normalised(page.locator("body").inner_text())
+    found = {title: [s for s in sentences if s in text] for title, text in shown.items()}
+    assert {title: hits for title, hits in found.items() if hits} == {}
