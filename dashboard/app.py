@@ -17,7 +17,9 @@ from spatz.model.user import MAX_NAME_LENGTH
 from spatz.services.auth import Permission
 from spatz.services.users import MAX_PASSWORD_LENGTH
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"
+"""The pages. Not in a folder named ``pages``: Streamlit takes that for its old multipage
+layout and, in the first run of a fresh server, runs a linked page without this frame."""
 
 st.set_page_config(
     page_title="SPATZ – Digitale Reife", page_icon=":material/monitoring:", layout="wide"

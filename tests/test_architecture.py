@@ -52,7 +52,7 @@ def test_cli_holds_no_sql(path: Path) -> None:
     assert "session.add" not in source
 
 
-PAGES = sorted((ROOT / "dashboard" / "pages").glob("*.py"))
+PAGES = sorted((ROOT / "dashboard" / "views").glob("*.py"))
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)

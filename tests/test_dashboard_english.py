@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from spatz.services.common import Actor
 
 APP = DASHBOARD / "app.py"
-PAGES = sorted(f"pages/{p.name}" for p in (DASHBOARD / "pages").glob("*.py"))
+PAGES = sorted(f"views/{p.name}" for p in (DASHBOARD / "views").glob("*.py"))
 
 
 def _shown(at: AppTest) -> str:

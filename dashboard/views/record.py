@@ -47,18 +47,35 @@ own = history[history["measure_id"] == measure_id]
 last_seen = int(own["id"].max()) if len(own) else None
 
 labels = {s.value: MEASURE_STATUS_LABELS[s.value] for s in Status}
-with st.form("record", clear_on_submit=False):
-    status = st.radio("Neuer Stand", list(labels), format_func=labels.__getitem__, horizontal=True)
+# One form per organisation and measure: switching to another measure starts with an
+# empty form instead of carrying over what was typed (or saved) for the previous one.
+form = f"record-{sel.org}-{measure_id}"
+with st.form(form, clear_on_submit=False):
+    status = st.radio(
+        "Neuer Stand",
+        list(labels),
+        format_func=labels.__getitem__,
+        horizontal=True,
+        key=f"{form}-status",
+    )
     left, right = st.columns(2)
-    date = left.date_input("gültig ab", value=dt.date.today(), format="DD.MM.YYYY")
-    due = right.date_input("fällig am (optional)", value=None, format="DD.MM.YYYY")
+    date = left.date_input(
+        "gültig ab", value=dt.date.today(), format="DD.MM.YYYY", key=f"{form}-date"
+    )
+    due = right.date_input(
+        "fällig am (optional)", value=None, format="DD.MM.YYYY", key=f"{form}-due"
+    )
     note = st.text_area(
         "Notiz",
         max_chars=MAX_TEXT_LENGTH,
         help="Bei „nicht relevant“ bitte den Grund angeben (Erklärung zur Anwendbarkeit).",
+        key=f"{form}-note",
     )
     evidence = st.text_input(
-        "Nachweis", max_chars=MAX_TEXT_LENGTH, placeholder="z. B. Beschluss, Dokument oder Link"
+        "Nachweis",
+        max_chars=MAX_TEXT_LENGTH,
+        placeholder="z. B. Beschluss, Dokument oder Link",
+        key=f"{form}-evidence",
     )
     submitted = st.form_submit_button("Speichern", type="primary")
 
