@@ -26,6 +26,7 @@ from spatz.land import NOT_COMPARED, Grouping, latest_rows
 from spatz.model import (
     MeasureEventCreate,
     MilestonePublic,
+    OrgKind,
     ProjectPublic,
     TargetCreate,
     TargetPublic,
@@ -289,13 +290,14 @@ def land_rows(as_of: dt.date) -> pd.DataFrame:
 def comparison_rows(as_of: dt.date) -> pd.DataFrame:
     """The compared organisations as the Landesvergleich counts them: own organisations at
     the Stichtag plus imported Land exports of others (their latest Stichtag up to ours),
-    in the catalog in use, organisational units left out; one row per organisation and
-    dimension."""
+    in the catalog in use; one row per organisation and dimension. Organisational units
+    are not compared, and a Land is the one comparing, not one of the compared Kommunen
+    (it records no measures of its own)."""
     rows = _shown(_land_comparison, as_of)
     rows = rows[
         (rows["catalog_id"] == catalog().id)
         & (rows["as_of"] <= pd.Timestamp(as_of))
-        & (rows["kind"] != NOT_COMPARED)
+        & ~rows["kind"].isin({NOT_COMPARED, OrgKind.land})
     ]
     return latest_rows(rows).reset_index(drop=True)
 

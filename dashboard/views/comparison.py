@@ -107,8 +107,11 @@ if len(hidden):
     )
 
 st.subheader(f"Position von {fmt.plain(sel.org_name)}")
-if own.empty:
-    st.info("Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich.")
+if own.empty or sel.org not in set(rows["org"]):
+    st.info(
+        "Die gewählte Organisation ist nicht im Landesvergleich: Verglichen werden die "
+        "Kommunen, nicht das Land und nicht die Organisationseinheiten."
+    )
 elif own["suppressed"].any():
     st.info("Zu wenige Organisationen für eine Einordnung.")
 else:
