@@ -131,7 +131,9 @@ POSITION_COLUMNS = [
     "score",
     "organisations",
     "suppressed",
+    "q1",
     "median",
+    "q3",
     "quartile",
 ]
 """Columns of :func:`position`."""
@@ -143,11 +145,11 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
 
     Each organisation counts once per catalog, with its latest Stichtag in ``frame``;
     organisational units are left out, as in :func:`land_summary`. ``score`` is the own
-    score, ``median`` the median of all compared organisations (``org`` included) and
-    ``quartile`` (1–4) the quarter the own score falls in, counting the organisations
-    below it. With fewer than ``min_group`` organisations the position is *suppressed*
-    (``median`` NaN, ``quartile`` ``<NA>``). Empty if ``org`` is not compared (a unit, or
-    no rows).
+    score; ``q1``, ``median`` and ``q3`` are the quartiles of all compared organisations
+    (``org`` included, interpolated as in :func:`land_summary`) and ``quartile`` (1–4) the
+    quarter the own score falls in, counting the organisations below it. With fewer than
+    ``min_group`` organisations the position is *suppressed* (quartiles NaN, ``quartile``
+    ``<NA>``). Empty if ``org`` is not compared (a unit, or no rows).
     """
     if min_group < 1:
         raise ArgumentError(f"min_group muss mindestens 1 sein, nicht {min_group}")
@@ -171,7 +173,9 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
                 "score": score,
                 "organisations": others["org"].nunique(),
                 "suppressed": suppressed,
-                "median": np.nan if suppressed else float(scores.median()),
+                "q1": np.nan if suppressed else scores.quantile(0.25),
+                "median": np.nan if suppressed else scores.quantile(0.5),
+                "q3": np.nan if suppressed else scores.quantile(0.75),
                 "quartile": pd.NA if suppressed else min(4, int(share_below * 4) + 1),
             }
         )
@@ -184,7 +188,9 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
             "score": "float64",
             "organisations": "int64",
             "suppressed": "bool",
+            "q1": "float64",
             "median": "float64",
+            "q3": "float64",
             "quartile": "Int64",
         }
     )

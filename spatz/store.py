@@ -509,11 +509,13 @@ class Store:
             return with_planned_due_dates(events, linked_due_dates(conn))
 
     def position(self, org: str, as_of: DateLike | None = None) -> pd.DataFrame:
-        """:func:`spatz.land.position` of ``org`` among the rows :meth:`land_summary`
-        evaluates at ``as_of``."""
-        self._require(Permission.view_land)
+        """:func:`spatz.land.position` of ``org`` among all organisations :meth:`land_summary`
+        evaluates at ``as_of``. Whoever sees the organisation's overview sees its position:
+        the others show only as median and quartiles, suppressed in small groups."""
+        self._require(Permission.view_overview, org)
         stichtag = pd.Timestamp(as_of if as_of is not None else dt.date.today()).normalize()
-        rows = self.land_comparison(stichtag)
+        everyone = self if self.actor.scope is None else Store(self.url, catalog_id=self.catalog_id)
+        rows = everyone.land_comparison(stichtag)
         return position(rows[rows["as_of"] <= stichtag], org)
 
 

@@ -73,3 +73,49 @@ def test_the_quartile_note_shows_as_written(demo_url: str, monkeypatch: pytest.M
         "Kasten: 1. bis 3. Quartil, Strich: Median.",
         "1. Quartil: unteres Viertel, 4. Quartil: oberes Viertel aller Organisationen.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [("leitung.halle", "spatz-leitung-demo"), ("gast.halle", "spatz-gast-demo")],
+)
+def test_a_kommune_sees_its_position_on_the_overview(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch, name: str, password: str
+) -> None:
+    actor = spatz.store.login(demo_url, name, password).actor
+    assert actor is not None and actor.scope is not None
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = actor
+    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    at.run()
+    assert not at.exception
+    assert "Einordnung im Land" in [s.value for s in at.subheader]
+    table = next(t.value for t in at.dataframe if "Quartil" in t.value.columns)
+    expected = spatz.open(demo_url).position(HALLE, "2024-12-31")
+    assert list(table.columns) == [
+        "Dimension",
+        "eigener Punktwert",
+        "1. Quartil",
+        "Median",
+        "3. Quartil",
+        "Quartil",
+    ]
+    assert list(table["Quartil"]) == [f"{q}. Quartil" for q in expected["quartile"]]
+    # Nothing names another organisation: only the own one appears anywhere.
+    others = spatz.open(demo_url).organisations()
+    others = others[~others["org"].isin(actor.scope)]
+    shown = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info])
+    shown += " ".join(" ".join(map(str, t.value.to_numpy().ravel())) for t in at.dataframe)
+    assert [n for n in others["name"] if n in shown] == []
+
+
+def test_the_land_and_admin_see_the_comparison_page_instead(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _comparison(demo_url, HALLE, monkeypatch)
+    assert len(at.dataframe[0].value) > 5
+    at.switch_page("views/overview.py").run()
+    assert "Einordnung im Land" not in [s.value for s in at.subheader]

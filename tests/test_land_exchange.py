@@ -657,7 +657,10 @@ def test_summary_command(demo_url: str, loaded_b: str) -> None:
             "Ungültiger Wert für '--min-group': mindestens 1.",
         ),
         (("land", "summary", "--by", "ags"), "'ags' ist keiner der Werte 'kind', 'land'"),
-        (("export", "land", "--dialect", "excel"), "'excel' ist keiner der Werte 'rfc4180', 'excel-de'"),
+        (
+            ("export", "land", "--dialect", "excel"),
+            "'excel' ist keiner der Werte 'rfc4180', 'excel-de'",
+        ),
         (("export", "land", "--org", "XX"), "Organisation(en) nicht gefunden: XX"),
         (("export", "land", "--out", "/nonexistent/x.csv"), "/nonexistent/x.csv: nicht schreibbar"),
         (("land", "import", "/nonexistent/x.csv"), "/nonexistent/x.csv: Datei nicht lesbar"),

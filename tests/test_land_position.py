@@ -76,6 +76,8 @@ def test_position_is_the_quarter_below_the_own_score(
     assert row["organisations"] == 5
     assert not row["suppressed"]
     assert (row["median"], row["quartile"]) == (median, quartile)
+    # Scores 1, 2, 3, 4, 5: linear quartiles, as land_summary computes them.
+    assert (row["q1"], row["q3"]) == (2.0, 4.0)
 
 
 def test_position_of_a_unit_or_an_unknown_organisation_is_empty() -> None:
@@ -101,6 +103,16 @@ def test_store_position_matches_the_pure_function(demo_url: str) -> None:
         store.position(halle, "2024-12-31"), position(rows[rows["as_of"] <= "2024-12-31"], halle)
     )
     assert len(store.position(halle, "2024-12-31")) > 0
+
+
+def test_a_kommune_sees_its_position_among_all(demo_url: str) -> None:
+    # Its account sees only its own organisations; the others count, anonymously.
+    leitung = spatz.store.login(demo_url, "leitung.halle", "spatz-leitung-demo").actor
+    assert leitung is not None and leitung.scope is not None
+    own = spatz.open(demo_url, actor=leitung).position("15002000", "2024-12-31")
+    everyone = spatz.open(demo_url).position("15002000", "2024-12-31")
+    pd.testing.assert_frame_equal(own, everyone)
+    assert (own["organisations"] > len(leitung.scope)).all()
 
 
 def test_the_vocabulary_labels_every_status(demo_url: str) -> None:

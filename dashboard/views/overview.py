@@ -8,9 +8,10 @@ import data
 import formatting as fmt
 import pandas as pd
 import plotly.graph_objects as go
+import session
 import streamlit as st
 
-from spatz import OVERALL, TARGET_STATUS_LABELS, TargetStatus
+from spatz import OVERALL, TARGET_STATUS_LABELS, Permission, TargetStatus
 
 sel = data.selection()
 catalog = data.catalog()
@@ -169,3 +170,38 @@ else:
         wide.columns = [dimension_names[c] for c in wide.columns]
         wide.index = [fmt.date(d) for d in wide.index]
         st.dataframe(wide.round(2), width="stretch")
+
+# Accounts without the Landesvergleich see where their organisation stands among all
+# Kommunen: only their own score, the others as median and quartiles.
+if not session.can(Permission.view_land):
+    st.subheader("Einordnung im Land")
+    position = data.position(sel.org, sel.as_of)
+    position = position[position["catalog_id"] == catalog.id]
+    if position.empty:
+        st.info(
+            "Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich."
+        )
+    elif position["suppressed"].any():
+        st.info("Zu wenige Organisationen für eine Einordnung.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Dimension": position["dimension_id"].map(dimension_names),
+                    "eigener Punktwert": position["score"].map(fmt.number),
+                    "1. Quartil": position["q1"].map(fmt.number),
+                    "Median": position["median"].map(fmt.number),
+                    "3. Quartil": position["q3"].map(fmt.number),
+                    "Quartil": position["quartile"].map(lambda q: f"{q}. Quartil"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        compared = int(position["organisations"].max())
+        st.caption(
+            fmt.plain(
+                f"Verglichen mit {compared} Organisationen im Land, ohne Namen. 1. Quartil: "
+                "unteres Viertel, 4. Quartil: oberes Viertel."
+            )
+        )
