@@ -99,8 +99,8 @@ def main() -> None:
     ]
     for title, page, target in [
         ("Überblick (one organisation)", None, 1.0),
-        ("Dimension", "pages/dimension.py", 1.0),
-        ("Landesvergleich (220 organisations)", "pages/comparison.py", 2.0),
+        ("Dimension", "views/dimension.py", 1.0),
+        ("Landesvergleich (220 organisations)", "views/comparison.py", 2.0),
     ]:
         cold, warm = render(page, "15000001")
         verdict = "met" if warm <= target else "NOT met"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
+import data
+import formatting as fmt
+import session
 import streamlit as st
-import ui
 from streamlit.navigation.page import StreamlitPage
 
 from spatz.model import ROLE_LABELS
@@ -14,7 +17,9 @@ from spatz.model.user import MAX_NAME_LENGTH
 from spatz.services.auth import Permission
 from spatz.services.users import MAX_PASSWORD_LENGTH
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"
+"""The pages. Not in a folder named ``pages``: Streamlit takes that for its old multipage
+layout and, in the first run of a fresh server, runs a linked page without this frame."""
 ACCESSIBILITY = "accessibility.py"
 """The Erklärung zur Barrierefreiheit: open to everybody, before the login too."""
 LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'de';</script>"
@@ -28,7 +33,7 @@ st.html(LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
 
 def login_page() -> None:
     st.title("SPATZ – Anmeldung")
-    notice = ui.login_notice()
+    notice = session.login_notice()
     if notice:
         st.info(notice)
     with st.form("login"):
@@ -41,17 +46,17 @@ def login_page() -> None:
         )
         submitted = st.form_submit_button("Anmelden", type="primary")
     if submitted:
-        message = ui.sign_in(name, password)
+        message = session.sign_in(name, password)
         if message is None:
             st.rerun()
-        st.error(ui.plain(message))
-    if ui.single_sign_on_configured():
+        st.error(fmt.plain(message))
+    if session.single_sign_on_configured():
         st.divider()
         if st.user.is_logged_in:
-            message = ui.sign_in_sso(ui.single_sign_on_name())
+            message = session.sign_in_sso(session.single_sign_on_name())
             if message is None:
                 st.rerun()
-            st.error(ui.plain(message))
+            st.error(fmt.plain(message))
             st.button("Abmelden (Single Sign-on)", on_click=st.logout)
         else:
             st.button("Mit Single Sign-on anmelden", on_click=st.login)
@@ -82,7 +87,7 @@ def pages(allowed: Callable[[Permission | None], bool]) -> list[StreamlitPage]:
     ]
 
 
-if ui.current_actor() is None:
+if session.current_actor() is None:
     # All pages are known (hidden), so that the page and the links' parameters asked for
     # are shown after the login.
     wanted = st.navigation(pages(lambda _: True), position="hidden")
@@ -92,38 +97,55 @@ if ui.current_actor() is None:
     login_page()
     st.stop()
 
-actor = ui.actor()
-orgs = ui.organisations()
+actor = session.actor()
+orgs = data.organisations()
 if orgs.empty:
     st.title("SPATZ")
     st.info("Noch keine Organisationen erfasst. Beispieldaten laden: `spatz demo`.")
     st.stop()
 
 labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
-options = list(labels)
-# A link may name the organisation (?org=KEY); otherwise the account's own or the most
-# active one is shown.
-chosen = st.session_state.get("org") or st.query_params.get("org")
-if chosen not in labels:
-    chosen = ui.first_org()
+# The selection lives in the session state ("org", "as_of"; pages read it there). A link
+# may name the organisation (?org=KEY); otherwise the account's own or the most active one
+# is shown. The sidebar's widgets have keys of their own, take their value from the
+# selection and hand every change back to it, so that each change holds.
+if st.session_state.get("org") not in labels:
+    linked = st.query_params.get("org")
+    st.session_state["org"] = linked if linked in labels else data.first_org()
+if not isinstance(st.session_state.get("as_of"), dt.date):
+    st.session_state["as_of"] = data.data_as_of()
+SIDEBAR_KEYS = {"org": "sidebar_org", "as_of": "sidebar_as_of"}
+for key, widget_key in SIDEBAR_KEYS.items():
+    st.session_state[widget_key] = st.session_state[key]
+
+
+def keep(key: str) -> None:
+    """Take the sidebar widget's new value into the selection."""
+    st.session_state[key] = st.session_state[SIDEBAR_KEYS[key]]
+
+
 with st.sidebar:
     st.markdown("### SPATZ")
-    st.session_state["org"] = st.selectbox(
+    st.selectbox(
         "Organisation",
-        options=options,
-        index=options.index(chosen),
+        options=list(labels),
         format_func=labels.__getitem__,
+        key=SIDEBAR_KEYS["org"],
+        on_change=keep,
+        args=("org",),
     )
-    st.session_state["as_of"] = st.date_input(
+    st.date_input(
         "Stichtag",
-        value=st.session_state.get("as_of", ui.data_as_of()),
         format="DD.MM.YYYY",
         help="Zeigt die Verwaltung, wie sie an diesem Tag stand. Voreingestellt ist der "
         "Datenstand (das letzte erfasste Ereignis, höchstens heute).",
+        key=SIDEBAR_KEYS["as_of"],
+        on_change=keep,
+        args=("as_of",),
     )
-    st.caption(f"Angemeldet: {ui.plain(actor.name)} ({ROLE_LABELS[actor.role]})")
+    st.caption(f"Angemeldet: {fmt.plain(actor.name)} ({ROLE_LABELS[actor.role]})")
     if st.button("Abmelden", icon=":material/logout:"):
-        ui.sign_out()
+        session.sign_out()
         st.rerun()
 
 org = st.session_state["org"]
@@ -132,7 +154,7 @@ org = st.session_state["org"]
 def allowed(permission: Permission | None) -> bool:
     if permission is None:
         return True
-    return ui.can(permission, org if permission in ABOUT_AN_ORG else None)
+    return session.can(permission, org if permission in ABOUT_AN_ORG else None)
 
 
 page = st.navigation(pages(allowed))

@@ -122,3 +122,75 @@ def land_summary(
             **dict.fromkeys(level_columns, "Int64"),
         }
     )
+
+
+POSITION_COLUMNS = [
+    "catalog_id",
+    "dimension_id",
+    "dimension",
+    "score",
+    "organisations",
+    "suppressed",
+    "q1",
+    "median",
+    "q3",
+    "quartile",
+]
+"""Columns of :func:`position`."""
+
+
+def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """Where ``org`` stands among the organisations of ``frame`` (Land export format), per
+    catalog of ``org`` and dimension.
+
+    Each organisation counts once per catalog, with its latest Stichtag in ``frame``;
+    organisational units are left out, as in :func:`land_summary`. ``score`` is the own
+    score; ``q1``, ``median`` and ``q3`` are the quartiles of all compared organisations
+    (``org`` included, interpolated as in :func:`land_summary`) and ``quartile`` (1–4) the
+    quarter the own score falls in, counting the organisations below it. With fewer than
+    ``min_group`` organisations the position is *suppressed* (quartiles NaN, ``quartile``
+    ``<NA>``). Empty if ``org`` is not compared (a unit, or no rows).
+    """
+    if min_group < 1:
+        raise ArgumentError(f"min_group muss mindestens 1 sein, nicht {min_group}")
+    rows = latest_rows(frame[frame["kind"] != NOT_COMPARED])
+    own = rows[rows["org"] == org]
+    records: list[dict[str, object]] = []
+    for record in own.to_dict("records"):
+        others = rows[
+            (rows["catalog_id"] == record["catalog_id"])
+            & (rows["dimension_id"] == record["dimension_id"])
+        ]
+        scores = others["score"].astype("float64")
+        score = float(record["score"])
+        suppressed = others["org"].nunique() < min_group
+        share_below = float((scores < score).mean())
+        records.append(
+            {
+                "catalog_id": record["catalog_id"],
+                "dimension_id": record["dimension_id"],
+                "dimension": record["dimension"],
+                "score": score,
+                "organisations": others["org"].nunique(),
+                "suppressed": suppressed,
+                "q1": np.nan if suppressed else scores.quantile(0.25),
+                "median": np.nan if suppressed else scores.quantile(0.5),
+                "q3": np.nan if suppressed else scores.quantile(0.75),
+                "quartile": pd.NA if suppressed else min(4, int(share_below * 4) + 1),
+            }
+        )
+    result = pd.DataFrame(records, columns=POSITION_COLUMNS)
+    return result.astype(
+        {
+            "catalog_id": "str",
+            "dimension_id": "str",
+            "dimension": "str",
+            "score": "float64",
+            "organisations": "int64",
+            "suppressed": "bool",
+            "q1": "float64",
+            "median": "float64",
+            "q3": "float64",
+            "quartile": "Int64",
+        }
+    )

@@ -216,6 +216,10 @@ class Store:
         extra = {"org": org} if kind in ("projects", "milestones") else {}
         return self._write(IMPORTERS[kind], table=table, dry_run=dry_run, **extra)
 
+    def position(self, org: str, as_of: DateLike | None = None) -> pd.DataFrame:
+        """Where ``org`` stands in the Land (:func:`spatz.services.land.position`)."""
+        return self._scored(land.position, org=org, as_of=as_of)
+
 
 def open(
     url: str | None = None, *, catalog_id: str | None = None, actor: Actor | None = None

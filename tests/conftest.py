@@ -19,6 +19,7 @@ is reported as a failure.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Generator, Iterator
 from pathlib import Path
 
@@ -34,6 +35,18 @@ MUST_RUN_IN_CI = ("postgres", "browser")
 settings.register_profile("default", deadline=None, max_examples=100)
 settings.register_profile("ci", deadline=None, max_examples=100, print_blob=True)
 settings.load_profile("ci" if IN_CI else "default")
+
+DASHBOARD_CONFIG = Path(__file__).resolve().parents[1] / "dashboard" / ".streamlit" / "config.toml"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def dashboard_config() -> None:
+    """The dashboard's Streamlit settings for AppTest too, as `streamlit run` reads them."""
+    from streamlit import config
+
+    for section, options in tomllib.loads(DASHBOARD_CONFIG.read_text(encoding="utf-8")).items():
+        for name, value in options.items():
+            config.set_option(f"{section}.{name}", value)
 
 
 @pytest.fixture(scope="session")

@@ -182,14 +182,14 @@ def test_a_version_that_keeps_every_recorded_measure_loads_without_warning(
 
 
 PAGES = [
-    "pages/overview.py",
-    "pages/dimension.py",
-    "pages/record.py",
-    "pages/projects.py",
-    "pages/comparison.py",
-    "pages/catalog.py",
-    "pages/exchange.py",
-    "pages/audit.py",
+    "views/overview.py",
+    "views/dimension.py",
+    "views/record.py",
+    "views/projects.py",
+    "views/comparison.py",
+    "views/catalog.py",
+    "views/exchange.py",
+    "views/audit.py",
 ]
 
 
@@ -225,7 +225,7 @@ def test_dashboard_pages_show_the_message(
     at.switch_page(page).run()
     assert not at.exception
     shown = [visible(e.value).replace("\u2060", "") for e in at.error]  # word joiners
-    if page in ("pages/catalog.py", "pages/audit.py", "pages/record.py"):
+    if page in ("views/catalog.py", "views/audit.py", "views/record.py"):
         assert shown == []  # these pages do not score (the record page after a change)
         return
     assert len(shown) == 1

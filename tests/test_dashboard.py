@@ -72,7 +72,7 @@ def test_moving_the_stichtag_back_shows_the_past(app: AppTest) -> None:
 
 
 def test_catalog_page_searches_measures(app: AppTest) -> None:
-    app.switch_page("pages/catalog.py").run()
+    app.switch_page("views/catalog.py").run()
     assert not app.exception
     assert app.title[0].value == "Katalog"
     app.text_input[0].input("Notfall").run()
@@ -85,7 +85,7 @@ def test_catalog_page_searches_measures(app: AppTest) -> None:
 
 def test_dimension_page_shows_the_ladder_and_the_roadmap(app: AppTest, demo_url: str) -> None:
     app.session_state["dimension"] = "strategie"
-    app.switch_page("pages/dimension.py").run()
+    app.switch_page("views/dimension.py").run()
     assert not app.exception
     store = spatz.open(demo_url)
     level = int(
@@ -107,7 +107,7 @@ def test_dimension_page_shows_the_ladder_and_the_roadmap(app: AppTest, demo_url:
 
 
 def test_projects_page_shows_halles_projektliste_and_the_milestones(app: AppTest) -> None:
-    app.switch_page("pages/projects.py").run()
+    app.switch_page("views/projects.py").run()
     assert not app.exception
     tables = [t.value for t in app.dataframe]
     projects = next(t for t in tables if "Projekt" in t.columns)
@@ -119,7 +119,7 @@ def test_projects_page_shows_halles_projektliste_and_the_milestones(app: AppTest
 
 
 def test_comparison_page_respects_the_minimum_group_size(app: AppTest) -> None:
-    app.switch_page("pages/comparison.py").run()
+    app.switch_page("views/comparison.py").run()
     assert not app.exception
     assert any("zu kleine Gruppe" in c.value for c in app.caption)
     position = next(t.value for t in app.dataframe if "Quartil" in t.value.columns)
@@ -127,7 +127,7 @@ def test_comparison_page_respects_the_minimum_group_size(app: AppTest) -> None:
 
 
 def test_exchange_page_offers_the_downloads(app: AppTest) -> None:
-    app.switch_page("pages/exchange.py").run()
+    app.switch_page("views/exchange.py").run()
     assert not app.exception
     labels = [getattr(b, "label", "") for b in app.get("download_button")]
     assert labels == [
@@ -152,7 +152,7 @@ def test_recording_a_measure_shows_the_level_change(
     at.session_state["org"] = HALLE
     at.session_state["as_of"] = dt.date(2024, 12, 31)
     log_in(at, Actor.operator("tester"))
-    at.switch_page("pages/record.py").run()
+    at.switch_page("views/record.py").run()
     at.selectbox[0].set_value("strategie").run()
     at.selectbox[1].set_value(missing).run()
     at.radio[0].set_value(Status.completed.value)
@@ -191,7 +191,7 @@ def test_a_back_dated_entry_does_not_block_the_next_save(
     at.session_state["as_of"] = dt.date(2024, 12, 31)
     at.query_params["measure"] = "STR-4-01"
     log_in(at, Actor.operator("tester"))
-    at.switch_page("pages/record.py").run()
+    at.switch_page("views/record.py").run()
     at.radio[0].set_value(Status.in_progress.value)
     at.button[0].click().run()
     assert not at.error
@@ -215,7 +215,7 @@ def test_comparison_includes_imported_land_exports(
     at.session_state["org"] = HALLE
     at.session_state["as_of"] = dt.date(2024, 12, 31)
     log_in(at, Actor.operator("tester"))
-    at.switch_page("pages/comparison.py").run()
+    at.switch_page("views/comparison.py").run()
     assert not at.exception
     matrix = at.dataframe[0].value
     assert "Gemeinde Nachbarort" in matrix.index
@@ -234,7 +234,7 @@ def test_leitung_sets_a_target_and_a_stale_form_is_refused(
     at.session_state["as_of"] = dt.date(2024, 12, 31)
     at.session_state["dimension"] = "governance"
     log_in(at, leitung)
-    at.switch_page("pages/dimension.py").run()
+    at.switch_page("views/dimension.py").run()
     assert not at.exception
     at.number_input[0].set_value(5)
     at.button(key="FormSubmitter:target-Ziel speichern").click().run()
@@ -260,7 +260,7 @@ def test_the_accessibility_statement_names_the_contact(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(ENV_ACCESSIBILITY_CONTACT, "barrierefrei@halle.de, 0345 221-0")
-    app.switch_page("pages/accessibility.py").run()
+    app.switch_page("views/accessibility.py").run()
     assert not app.exception
     assert app.title[0].value == "Erklärung zur Barrierefreiheit"
     assert "teilweise vereinbar" in " ".join(m.value for m in app.markdown)
@@ -273,7 +273,7 @@ def test_without_a_contact_the_statement_says_who_must_set_it(
     app: AppTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(ENV_ACCESSIBILITY_CONTACT, raising=False)
-    app.switch_page("pages/accessibility.py").run()
+    app.switch_page("views/accessibility.py").run()
     assert [w.value for w in app.warning] == [
         "Für diese Installation ist noch keine Kontaktadresse hinterlegt. Der Betrieb trägt sie "
         "in der Umgebungsvariablen `SPATZ_ACCESSIBILITY_CONTACT` ein."
@@ -286,7 +286,7 @@ def test_the_accessibility_statement_is_open_before_the_login(
     monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert at.title[0].value == "SPATZ – Anmeldung"
-    at.switch_page("pages/accessibility.py").run()
+    at.switch_page("views/accessibility.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Erklärung zur Barrierefreiheit"]
     assert not at.text_input, "no login form on the statement"

@@ -100,9 +100,9 @@ def test_each_role_sees_its_pages_and_organisations(
     # Pages the role may not use are not even registered.
     for page in {"record", "audit", "comparison", "dimension"} - pages:
         with pytest.raises(ValueError, match="Could not find a navigation page"):
-            at.switch_page(f"pages/{page}.py")
+            at.switch_page(f"views/{page}.py")
     for page in sorted(pages):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"views/{page}.py").run()
         assert not at.exception, page
 
 

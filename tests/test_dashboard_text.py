@@ -17,9 +17,11 @@ from rendered import autolinks, visible
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 
 
-def _load_ui() -> ModuleType:
-    """The dashboard's shared module, under a name of its own."""
-    spec = importlib.util.spec_from_file_location("dashboard_ui", DASHBOARD / "ui.py")
+def _load_formatting() -> ModuleType:
+    """The dashboard's formatting module, under a name of its own."""
+    spec = importlib.util.spec_from_file_location(
+        "dashboard_formatting", DASHBOARD / "formatting.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -27,12 +29,12 @@ def _load_ui() -> ModuleType:
     return module
 
 
-ui = _load_ui()
+fmt = _load_formatting()
 
 
 def shown(text: str) -> str:
-    """What a reader sees of ``ui.plain(text)`` (the invisible word joiners left out)."""
-    return visible(ui.plain(text)).replace(ui.WORD_JOINER, "")
+    """What a reader sees of ``fmt.plain(text)`` (the invisible word joiners left out)."""
+    return visible(fmt.plain(text)).replace(fmt.WORD_JOINER, "")
 
 
 @pytest.mark.parametrize(
@@ -65,12 +67,12 @@ line = (
 
 @given(line)
 def test_any_line_shows_as_typed(text: str) -> None:
-    assert shown(text) == text.replace(ui.WORD_JOINER, "")
+    assert shown(text) == text.replace(fmt.WORD_JOINER, "")
 
 
 def test_chart_labels_are_escaped_for_plotly() -> None:
     # Plotly reads <b>, <i>, <br> and <a href> in labels and hover texts.
-    labels = ui.chart_text(pd.Series(['<a href="https://example.org">x</a> & <b>y</b>']))
+    labels = fmt.chart_text(pd.Series(['<a href="https://example.org">x</a> & <b>y</b>']))
     assert list(labels) == [
         '&lt;a href="https://example.org"&gt;x&lt;/a&gt; &amp; &lt;b&gt;y&lt;/b&gt;'
     ]
@@ -91,13 +93,13 @@ URLS = [
 @pytest.mark.parametrize("text", URLS)
 def test_bare_urls_and_addresses_do_not_become_links(text: str) -> None:
     assert autolinks(text), "GFM would link this text"
-    assert autolinks(ui.plain(text)) == []
+    assert autolinks(fmt.plain(text)) == []
     assert shown(text) == text
 
 
 @given(line)
 def test_no_line_becomes_a_link(text: str) -> None:
-    assert autolinks(ui.plain(text)) == []
+    assert autolinks(fmt.plain(text)) == []
 
 
 # Every call that renders Markdown (message, caption, title …) and what of it is Markdown:
@@ -118,11 +120,11 @@ RENDERERS = {
     "expander": 1,
 }
 MARKDOWN_KEYWORDS = {"body", "label", "help"}
-FORMATTERS = {"ui.plain", "plain", "ui.fmt_date", "ui.fmt_number", "ui.fmt_timestamp", "len"}
+FORMATTERS = {"fmt.plain", "plain", "fmt.date", "fmt.number", "fmt.timestamp", "len"}
 """Calls whose result is safe: the escaping itself, and dates and numbers in German form."""
 
 NOT_USER_TEXT = {
-    # app.py: the login notices are fixed texts of ui.py; the role labels of spatz.model.
+    # app.py: the login notices are fixed texts of session.py; the role labels of spatz.model.
     "notice",
     "ROLE_LABELS[actor.role]",
     # Numbers, levels and fixed labels computed by the pages.
@@ -142,7 +144,7 @@ NOT_USER_TEXT = {
     "row['level']",
     "row['target_level']",
     "level_names.get(level, 'noch keine Stufe')",
-    "ui.TARGET_STATUS_LABELS[str(row['status'])]",
+    "TARGET_STATUS_LABELS[TargetStatus(row['status'])]",
     "target_line(OVERALL)",
     "target_line(dim.id)",
 }
@@ -191,7 +193,7 @@ def test_every_markdown_call_escapes_what_users_entered(path: Path) -> None:
         for line, call, argument in _markdown_arguments(path)
         if not _safe(argument)
     ]
-    assert unescaped == [], "user text reaches Markdown unescaped (use ui.plain):\n" + "\n".join(
+    assert unescaped == [], "user text reaches Markdown unescaped (use fmt.plain):\n" + "\n".join(
         unescaped
     )
 

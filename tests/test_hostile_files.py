@@ -482,7 +482,7 @@ def test_the_dashboard_upload_is_bounded_by_the_same_reader(
     at.session_state["as_of"] = dt.date(2024, 12, 31)
     at.session_state["actor"] = Actor.operator("tester")
     at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
-    at.switch_page("pages/exchange.py").run()
+    at.switch_page("views/exchange.py").run()
     assert not at.exception
     assert at.error[0].value.startswith("Die Datei wurde nicht importiert: 1 Fehler.")
     problems = next(t.value for t in at.dataframe if "Meldung" in t.value.columns)

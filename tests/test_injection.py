@@ -294,7 +294,7 @@ def test_dimension_page_shows_notes_as_text(
 ) -> None:
     at = _app(hostile.url, HALLE, monkeypatch)
     at.session_state["dimension"] = "strategie"
-    at.switch_page("pages/dimension.py").run()
+    at.switch_page("views/dimension.py").run()
     assert not at.exception
     tables = [t.value for t in at.dataframe if "Notiz" in t.value.columns]
     shown = pd.concat(tables).set_index("ID")
@@ -311,7 +311,7 @@ def test_record_page_shows_the_history_as_text(
 ) -> None:
     at = _app(hostile.url, HALLE, monkeypatch)
     at.query_params["measure"] = "STR-4-02"
-    at.switch_page("pages/record.py").run()
+    at.switch_page("views/record.py").run()
     assert not at.exception
     history = next(t.value for t in at.dataframe if "Notiz" in t.value.columns)
     note, evidence = HOSTILE_EVENTS["STR-4-02"]
@@ -323,7 +323,7 @@ def test_a_hostile_organisation_name_is_shown_as_text(
     hostile: Hostile, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = _app(hostile.url, SCRIPT_ORG, monkeypatch)
-    at.switch_page("pages/record.py").run()
+    at.switch_page("views/record.py").run()
     assert not at.exception
     name = HOSTILE_ORGS[SCRIPT_ORG][0]
     assert visible(at.title[0].value) == f"Maßnahmen erfassen – {name}"

@@ -158,6 +158,7 @@ CASES = [
     Case("land comparison", "land.land_comparison", LAND, lambda s, _: s.land_comparison(DAY)),
     Case("imported land", "land.imported_land", LAND, lambda s, _: s.imported_land()),
     Case("land summary", "land.land_summary", LAND, lambda s, _: s.land_summary(DAY)),
+    Case("land position", "land.position", ALL, lambda s, _: s.position(HALLE, DAY)),
     Case(
         "audit log",
         "audit.audit_frame",

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import spatz
 from spatz.catalog import OVERALL
 from spatz.cli import app
-from spatz.io.report import STATUS_LABELS
+from spatz.model.common import TARGET_STATUS_LABELS, TargetStatus
 from spatz.services.common import Actor
 
 HALLE = "15002000"
@@ -66,7 +66,7 @@ def test_levels_scores_and_targets_are_the_engines(demo_url: str, pages: list[st
             target = goal[dim]
             expected += (
                 f" {target['target_level']} {target['target_date']:%d.%m.%Y} "
-                f"{STATUS_LABELS[str(target['status'])]}"
+                f"{TARGET_STATUS_LABELS[TargetStatus(target['status'])]}"
             )
         assert expected in table
 
@@ -211,7 +211,7 @@ def test_exchange_page_offers_the_pdf(demo_url: str, monkeypatch: pytest.MonkeyP
     at.session_state["as_of"] = dt.date(2024, 12, 31)
     at.session_state["actor"] = Actor.operator("tester")
     at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
-    at.switch_page("pages/exchange.py").run()
+    at.switch_page("views/exchange.py").run()
     assert not at.exception
     create = next(b for b in at.button if b.label == "Bericht für den Stadtrat (PDF) erstellen")
     create.click().run()

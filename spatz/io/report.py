@@ -16,13 +16,8 @@ import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog
 from spatz.model import MilestonePublic, ProjectPublic
+from spatz.model.common import TARGET_STATUS_LABELS, TargetStatus
 
-STATUS_LABELS = {
-    "achieved": "erreicht",
-    "on_track": "im Plan",
-    "at_risk": "gefährdet",
-    "overdue": "überfällig",
-}
 #: Colours with a contrast of at least 4.5:1 on white (text and graphics alike).
 IST_COLOUR = "#0072B2"
 SOLL_COLOUR = "#B34700"
@@ -401,7 +396,7 @@ def report_html(data: ReportData) -> str:
                 str(score["measures_completed"]),
                 str(target["target_level"]) if target else "",
                 _date(target["target_date"]) if target else "",
-                STATUS_LABELS[str(target["status"])] if target else "",
+                TARGET_STATUS_LABELS[TargetStatus(target["status"])] if target else "",
             ]
         )
     levels_table = _table(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from spatz.model.common import STATUS_LABELS
+from spatz.model.common import MEASURE_STATUS_LABELS, TARGET_STATUS_LABELS
 
 DATE_FORMAT = "DD.MM.YYYY"
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
@@ -29,14 +29,6 @@ SCORE_FORMAT = "0.00"
 MAX_WIDTH = 60
 """Columns wider than this many characters wrap in Excel rather than grow."""
 
-TARGET_STATUS_LABELS = {
-    "achieved": "erreicht",
-    "on_track": "im Plan",
-    "at_risk": "gefährdet",
-    "overdue": "überfällig",
-}
-MEASURE_STATUS_LABELS: dict[str, str] = {s.value: label for s, label in STATUS_LABELS.items()}
-MEASURE_STATUS_LABELS["open"] = "offen"
 
 Kind = Literal["text", "int", "number", "date", "datetime", "bool"]
 
@@ -46,7 +38,7 @@ class Column:
     key: Any
     header: str | dt.date
     kind: Kind = "text"
-    labels: dict[str, str] | None = None
+    labels: Mapping[Any, str] | None = None
     """Shown instead of the stored code (statuses)."""
 
 

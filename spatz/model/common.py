@@ -1,4 +1,8 @@
-"""Value types shared by the tables: statuses, kinds of organisation, timestamps."""
+"""Value types shared by the tables: statuses, kinds of organisation, timestamps.
+
+The one vocabulary of statuses and their German labels: every part of SPATZ (dashboard,
+report, workbook, import) takes its labels from here.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,32 @@ STATUS_LABELS: dict[Status, str] = {
     Status.not_applicable: "nicht relevant",
 }
 """German labels, as shown in the dashboard and accepted on import."""
+
+OPEN = "open"
+"""The state of a measure without any recorded event (not a :class:`Status`)."""
+
+MEASURE_STATUS_LABELS: dict[str, str] = {OPEN: "offen"} | {
+    status.value: label for status, label in STATUS_LABELS.items()
+}
+"""German labels of the state of a measure at a Stichtag: a :class:`Status` or ``open``."""
+
+
+class TargetStatus(StrEnum):
+    """How a target stands at the Stichtag, as :func:`spatz.scoring.target_status` says."""
+
+    achieved = "achieved"
+    on_track = "on_track"
+    at_risk = "at_risk"
+    overdue = "overdue"
+
+
+TARGET_STATUS_LABELS: dict[TargetStatus, str] = {
+    TargetStatus.achieved: "erreicht",
+    TargetStatus.on_track: "im Plan",
+    TargetStatus.at_risk: "gefährdet",
+    TargetStatus.overdue: "überfällig",
+}
+"""German labels, in the order from best to worst (dashboard, report, workbook)."""
 
 
 class OrgKind(StrEnum):

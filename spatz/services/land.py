@@ -29,6 +29,7 @@ from spatz.io.land import (
 )
 from spatz.land import MIN_GROUP, Grouping
 from spatz.land import land_summary as summarise
+from spatz.land import position as locate
 from spatz.model import LandRow
 from spatz.model.common import utcnow
 from spatz.services.audit import audit
@@ -343,3 +344,23 @@ def land_summary(
     summary = summarise(rows, by, min_group, n_levels=max(levels) if levels else None)
     summary.attrs["as_of"] = day.date()
     return summary
+
+
+@catalog_checked
+def position(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    org: str,
+    as_of: DateLike | None = None,
+) -> pd.DataFrame:
+    """:func:`spatz.land.position` of ``org`` among all organisations :func:`land_summary`
+    evaluates at ``as_of``. Whoever sees the organisation's overview sees its position:
+    the others show only as median and quartiles, suppressed in small groups, so the
+    comparison reads every organisation whatever the actor's scope."""
+    authorize(actor, Permission.view_overview, org)
+    everyone = Reading(session, Actor.operator(actor.name), catalog_id)
+    day = everyone.day(as_of)
+    rows = _comparison(everyone, day, None, include_imported=True)
+    return locate(rows[rows["as_of"] <= day], org)

@@ -17,19 +17,6 @@ import pytest
 
 STOP_TIMEOUT = 10.0
 """Seconds the server has to end after SIGTERM before its group is killed."""
-CHROMIUM = Path("/usr/bin/chromium")
-"""Debian's chromium, which the browser tests drive."""
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-"""Headless, as root, and without the connections a closed network refuses."""
 
 
 def free_port() -> int:

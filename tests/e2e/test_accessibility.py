@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dashboard_server import CHROMIUM, CHROMIUM_ARGS, running_dashboard
+from browser import CHROMIUM, CHROMIUM_ARGS
+from dashboard_server import running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 from spatz.services.demo import DEMO_ACCOUNTS

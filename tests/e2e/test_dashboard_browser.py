@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dashboard_server import CHROMIUM, CHROMIUM_ARGS, running_dashboard
-from playwright.sync_api import Page, expect, sync_playwright
+from browser import CHROMIUM, CHROMIUM_ARGS, log_in, settle
+from dashboard_server import running_dashboard
+from playwright.sync_api import expect, sync_playwright
 
 import spatz
 from spatz.io.reader import read_table
-from spatz.services.demo import DEMO_ACCOUNTS
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 PAGES = {
@@ -33,7 +33,6 @@ PAGES = {
     "Import & Export": "import-export",
     "Protokoll": "protokoll",
 }
-PASSWORDS = {a.name: a.password for a in DEMO_ACCOUNTS}
 HALLE = "15002000"
 
 pytestmark = pytest.mark.browser
@@ -51,21 +50,6 @@ def database(demo_url: str, tmp_path: Path) -> str:
 def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
     with running_dashboard(database, tmp_path / "dashboard.log") as (_, url):
         yield url
-
-
-def _settle(page: Page) -> None:
-    """Wait until the app has finished running its script (and the reruns that follow)."""
-    page.wait_for_timeout(2000)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
-
-
-def _log_in(page: Page, name: str) -> None:
-    """Every new browser session (also a reload) starts at the login form."""
-    expect(page.get_by_text("SPATZ – Anmeldung")).to_be_visible()
-    page.get_by_role("textbox", name="Anmeldename").fill(name)
-    page.get_by_role("textbox", name="Passwort").fill(PASSWORDS[name])
-    page.get_by_role("button", name="Anmelden").click()
-    expect(page.get_by_text(f"Angemeldet: {name}")).to_be_visible()
 
 
 def _expected_change(database: str, measure: str, day: dt.date) -> str:
@@ -106,30 +90,30 @@ def test_pages_record_a_measure_and_download_the_land_csv(
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
             page.set_default_timeout(60_000)
             page.goto(dashboard, wait_until="domcontentloaded")
-            _log_in(page, "admin")
+            log_in(page, "admin")
             expect(page.get_by_text("Gesamtreifegrad").first).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "start.png"), full_page=True)
 
             # A link names Halle; the selection then holds on every page.
             page.goto(f"{dashboard}/?org={HALLE}", wait_until="domcontentloaded")
-            _log_in(page, "admin")
+            log_in(page, "admin")
             expect(page.get_by_text("Digitale Reife – Stadt Halle (Saale)")).to_be_visible()
 
             for title, name in PAGES.items():
                 page.get_by_role("link", name=title).first.click()
                 expect(page.locator("h1").first).to_be_visible()
-                _settle(page)
+                settle(page)
                 expect(page.get_by_text("Traceback")).to_have_count(0)
                 page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
             # Record STR-3-02 as completed today and see the effect on the level.
             expected = _expected_change(database, "STR-3-02", today)
             page.goto(f"{dashboard}/record?org={HALLE}&measure=STR-3-02")
-            _log_in(page, "bearbeitung.halle")
+            log_in(page, "bearbeitung.halle")
             expect(page.get_by_role("combobox", name="Maßnahme")).to_have_value(
                 re.compile("^STR-3-02 ")
             )
-            _settle(page)
+            settle(page)
             page.get_by_text("umgesetzt", exact=True).first.click()
             page.get_by_role("textbox", name="Notiz").fill("Beschluss des Verwaltungsvorstands")
             page.get_by_role("button", name="Speichern").click()
@@ -141,7 +125,7 @@ def test_pages_record_a_measure_and_download_the_land_csv(
 
             # Download the Land CSV.
             page.get_by_role("link", name="Import & Export").first.click()
-            _settle(page)
+            settle(page)
             with page.expect_download() as download:
                 page.get_by_role("button", name="Landesexport (CSV)").click()
             target = tmp_path / "land.csv"
@@ -206,12 +190,12 @@ def test_organisation_names_show_literally_on_the_projects_page(
             page.on("request", lambda request: requested.append(request.url))
             page.set_default_timeout(60_000)
             page.goto(url, wait_until="domcontentloaded")
-            _log_in(page, "admin")
+            log_in(page, "admin")
             page.goto(f"{url}/projects?org={HALLE}", wait_until="domcontentloaded")
-            _log_in(page, "admin")
+            log_in(page, "admin")
             caption = page.get_by_text("Eigene Projekte und die der Organisationseinheiten")
             expect(caption).to_be_visible()
-            _settle(page)
+            settle(page)
             text = caption.inner_text().replace("\u2060", "")
             assert HOSTILE in text
             main = page.locator('[data-testid="stMain"]')

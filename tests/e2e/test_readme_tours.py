@@ -20,7 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dashboard_server import CHROMIUM, CHROMIUM_ARGS, free_port, stop_group, wait_until_healthy
+from browser import CHROMIUM, CHROMIUM_ARGS
+from dashboard_server import free_port, stop_group, wait_until_healthy
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]

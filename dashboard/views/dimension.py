@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
+import data
+import formatting as fmt
 import pandas as pd
+import session
 import streamlit as st
-import ui
 
-from spatz.errors import SpatzError
-from spatz.model import TargetCreate
-from spatz.services.auth import Permission
+from spatz import (
+    MEASURE_STATUS_LABELS,
+    OPEN,
+    TARGET_STATUS_LABELS,
+    Permission,
+    SpatzError,
+    TargetCreate,
+    TargetStatus,
+)
 
-sel = ui.selection()
-catalog = ui.catalog()
+sel = data.selection()
+catalog = data.catalog()
 names = {d.id: d.name for d in catalog.dimensions}
 st.session_state.setdefault("dimension", catalog.dimensions[0].id)
 dimension_id = st.selectbox(
@@ -22,28 +30,28 @@ dimension_id = st.selectbox(
 dimension = catalog.dimension(dimension_id)
 level_names = {lv.level: lv.name for lv in catalog.levels}
 
-scores = ui.rows_by(ui.scores(sel.as_of).query("org == @sel.org"), "dimension_id")
+scores = data.rows_by(data.scores(sel.as_of).query("org == @sel.org"), "dimension_id")
 current = scores.get(dimension_id, {"level": 0, "score": 0.0})
 level = int(current["level"])
 
-st.title(f"{ui.plain(dimension.name)} – {ui.plain(sel.org_name)}")
-st.caption(f"Stichtag {ui.fmt_date(sel.as_of)} · {ui.plain(dimension.description)}")
+st.title(f"{fmt.plain(dimension.name)} – {fmt.plain(sel.org_name)}")
+st.caption(f"Stichtag {fmt.date(sel.as_of)} · {fmt.plain(dimension.description)}")
 cols = st.columns(3)
 cols[0].metric("Stufe", f"{level} – {level_names.get(level, 'noch keine Stufe')}")
-cols[1].metric("Punktwert", ui.fmt_number(float(current["score"])))
-targets = ui.rows_by(ui.target_status(sel.as_of).query("org == @sel.org"), "dimension_id")
+cols[1].metric("Punktwert", fmt.number(float(current["score"])))
+targets = data.rows_by(data.target_status(sel.as_of).query("org == @sel.org"), "dimension_id")
 if dimension_id in targets:
     target = targets[dimension_id]
     cols[2].metric(
-        f"Ziel bis {ui.fmt_date(target['target_date'])}",
+        f"Ziel bis {fmt.date(target['target_date'])}",
         f"Stufe {target['target_level']}",
-        ui.TARGET_STATUS_LABELS[str(target["status"])],
+        TARGET_STATUS_LABELS[TargetStatus(target["status"])],
         delta_color="off",
     )
 
-if ui.can(Permission.set_targets, sel.org):
+if session.can(Permission.set_targets, sel.org):
     with st.expander("Ziel setzen"):
-        in_force = ui.target(sel.org, dimension_id)
+        in_force = data.target(sel.org, dimension_id)
         # The version the edit is checked against: what this form showed.
         seen_key = f"target_seen_{sel.org}_{dimension_id}"
         shown = st.session_state.setdefault(seen_key, in_force.id if in_force else None)
@@ -61,7 +69,7 @@ if ui.can(Permission.set_targets, sel.org):
             )
             if st.form_submit_button("Ziel speichern", type="primary"):
                 try:
-                    ui.set_target(
+                    data.set_target(
                         TargetCreate(
                             org=sel.org,
                             dimension_id=dimension_id,
@@ -71,15 +79,15 @@ if ui.can(Permission.set_targets, sel.org):
                         shown,
                     )
                 except SpatzError as error:
-                    st.error(ui.plain(error))
+                    st.error(fmt.plain(error))
                 else:
-                    ui.after_write()
-                    st.success(f"Ziel gespeichert: Stufe {goal} bis {ui.fmt_date(due)}.")
+                    data.after_write()
+                    st.success(f"Ziel gespeichert: Stufe {goal} bis {fmt.date(due)}.")
                 finally:
                     del st.session_state[seen_key]
 
 st.header("Was fehlt zur nächsten Stufe?")
-plan = ui.roadmap(sel.org, dimension_id, sel.as_of)
+plan = data.roadmap(sel.org, dimension_id, sel.as_of)
 if level == catalog.n_levels:
     st.success("Die höchste Stufe ist erreicht.")
 elif plan.empty:
@@ -91,11 +99,11 @@ else:
                 "Maßnahme": plan["measure_id"] + " " + plan["title"],
                 "Stufe": plan["level"],
                 "Pflicht": plan["mandatory"].map({True: "ja", False: ""}),
-                "Stand": plan["status"].map(ui.STATUS_LABELS),
-                "fällig": plan["due_date"].map(ui.fmt_date),
+                "Stand": plan["status"].map(MEASURE_STATUS_LABELS),
+                "fällig": plan["due_date"].map(fmt.date),
                 "Erfüllung der Stufe +": (plan["f_gain"] * 100).round(0).astype(int).astype(str)
                 + " %",
-                "Punktwert +": plan["score_gain"].map(ui.fmt_number),
+                "Punktwert +": plan["score_gain"].map(fmt.number),
             }
         ),
         hide_index=True,
@@ -107,22 +115,22 @@ else:
     )
 
 st.header("Die Stufen")
-states = ui.explain(sel.as_of).query("org == @sel.org and dimension_id == @dimension_id")
-state_by_measure = ui.rows_by(states, "measure_id")
-details = ui.state_details(sel.org, sel.as_of)
+states = data.explain(sel.as_of).query("org == @sel.org and dimension_id == @dimension_id")
+state_by_measure = data.rows_by(states, "measure_id")
+details = data.state_details(sel.org, sel.as_of)
 for lv in reversed(catalog.levels):
     measures = [m for m in dimension.measures if m.level == lv.level]
     rows = []
     for m in measures:
-        state = state_by_measure.get(m.id, {"status": "open", "date": pd.NaT, "expires": pd.NaT})
+        state = state_by_measure.get(m.id, {"status": OPEN, "date": pd.NaT, "expires": pd.NaT})
         detail = details.get(m.id, {})
         rows.append(
             {
                 "ID": m.id,
                 "Maßnahme": m.title + (" (Pflicht)" if m.mandatory else ""),
-                "Stand": ui.STATUS_LABELS[str(state["status"])],
-                "seit": ui.fmt_date(state["date"]),
-                "gültig bis": ui.fmt_date(state["expires"]),
+                "Stand": MEASURE_STATUS_LABELS[str(state["status"])],
+                "seit": fmt.date(state["date"]),
+                "gültig bis": fmt.date(state["expires"]),
                 "Nachweis": detail.get("evidence", ""),
                 "Notiz": detail.get("note", ""),
                 "erfasst von": detail.get("recorded_by", ""),
@@ -131,8 +139,8 @@ for lv in reversed(catalog.levels):
     done = sum(1 for r in rows if r["Stand"] == "umgesetzt")
     reached = "erreicht" if lv.level <= level else "noch nicht erreicht"
     with st.expander(
-        f"Stufe {lv.level} – {ui.plain(lv.name)}: {reached} · {done} von {len(rows)} umgesetzt",
+        f"Stufe {lv.level} – {fmt.plain(lv.name)}: {reached} · {done} von {len(rows)} umgesetzt",
         expanded=lv.level == level + 1,
     ):
-        st.caption(ui.plain(lv.description))
+        st.caption(fmt.plain(lv.description))
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import data
+import formatting as fmt
 import streamlit as st
-import ui
-
-from spatz.config import accessibility_contact
 
 st.title("Erklärung zur Barrierefreiheit")
 st.markdown(
@@ -49,11 +48,11 @@ st.markdown(
 )
 
 st.header("Barrieren melden")
-contact = accessibility_contact()
+contact = data.accessibility_contact()
 if contact:
     st.markdown(
         "Wenn Sie auf Barrieren stoßen oder Inhalte in einer anderen Form brauchen, wenden Sie "
-        f"sich bitte an: {ui.plain(contact)}"
+        f"sich bitte an: {fmt.plain(contact)}"
     )
 else:
     st.warning(

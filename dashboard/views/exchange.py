@@ -4,14 +4,13 @@ Each part is offered as far as the account's role allows; the services check aga
 
 from __future__ import annotations
 
+import data
+import formatting as fmt
 import pandas as pd
+import session
 import streamlit as st
-import ui
 
-from spatz.errors import DataImportError, SpatzError
-from spatz.io.land import Dialect, land_csv
-from spatz.io.reader import read_table_bytes
-from spatz.services.auth import Permission
+from spatz import DataImportError, Dialect, Permission, SpatzError, land_csv, read_table_bytes
 
 KINDS = {
     "progress": ("Maßnahmenstände (org, measure_id, status, date …)", Permission.record_measures),
@@ -27,13 +26,13 @@ KINDS = {
     "milestones": ("Meilensteine (title, due, done_date, measures)", Permission.plan_projects),
 }
 
-sel = ui.selection()
+sel = data.selection()
 st.title("Import & Export")
 
 
 def import_section(kinds: dict[str, str]) -> None:
     kind = st.selectbox("Was wird importiert?", list(kinds), format_func=kinds.__getitem__)
-    orgs = ui.organisations()
+    orgs = data.organisations()
     org = sel.org
     if kind in ("projects", "milestones"):
         labels = dict(zip(orgs["org"], orgs["name"], strict=True))
@@ -49,14 +48,14 @@ def import_section(kinds: dict[str, str]) -> None:
     try:
         table = read_table_bytes(upload.getvalue(), upload.name)
         st.caption(
-            f"Vorschau: {len(table.rows)} Zeilen, Spalten {ui.plain(', '.join(table.columns))}"
+            f"Vorschau: {len(table.rows)} Zeilen, Spalten {fmt.plain(', '.join(table.columns))}"
         )
         st.dataframe(
             pd.DataFrame([r.values for r in table.rows[:20]], columns=table.columns),
             hide_index=True,
             width="stretch",
         )
-        check = ui.run_import(kind, table, org, dry_run=True)
+        check = data.run_import(kind, table, org, dry_run=True)
     except DataImportError as error:
         st.error(
             f"Die Datei wurde nicht importiert: {len(error.problems)} Fehler"
@@ -72,25 +71,25 @@ def import_section(kinds: dict[str, str]) -> None:
             width="stretch",
         )
     except SpatzError as error:
-        st.error(f"Die Datei wurde nicht importiert: {ui.plain(error)}")
+        st.error(f"Die Datei wurde nicht importiert: {fmt.plain(error)}")
     else:
-        st.info(ui.plain(check))
+        st.info(fmt.plain(check))
         if st.button("Importieren", type="primary"):
             with st.spinner("Import läuft …"):
-                done = ui.run_import(kind, table, org, dry_run=False)
-            ui.after_write()
-            st.success(ui.plain(done))
+                done = data.run_import(kind, table, org, dry_run=False)
+            data.after_write()
+            st.success(fmt.plain(done))
 
 
 # What the account may import at all; the services check every row's organisation.
-allowed = {kind: label for kind, (label, permission) in KINDS.items() if ui.can(permission)}
+allowed = {kind: label for kind, (label, permission) in KINDS.items() if session.can(permission)}
 if allowed:
     st.header("Import")
     import_section(allowed)
 
 st.header("Export")
 with st.spinner("Export wird vorbereitet …"):
-    rows = ui.land_rows(sel.as_of)
+    rows = data.land_rows(sel.as_of)
 stamp = sel.as_of.isoformat()
 cols = st.columns(5)
 cols[0].download_button(
@@ -107,17 +106,17 @@ cols[1].download_button(
     mime="text/csv",
     help="Semikolon und Dezimalkomma, öffnet direkt in Excel",
 )
-if ui.can(Permission.view_detail, sel.org):
+if session.can(Permission.view_detail, sel.org):
     cols[2].download_button(
         "Bericht für den Stadtrat (HTML)",
-        ui.report(sel.org, sel.as_of),
+        data.report(sel.org, sel.as_of),
         file_name=f"spatz-bericht-{sel.org}-{stamp}.html",
         mime="text/html",
         help="Eigenständige HTML-Seite: Stufen, Ziele, Diagramme, nächste Maßnahmen, Projekte",
     )
     if cols[3].button("Bericht für den Stadtrat (PDF) erstellen"):
         with st.spinner("Bericht wird erstellt …"):
-            pdf = ui.report_pdf(sel.org, sel.as_of)
+            pdf = data.report_pdf(sel.org, sel.as_of)
         cols[3].download_button(
             "Bericht (PDF) herunterladen",
             pdf,
@@ -128,10 +127,10 @@ if ui.can(Permission.view_detail, sel.org):
         )
     if cols[4].button("Arbeitsmappe (XLSX) erstellen"):
         with st.spinner("Arbeitsmappe wird erstellt …"):
-            data = ui.workbook(sel.as_of)
+            workbook = data.workbook(sel.as_of)
         cols[4].download_button(
             "Arbeitsmappe herunterladen",
-            data,
+            workbook,
             file_name=f"spatz-{stamp}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             help="Übersicht, Maßnahmen (mit Gründen für „nicht relevant“), Verlauf, Projekte, "

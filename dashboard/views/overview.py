@@ -4,43 +4,45 @@ from __future__ import annotations
 
 from collections import Counter
 
+import data
+import formatting as fmt
 import pandas as pd
 import plotly.graph_objects as go
+import session
 import streamlit as st
-import ui
 
-from spatz.catalog import OVERALL
+from spatz import OVERALL, TARGET_STATUS_LABELS, Permission, TargetStatus
 
-sel = ui.selection()
-catalog = ui.catalog()
+sel = data.selection()
+catalog = data.catalog()
 level_names = {lv.level: lv.name for lv in catalog.levels}
 dimension_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 
-st.title(f"Digitale Reife – {ui.plain(sel.org_name)}")
+st.title(f"Digitale Reife – {fmt.plain(sel.org_name)}")
 st.caption(
-    f"Stichtag {ui.fmt_date(sel.as_of)} · Katalog {ui.plain(catalog.name)} "
-    f"{ui.plain(catalog.version)}"
+    f"Stichtag {fmt.date(sel.as_of)} · Katalog {fmt.plain(catalog.name)} "
+    f"{fmt.plain(catalog.version)}"
 )
 
 with st.spinner("Reifegrad wird berechnet …"):
-    all_scores = ui.scores(sel.as_of)
-    statuses = ui.target_status(sel.as_of)
+    all_scores = data.scores(sel.as_of)
+    statuses = data.target_status(sel.as_of)
 
-own = ui.rows_by(all_scores[all_scores["org"] == sel.org], "dimension_id")
+own = data.rows_by(all_scores[all_scores["org"] == sel.org], "dimension_id")
 if not own:
     st.info("Für diese Organisation sind noch keine Maßnahmen erfasst: alle Stufen sind 0.")
     zero = {"level": 0, "score": 0.0, "measures_completed": 0}
     own = {d.id: {**zero, "measures_total": len(d.measures)} for d in catalog.dimensions}
     own[OVERALL] = {**zero, "measures_total": sum(len(d.measures) for d in catalog.dimensions)}
-targets = ui.rows_by(statuses[statuses["org"] == sel.org], "dimension_id")
+targets = data.rows_by(statuses[statuses["org"] == sel.org], "dimension_id")
 
 
 def target_line(dimension_id: str) -> str:
     if dimension_id not in targets:
         return "kein Ziel gesetzt"
     row = targets[dimension_id]
-    label = ui.TARGET_STATUS_LABELS[str(row["status"])]
-    return f"Ziel Stufe {row['target_level']} bis {ui.fmt_date(row['target_date'])}: **{label}**"
+    label = TARGET_STATUS_LABELS[TargetStatus(row["status"])]
+    return f"Ziel Stufe {row['target_level']} bis {fmt.date(row['target_date'])}: **{label}**"
 
 
 overall = own[OVERALL]
@@ -52,15 +54,15 @@ with top[0]:
         help="Die Gesamtstufe ist die niedrigste Stufe aller Dimensionen.",
     )
     st.caption(
-        f"{ui.plain(level_names.get(int(overall['level']), 'noch keine Stufe'))} · Punktwert "
-        f"{ui.fmt_number(overall['score'])} · {overall['measures_completed']} von "
+        f"{fmt.plain(level_names.get(int(overall['level']), 'noch keine Stufe'))} · Punktwert "
+        f"{fmt.number(overall['score'])} · {overall['measures_completed']} von "
         f"{overall['measures_total']} Maßnahmen umgesetzt"
     )
     st.markdown(target_line(OVERALL))
 with top[1]:
     counts = Counter(str(t["status"]) for t in targets.values())
     cols = st.columns(4)
-    for col, (status, label) in zip(cols, ui.TARGET_STATUS_LABELS.items(), strict=True):
+    for col, (status, label) in zip(cols, TARGET_STATUS_LABELS.items(), strict=True):
         col.metric(f"Ziele {label}", counts[status])
 
 st.header("Dimensionen")
@@ -68,10 +70,10 @@ cards = st.columns(4)
 for index, dim in enumerate(catalog.dimensions):
     row = own[dim.id]
     with cards[index % 4], st.container(border=True):
-        st.metric(ui.plain(dim.name), f"Stufe {row['level']}")
+        st.metric(fmt.plain(dim.name), f"Stufe {row['level']}")
         st.caption(
-            f"{ui.plain(level_names.get(int(row['level']), 'noch keine Stufe'))} · Punktwert "
-            f"{ui.fmt_number(row['score'])} · {row['measures_completed']}/"
+            f"{fmt.plain(level_names.get(int(row['level']), 'noch keine Stufe'))} · Punktwert "
+            f"{fmt.number(row['score'])} · {row['measures_completed']}/"
             f"{row['measures_total']} Maßnahmen"
         )
         st.markdown(target_line(dim.id))
@@ -86,7 +88,7 @@ figure.add_bar(
     x=ist,
     orientation="h",
     name="Ist (Punktwert)",
-    marker_color=ui.IST_COLOUR,
+    marker_color=fmt.IST_COLOUR,
     hovertemplate="%{y}: Ist %{x:.2f}<extra></extra>",
 )
 figure.add_scatter(
@@ -94,7 +96,7 @@ figure.add_scatter(
     x=soll,
     mode="markers",
     name="Soll (Zielstufe)",
-    marker={"color": ui.SOLL_COLOUR, "symbol": "diamond", "size": 14},
+    marker={"color": fmt.SOLL_COLOUR, "symbol": "diamond", "size": 14},
     hovertemplate="%{y}: Ziel Stufe %{x}<extra></extra>",
 )
 figure.update_layout(
@@ -116,9 +118,9 @@ with st.expander("Daten anzeigen"):
                 "umgesetzt": row["measures_completed"],
                 "Maßnahmen": row["measures_total"],
                 "Zielstufe": targets[d]["target_level"] if d in targets else None,
-                "Zieldatum": ui.fmt_date(targets[d]["target_date"]) if d in targets else "",
+                "Zieldatum": fmt.date(targets[d]["target_date"]) if d in targets else "",
                 "Zielstatus": (
-                    ui.TARGET_STATUS_LABELS[str(targets[d]["status"])] if d in targets else ""
+                    TARGET_STATUS_LABELS[TargetStatus(targets[d]["status"])] if d in targets else ""
                 ),
             }
             for d, row in own.items()
@@ -128,14 +130,14 @@ with st.expander("Daten anzeigen"):
 
 st.header("Entwicklung")
 with st.spinner("Verlauf wird berechnet …"):
-    trend = ui.monthly_trend(sel.org, sel.as_of)
+    trend = data.monthly_trend(sel.org, sel.as_of)
 if trend.empty:
     st.info("Noch kein Verlauf: es sind keine Maßnahmen erfasst.")
 else:
     line = go.Figure()
     for index, dim in enumerate(catalog.dimensions):
         series = trend[trend["dimension_id"] == dim.id]
-        colour = ui.PALETTE[index % len(ui.PALETTE)]
+        colour = fmt.PALETTE[index % len(fmt.PALETTE)]
         line.add_scatter(
             x=series["as_of"],
             y=series["score"],
@@ -166,5 +168,40 @@ else:
         wide = trend.pivot(index="as_of", columns="dimension_id", values="score")
         wide = wide[[d.id for d in catalog.dimensions] + [OVERALL]]
         wide.columns = [dimension_names[c] for c in wide.columns]
-        wide.index = [ui.fmt_date(d) for d in wide.index]
+        wide.index = [fmt.date(d) for d in wide.index]
         st.dataframe(wide.round(2), width="stretch")
+
+# Accounts without the Landesvergleich see where their organisation stands among all
+# Kommunen: only their own score, the others as median and quartiles.
+if not session.can(Permission.view_land):
+    st.header("Einordnung im Land")
+    position = data.position(sel.org, sel.as_of)
+    position = position[position["catalog_id"] == catalog.id]
+    if position.empty:
+        st.info(
+            "Die gewählte Organisation ist eine Organisationseinheit und nicht im Landesvergleich."
+        )
+    elif position["suppressed"].any():
+        st.info("Zu wenige Organisationen für eine Einordnung.")
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Dimension": position["dimension_id"].map(dimension_names),
+                    "eigener Punktwert": position["score"].map(fmt.number),
+                    "1. Quartil": position["q1"].map(fmt.number),
+                    "Median": position["median"].map(fmt.number),
+                    "3. Quartil": position["q3"].map(fmt.number),
+                    "Quartil": position["quartile"].map(lambda q: f"{q}. Quartil"),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        compared = int(position["organisations"].max())
+        st.caption(
+            fmt.plain(
+                f"Verglichen mit {compared} Organisationen im Land, ohne Namen. 1. Quartil: "
+                "unteres Viertel, 4. Quartil: oberes Viertel."
+            )
+        )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import data
 import streamlit as st
-import ui
 
 st.title("Änderungsprotokoll")
 st.caption(
@@ -11,7 +11,7 @@ st.caption(
     "An- und Abmeldungen und Fehlversuche. Einträge können nicht geändert oder gelöscht werden."
 )
 with st.spinner("Protokoll wird geladen …"):
-    log = ui.audit_log()
+    log = data.audit_log()
 if log.empty:
     st.info("Noch keine Einträge.")
     st.stop()

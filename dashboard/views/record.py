@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import data
+import formatting as fmt
 import pandas as pd
 import streamlit as st
-import ui
 from pydantic import ValidationError
 
-from spatz.errors import SpatzError
-from spatz.model import MeasureEventCreate, Status
-from spatz.model.event import MAX_TEXT_LENGTH
+from spatz import MAX_TEXT_LENGTH, MEASURE_STATUS_LABELS, MeasureEventCreate, SpatzError, Status
 
-sel = ui.selection()
-catalog = ui.catalog()
-st.title(f"Maßnahmen erfassen – {ui.plain(sel.org_name)}")
+sel = data.selection()
+catalog = data.catalog()
+st.title(f"Maßnahmen erfassen – {fmt.plain(sel.org_name)}")
 
 dims = {d.id: d.name for d in catalog.dimensions}
 # A link may name the measure (?measure=ID), e.g. from "Was fehlt zur nächsten Stufe?".
@@ -38,36 +37,53 @@ measure_id = cols[1].selectbox(
 )
 measure = catalog.measure(measure_id)
 st.caption(
-    ui.plain(measure.description)
-    + (f" Quelle: {ui.plain(measure.source)}" if measure.source else "")
+    fmt.plain(measure.description)
+    + (f" Quelle: {fmt.plain(measure.source)}" if measure.source else "")
 )
 
-history = ui.history(sel.org)
+history = data.history(sel.org)
 own = history[history["measure_id"] == measure_id]
 # The newest recorded event (the highest id, whatever its date): what the check compares.
 last_seen = int(own["id"].max()) if len(own) else None
 
-labels = {s.value: ui.STATUS_LABELS[s.value] for s in Status}
-with st.form("record", clear_on_submit=False):
-    status = st.radio("Neuer Stand", list(labels), format_func=labels.__getitem__, horizontal=True)
+labels = {s.value: MEASURE_STATUS_LABELS[s.value] for s in Status}
+# One form per organisation and measure: switching to another measure starts with an
+# empty form instead of carrying over what was typed (or saved) for the previous one.
+form = f"record-{sel.org}-{measure_id}"
+with st.form(form, clear_on_submit=False):
+    status = st.radio(
+        "Neuer Stand",
+        list(labels),
+        format_func=labels.__getitem__,
+        horizontal=True,
+        key=f"{form}-status",
+    )
     left, right = st.columns(2)
-    date = left.date_input("gültig ab", value=dt.date.today(), format="DD.MM.YYYY")
-    due = right.date_input("fällig am (optional)", value=None, format="DD.MM.YYYY")
+    date = left.date_input(
+        "gültig ab", value=dt.date.today(), format="DD.MM.YYYY", key=f"{form}-date"
+    )
+    due = right.date_input(
+        "fällig am (optional)", value=None, format="DD.MM.YYYY", key=f"{form}-due"
+    )
     note = st.text_area(
         "Notiz",
         max_chars=MAX_TEXT_LENGTH,
         help="Bei „nicht relevant“ bitte den Grund angeben (Erklärung zur Anwendbarkeit).",
+        key=f"{form}-note",
     )
     evidence = st.text_input(
-        "Nachweis", max_chars=MAX_TEXT_LENGTH, placeholder="z. B. Beschluss, Dokument oder Link"
+        "Nachweis",
+        max_chars=MAX_TEXT_LENGTH,
+        placeholder="z. B. Beschluss, Dokument oder Link",
+        key=f"{form}-evidence",
     )
     submitted = st.form_submit_button("Speichern", type="primary")
 
 if submitted:
     day = date if isinstance(date, dt.date) else dt.date.today()
-    before = ui.level_of(sel.org, dimension_id, day)
+    before = data.level_of(sel.org, dimension_id, day)
     try:
-        ui.record(
+        data.record(
             MeasureEventCreate(
                 org=sel.org,
                 measure_id=measure_id,
@@ -80,11 +96,11 @@ if submitted:
             last_seen,
         )
     except SpatzError as error:
-        st.error(ui.plain(error))
+        st.error(fmt.plain(error))
     except ValidationError as error:
         labels = {"note": "Notiz", "evidence": "Nachweis"}
         st.error(
-            ui.plain(
+            fmt.plain(
                 "; ".join(
                     f"{labels.get(str(e['loc'][0]), str(e['loc'][0]))} "
                     + e["msg"].removeprefix("Value error, ")
@@ -93,15 +109,15 @@ if submitted:
             )
         )
     else:
-        ui.after_write()
-        after = ui.level_of(sel.org, dimension_id, day)
+        data.after_write()
+        after = data.level_of(sel.org, dimension_id, day)
         change = f"Stufe {before} → {after}" if after != before else f"Stufe bleibt {after}"
-        st.success(f"Gespeichert. {ui.plain(dimension.name)} am {ui.fmt_date(day)}: {change}.")
+        st.success(f"Gespeichert. {fmt.plain(dimension.name)} am {fmt.date(day)}: {change}.")
         if day > sel.as_of:
             st.info(
                 "Der Stand gilt erst nach dem gewählten Stichtag und ist dort noch nicht zu sehen."
             )
-        history = ui.history(sel.org)
+        history = data.history(sel.org)
         own = history[history["measure_id"] == measure_id]
 
 st.header("Verlauf dieser Maßnahme")
@@ -111,13 +127,13 @@ else:
     st.dataframe(
         pd.DataFrame(
             {
-                "gültig ab": own["date"].map(ui.fmt_date),
-                "Stand": own["status"].map(ui.STATUS_LABELS),
-                "fällig": own["due_date"].map(ui.fmt_date),
+                "gültig ab": own["date"].map(fmt.date),
+                "Stand": own["status"].map(MEASURE_STATUS_LABELS),
+                "fällig": own["due_date"].map(fmt.date),
                 "Notiz": own["note"],
                 "Nachweis": own["evidence"],
                 "erfasst von": own["recorded_by"],
-                "erfasst am": own["recorded_at"].map(ui.fmt_timestamp),
+                "erfasst am": own["recorded_at"].map(fmt.timestamp),
             }
         ),
         hide_index=True,

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import data
+import formatting as fmt
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
-import ui
 
-sel = ui.selection()
-catalog = ui.catalog()
-st.title(f"Projekte & Meilensteine – {ui.plain(sel.org_name)}")
-orgs = ui.organisations()
+from spatz import MEASURE_STATUS_LABELS, OPEN
+
+sel = data.selection()
+catalog = data.catalog()
+st.title(f"Projekte & Meilensteine – {fmt.plain(sel.org_name)}")
+orgs = data.organisations()
 units = orgs[orgs["parent"] == sel.org]
 scope = [sel.org, *units["org"]]
 names = dict(zip(orgs["org"], orgs["name"], strict=True))
 st.caption(
     "Eigene Projekte und die der Organisationseinheiten"
-    + (f" ({ui.plain(', '.join(names[u] for u in units['org']))})" if len(units) else "")
+    + (f" ({fmt.plain(', '.join(names[u] for u in units['org']))})" if len(units) else "")
 )
 
-projects = ui.projects(tuple(scope))
-milestones = ui.milestones(tuple(scope))
+projects = data.projects(tuple(scope))
+milestones = data.milestones(tuple(scope))
 if projects.empty and milestones.empty:
     st.info("Keine Projekte oder Meilensteine erfasst (spatz import projects / milestones).")
     st.stop()
@@ -32,10 +35,10 @@ dimension_of = {m.id: d.name for d, m in catalog.measures()}
 if not projects.empty:
     st.header("Projektliste")
     timeline = projects.assign(
-        Projekt=ui.chart_text(projects["name"]),
-        Geschäftsbereich=ui.chart_text(projects["business_unit"].replace("", "ohne GB")),
-        responsible=ui.chart_text(projects["responsible"]),
-        description=ui.chart_text(projects["description"]),
+        Projekt=fmt.chart_text(projects["name"]),
+        Geschäftsbereich=fmt.chart_text(projects["business_unit"].replace("", "ohne GB")),
+        responsible=fmt.chart_text(projects["responsible"]),
+        description=fmt.chart_text(projects["description"]),
         Ende=projects["end"] + pd.Timedelta(days=1),
     ).sort_values(["Geschäftsbereich", "start"])
     figure = px.timeline(
@@ -44,7 +47,7 @@ if not projects.empty:
         x_end="Ende",
         y="Projekt",
         color="Geschäftsbereich",
-        color_discrete_sequence=ui.PALETTE,
+        color_discrete_sequence=fmt.PALETTE,
         hover_data={"responsible": True, "description": True, "Ende": False},
         labels={"responsible": "Verantwortlich", "description": "Beschreibung"},
     )
@@ -56,7 +59,7 @@ if not projects.empty:
                 mode="markers",
                 marker={"symbol": "diamond", "size": 12, "color": "#000000"},
                 name="Meilensteine (Fälligkeit)",
-                text=ui.chart_text(milestones["title"]),
+                text=fmt.chart_text(milestones["title"]),
                 hovertemplate="%{text}: fällig %{x|%d.%m.%Y}<extra></extra>",
             )
         )
@@ -72,8 +75,8 @@ if not projects.empty:
                     "R": projects["responsible"],
                     "Projekt": projects["name"],
                     "Beschreibung": projects["description"],
-                    "Start": projects["start"].map(ui.fmt_date),
-                    "Ende": projects["end"].map(ui.fmt_date),
+                    "Start": projects["start"].map(fmt.date),
+                    "Ende": projects["end"].map(fmt.date),
                     "Organisation": projects["org"].map(names),
                 }
             ),
@@ -97,9 +100,9 @@ if not milestones.empty:
             {
                 "Meilenstein": milestones["title"],
                 "fällig": milestones["due_label"].where(
-                    milestones["due_label"] != "", milestones["due"].map(ui.fmt_date)
+                    milestones["due_label"] != "", milestones["due"].map(fmt.date)
                 ),
-                "erledigt am": milestones["done_date"].map(ui.fmt_date),
+                "erledigt am": milestones["done_date"].map(fmt.date),
                 "Stand": state,
                 "Maßnahmen": milestones["measures"].map(", ".join),
                 "Organisation": milestones["org"].map(names),
@@ -120,7 +123,7 @@ links = links.dropna(subset=["measures"])
 if links.empty:
     st.info("Noch keine Verknüpfung von Projekten oder Meilensteinen mit Maßnahmen.")
 else:
-    states = ui.explain(sel.as_of).query("org in @scope")
+    states = data.explain(sel.as_of).query("org in @scope")
     state_of = {
         (o, m): s
         for o, m, s in zip(states["org"], states["measure_id"], states["status"], strict=True)
@@ -134,7 +137,7 @@ else:
                 "Dimension": links["measures"].map(dimension_of),
                 "Stufe": links["measures"].map(level_of),
                 "Stand": [
-                    ui.STATUS_LABELS[state_of.get((o, m), "open")]
+                    MEASURE_STATUS_LABELS[state_of.get((o, m), OPEN)]
                     for o, m in zip(links["org"], links["measures"], strict=True)
                 ],
                 "Organisation": links["org"].map(names),

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import data
+import formatting as fmt
 import pandas as pd
 import streamlit as st
-import ui
 
-catalog = ui.catalog()
+catalog = data.catalog()
 st.title("Katalog")
 st.caption(
-    f"{ui.plain(catalog.name)} · Version {ui.plain(catalog.version)} · "
-    f"{ui.plain(catalog.description)}"
+    f"{fmt.plain(catalog.name)} · Version {fmt.plain(catalog.version)} · "
+    f"{fmt.plain(catalog.description)}"
 )
 
 levels = {lv.level: lv for lv in catalog.levels}
 with st.expander("Die Stufen"):
     for lv in catalog.levels:
-        st.markdown(f"**{lv.level} – {ui.plain(lv.name)}**: {ui.plain(lv.description)}")
+        st.markdown(f"**{lv.level} – {fmt.plain(lv.name)}**: {fmt.plain(lv.description)}")
 
 cols = st.columns([2, 2, 3])
 dimension_ids = [d.id for d in catalog.dimensions]

@@ -1,0 +1,368 @@
+"""The dashboard's reads and writes: one store per logged-in account, cached typed reads.
+
+Pages read the sidebar's selection and call these functions; they never open sessions or
+write SQL themselves. Every read and write goes through a store acting for the logged-in
+account, so the services check its permissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import pandas as pd
+import streamlit as st
+from formatting import plain
+from session import actor
+
+import spatz
+from spatz.catalog import Catalog
+from spatz.config import accessibility_contact as configured_contact
+from spatz.config import database_url
+from spatz.errors import SpatzError
+from spatz.io.reader import Table
+from spatz.land import NOT_COMPARED, Grouping, latest_rows
+from spatz.model import (
+    MeasureEventCreate,
+    MilestonePublic,
+    OrgKind,
+    ProjectPublic,
+    TargetCreate,
+    TargetPublic,
+)
+from spatz.services.common import Actor, ImportSummary
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+TTL = 60
+"""Seconds a cached read is kept; :func:`after_write` forgets all of them at once."""
+
+
+@st.cache_resource(max_entries=1000)
+def _store(url: str, who: Actor) -> spatz.Store:
+    return spatz.open(url, actor=who)
+
+
+def store() -> spatz.Store:
+    """The store of the database named by SPATZ_DATABASE_URL for the logged-in account."""
+    return _store(database_url(), actor())
+
+
+def _shown(
+    read: Callable[Concatenate[str, Actor, _P], _R], *args: _P.args, **kwargs: _P.kwargs
+) -> _R:
+    """A cached read for the database URL and the logged-in account.
+
+    A read that SPATZ refuses (e.g. the catalog version in use lacks measures with recorded
+    events) shows its message and ends the page, instead of a traceback."""
+    try:
+        return read(database_url(), actor(), *args, **kwargs)
+    except SpatzError as error:
+        st.error(plain(error))
+        st.stop()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _catalog(url: str, who: Actor) -> Catalog:
+    return _store(url, who).catalog()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _organisations(url: str, who: Actor) -> pd.DataFrame:
+    return _store(url, who).organisations()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _activity(url: str, who: Actor) -> pd.DataFrame:
+    return _store(url, who).activity()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _stichtag(url: str, who: Actor) -> dt.date:
+    return _store(url, who).stichtag()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _score(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).score(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _target_status(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).target_status(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _trend(url: str, who: Actor, dates: tuple[pd.Timestamp, ...]) -> pd.DataFrame:
+    return _store(url, who).trend(dates)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _explain(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).explain(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _roadmap(url: str, who: Actor, org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).roadmap(org, dimension_id, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _history(url: str, who: Actor, org: str) -> pd.DataFrame:
+    return _store(url, who).history(org)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _state_details(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).state_details(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _projects(url: str, who: Actor, org: str) -> list[ProjectPublic]:
+    return _store(url, who).projects(org)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _milestones(url: str, who: Actor, org: str) -> list[MilestonePublic]:
+    return _store(url, who).milestones(org)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _land_export(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).land_export(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _land_comparison(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).land_comparison(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _land_summary(url: str, who: Actor, as_of: dt.date, by: Grouping | None) -> pd.DataFrame:
+    return _store(url, who).land_summary(as_of, by=by)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _position(url: str, who: Actor, org: str, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).position(org, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _workbook(url: str, who: Actor, as_of: dt.date) -> bytes:
+    return _store(url, who).workbook_bytes(as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _report(url: str, who: Actor, org: str, as_of: dt.date) -> str:
+    return _store(url, who).report(org, as_of)
+
+
+def _report_pdf(url: str, who: Actor, org: str, as_of: dt.date) -> bytes:
+    # Not cached: made on request only, and a PDF is large.
+    return _store(url, who).report_pdf(org, as_of)
+
+
+def catalog() -> Catalog:
+    return _shown(_catalog)
+
+
+def organisations() -> pd.DataFrame:
+    return _shown(_organisations)
+
+
+def first_org() -> str:
+    """The account's own organisation, else the one with the most recorded events: the
+    natural first view."""
+    own = actor().org
+    keys = list(organisations()["org"])
+    if own in keys:
+        return str(own)
+    activity = _shown(_activity)
+    if activity.empty:
+        return str(keys[0])
+    return str(activity.sort_values("events", kind="stable")["org"].iloc[-1])
+
+
+def data_as_of() -> dt.date:
+    """The default Stichtag: the Datenstand (:meth:`spatz.Store.stichtag`)."""
+    return _shown(_stichtag)
+
+
+def scores(as_of: dt.date) -> pd.DataFrame:
+    return _shown(_score, as_of)
+
+
+def target_status(as_of: dt.date) -> pd.DataFrame:
+    return _shown(_target_status, as_of)
+
+
+def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
+    """Month-ends from the organisation's first event up to the Stichtag, plus the Stichtag."""
+    activity = _shown(_activity)
+    own = activity[activity["org"] == org]
+    if own.empty:
+        return pd.DataFrame()
+    start = own["first"].iloc[0]
+    dates = [*pd.date_range(start, pd.Timestamp(until), freq="ME"), pd.Timestamp(until)]
+    trend = _shown(_trend, tuple(sorted(set(dates))))
+    return trend[trend["org"] == org].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Selection:
+    org: str
+    org_name: str
+    as_of: dt.date
+    actor: Actor
+
+
+def selection() -> Selection:
+    """The organisation, Stichtag and acting user, as the frame (app.py) set them."""
+    org = st.session_state["org"]
+    names = dict(zip(organisations()["org"], organisations()["name"], strict=True))
+    return Selection(
+        org=org, org_name=names.get(org, org), as_of=st.session_state["as_of"], actor=actor()
+    )
+
+
+def after_write() -> None:
+    """Forget every cached read, so that all pages show what was just written."""
+    st.cache_data.clear()
+
+
+def rows_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
+    """A frame as plain dicts keyed by one column (for pages that look rows up by id)."""
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    return {str(record[column]): record for record in records}
+
+
+def explain(as_of: dt.date) -> pd.DataFrame:
+    return _shown(_explain, as_of)
+
+
+def roadmap(org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
+    return _shown(_roadmap, org, dimension_id, as_of)
+
+
+def history(org: str) -> pd.DataFrame:
+    """Every event of the organisation with who recorded it, newest first."""
+    return _shown(_history, org)
+
+
+def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
+    """Per measure the recorded event that is its state at the Stichtag (note, evidence,
+    who recorded it)."""
+    details = _shown(_state_details, as_of)
+    return rows_by(details[details["org"] == org], "measure_id")
+
+
+def projects(orgs: tuple[str, ...]) -> pd.DataFrame:
+    rows = [p.model_dump() for org in orgs for p in _shown(_projects, org)]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "org",
+            "business_unit",
+            "responsible",
+            "name",
+            "description",
+            "start",
+            "end",
+            "measures",
+        ],
+    )
+    for column in ("start", "end"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def milestones(orgs: tuple[str, ...]) -> pd.DataFrame:
+    rows = [m.model_dump() for org in orgs for m in _shown(_milestones, org)]
+    frame = pd.DataFrame(
+        rows, columns=["org", "title", "due", "due_label", "done_date", "measures"]
+    )
+    for column in ("due", "done_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def land_rows(as_of: dt.date) -> pd.DataFrame:
+    """Levels of every own organisation in the Land export format."""
+    return _shown(_land_export, as_of)
+
+
+def comparison_rows(as_of: dt.date) -> pd.DataFrame:
+    """The compared organisations as the Landesvergleich counts them: own organisations at
+    the Stichtag plus imported Land exports of others (their latest Stichtag up to ours),
+    in the catalog in use; one row per organisation and dimension. Organisational units
+    are not compared, and a Land is the one comparing, not one of the compared Kommunen
+    (it records no measures of its own)."""
+    rows = _shown(_land_comparison, as_of)
+    rows = rows[
+        (rows["catalog_id"] == catalog().id)
+        & (rows["as_of"] <= pd.Timestamp(as_of))
+        & ~rows["kind"].isin({NOT_COMPARED, OrgKind.land})
+    ]
+    return latest_rows(rows).reset_index(drop=True)
+
+
+def land_summary(as_of: dt.date, by: Grouping | None = None) -> pd.DataFrame:
+    """:meth:`spatz.Store.land_summary` at the Stichtag (small groups suppressed)."""
+    return _shown(_land_summary, as_of, by)
+
+
+def position(org: str, as_of: dt.date) -> pd.DataFrame:
+    """:meth:`spatz.Store.position`: where the organisation stands per dimension."""
+    return _shown(_position, org, as_of)
+
+
+def workbook(as_of: dt.date) -> bytes:
+    """The XLSX export of all organisations at the Stichtag."""
+    return _shown(_workbook, as_of)
+
+
+def report(org: str, as_of: dt.date) -> str:
+    return _shown(_report, org, as_of)
+
+
+def report_pdf(org: str, as_of: dt.date) -> bytes:
+    """The report for the Stadtrat as an A4 PDF."""
+    return _shown(_report_pdf, org, as_of)
+
+
+def run_import(kind: str, table: Table, org: str, *, dry_run: bool) -> ImportSummary:
+    """Check (``dry_run``) or import a table through the same service as the CLI."""
+    return store().import_table(kind, table, org=org, dry_run=dry_run)
+
+
+def record(event: MeasureEventCreate, expected_last_id: int | None) -> None:
+    """Record a status change through the service; refuses if somebody else was faster."""
+    store().record_event(event, expected_last_id=expected_last_id)
+
+
+def target(org: str, dimension_id: str) -> TargetPublic | None:
+    """The target in force, read fresh: its id is the version the edit is checked against."""
+    return store().target(org, dimension_id)
+
+
+def set_target(target: TargetCreate, expected_id: int | None) -> None:
+    """Set a target through the service; refuses if somebody else changed it meanwhile."""
+    store().set_target(target, expected_id=expected_id)
+
+
+def audit_log() -> pd.DataFrame:
+    """The newest entries of the audit log the account may see."""
+    return store().audit()
+
+
+def level_of(org: str, dimension_id: str, as_of: dt.date) -> int:
+    levels = scores(as_of)
+    row = levels[(levels["org"] == org) & (levels["dimension_id"] == dimension_id)]
+    return int(row["level"].iloc[0]) if len(row) else 0
+
+
+def accessibility_contact() -> str | None:
+    """Where people report barriers, as the operator set it (``SPATZ_ACCESSIBILITY_CONTACT``)."""
+    return configured_contact()

@@ -1,0 +1,56 @@
+"""How the dashboard shows values: escaped user text, German dates and numbers, colours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+import pandas as pd
+
+from spatz.model.common import local_time
+
+# Okabe–Ito: distinguishable with every common form of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+IST_COLOUR = "#0072B2"
+SOLL_COLOUR = "#E69F00"
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
+WORD_JOINER = "\u2060"
+"""An invisible character that keeps bare URLs and e-mail addresses from becoming links."""
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=w)(?=ww\.)|(?=@)", re.IGNORECASE)
+"""Where a word joiner breaks GitHub Flavored Markdown's autolink literals: after the colon
+of ``scheme://``, inside ``www.``, before the ``@`` of an e-mail address. Backslash escapes
+cannot: autolink literals are found in the text after the escapes are resolved."""
+
+
+def plain(text: object) -> str:
+    """Text for an element that renders Markdown (titles, captions, messages), with every
+    character escaped that Markdown or Streamlit's colour and emoji syntax would interpret,
+    and bare URLs and e-mail addresses kept from becoming links: user-entered names and
+    values show exactly as typed."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
+
+
+def chart_text(values: pd.Series) -> pd.Series:
+    """User text for chart labels and hover texts: Plotly reads a few HTML tags there
+    (``<b>``, ``<a href>`` …); escaped, the text shows as typed."""
+    return values.astype("str").map(lambda text: html.escape(text, quote=False))
+
+
+def date(value: dt.date | pd.Timestamp | None) -> str:
+    """German date format (dd.mm.yyyy); empty for a missing date."""
+    if value is None or pd.isna(value):
+        return ""
+    return value.strftime("%d.%m.%Y")
+
+
+def number(value: float, decimals: int = 2) -> str:
+    """German number format: decimal comma, dot for thousands."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
+
+
+def timestamp(value: pd.Timestamp) -> str:
+    """A stored (UTC) timestamp in German local time."""
+    return local_time(value.to_pydatetime()).strftime("%d.%m.%Y %H:%M")

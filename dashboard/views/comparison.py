@@ -1,0 +1,164 @@
+"""Landesvergleich: every organisation × dimension, distributions, the own position, and
+who has already done what is still open here."""
+
+from __future__ import annotations
+
+import data
+import formatting as fmt
+import pandas as pd
+import plotly.graph_objects as go
+import session
+import streamlit as st
+
+from spatz import MIN_GROUP, OVERALL, Permission
+
+sel = data.selection()
+catalog = data.catalog()
+st.title("Landesvergleich")
+st.caption(
+    f"Stichtag {fmt.date(sel.as_of)} · Gruppen mit weniger als {MIN_GROUP} "
+    "Organisationen werden nicht ausgewertet."
+)
+
+with st.spinner("Vergleich wird berechnet …"):
+    rows = data.comparison_rows(sel.as_of)
+    summary = data.land_summary(sel.as_of, by="kind")
+    summary = summary[summary["catalog_id"] == catalog.id]
+    own = data.position(sel.org, sel.as_of)
+    own = own[own["catalog_id"] == catalog.id]
+dims = [d.id for d in catalog.dimensions] + [OVERALL]
+names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
+
+st.header("Reifegrad je Organisation und Dimension")
+matrix = rows.pivot(index="organisation", columns="dimension_id", values="score")[dims]
+matrix = matrix.sort_index(key=lambda index: index.str.casefold())
+matrix.columns = [names[d] for d in dims]
+heatmap = go.Figure(
+    go.Heatmap(
+        z=matrix.to_numpy(),
+        x=list(matrix.columns),
+        y=list(fmt.chart_text(matrix.index.to_series())),
+        colorscale="Cividis",
+        zmin=0,
+        zmax=catalog.n_levels,
+        colorbar={"title": "Punktwert"},
+        texttemplate="%{z:.2f}",
+        hovertemplate="%{y}<br>%{x}: %{z:.2f}<extra></extra>",
+    )
+)
+heatmap.update_layout(
+    height=120 + 24 * len(matrix),
+    margin={"t": 10, "b": 10},
+    separators=",.",
+    yaxis={"autorange": "reversed"},
+)
+st.plotly_chart(heatmap, width="stretch")
+with st.expander("Daten anzeigen"):
+    st.dataframe(matrix.round(2), width="stretch")
+
+st.header("Verteilung nach Art der Organisation")
+shown = summary[~summary["suppressed"]]
+hidden = summary[summary["suppressed"]].drop_duplicates("group")
+if len(shown):
+    box = go.Figure()
+    for colour, (group, part) in zip(fmt.PALETTE, shown.groupby("group", sort=False), strict=False):
+        box.add_trace(
+            go.Box(
+                name=fmt.chart_text(pd.Series([group])).iloc[0],
+                x=[names[d] for d in part["dimension_id"]],
+                q1=part["q1"],
+                median=part["median"],
+                q3=part["q3"],
+                lowerfence=part["q1"],
+                upperfence=part["q3"],
+                marker_color=colour,
+                hoverinfo="x+name",
+            )
+        )
+    box.update_layout(
+        boxmode="group",
+        separators=",.",
+        margin={"t": 10, "b": 10},
+        yaxis={"title": "Punktwert", "range": [0, catalog.n_levels]},
+        legend={"title": "Art"},
+        xaxis={"categoryorder": "array", "categoryarray": [names[d] for d in dims]},
+    )
+    st.plotly_chart(box, width="stretch")
+    st.caption(fmt.plain("Kasten: 1. bis 3. Quartil, Strich: Median."))
+    with st.expander("Daten anzeigen"):
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Art": shown["group"],
+                    "Dimension": shown["dimension_id"].map(names),
+                    "Anzahl": shown["organisations"],
+                    "1. Quartil": shown["q1"].round(2),
+                    "Median": shown["median"].round(2),
+                    "3. Quartil": shown["q3"].round(2),
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+if len(hidden):
+    st.caption(
+        "Nicht ausgewertet (zu kleine Gruppe): "
+        + fmt.plain(", ".join(f"{g.group} ({g.organisations})" for g in hidden.itertuples()))
+    )
+
+st.header(f"Position von {fmt.plain(sel.org_name)}")
+if own.empty or sel.org not in set(rows["org"]):
+    st.info(
+        "Die gewählte Organisation ist nicht im Landesvergleich: Verglichen werden die "
+        "Kommunen, nicht das Land und nicht die Organisationseinheiten."
+    )
+elif own["suppressed"].any():
+    st.info("Zu wenige Organisationen für eine Einordnung.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Dimension": own["dimension_id"].map(names),
+                "eigener Punktwert": own["score"].map(fmt.number),
+                "Median aller": own["median"].map(fmt.number),
+                "Quartil": own["quartile"].map(lambda q: f"{q}. Quartil"),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        fmt.plain("1. Quartil: unteres Viertel, 4. Quartil: oberes Viertel aller Organisationen.")
+    )
+
+# Measure detail of other organisations: only for accounts that see measure detail.
+if session.can(Permission.view_detail, sel.org):
+    st.header("Wer hat es schon umgesetzt?")
+    states = data.explain(sel.as_of)
+    mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
+    if mine.empty:
+        st.success("Alle Maßnahmen sind umgesetzt oder nicht relevant.")
+    else:
+        titles = {m.id: f"{m.id} {m.title}" for _, m in catalog.measures()}
+        measure = st.selectbox(
+            "Offene Maßnahme", mine["measure_id"].tolist(), format_func=titles.__getitem__
+        )
+        org_names = dict(zip(rows["org"], rows["organisation"], strict=False))
+        others = states[
+            (states["measure_id"] == measure) & states["done"] & (states["org"] != sel.org)
+        ]
+        others = others[others["org"].isin(org_names)]
+        if others.empty:
+            st.info("Noch keine andere Organisation hat diese Maßnahme umgesetzt.")
+        else:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Organisation": others["org"].map(org_names),
+                        "umgesetzt am": others["date"].map(fmt.date),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
+            st.caption("Ansprechpartner für Erfahrungen und Nachnutzung.")
