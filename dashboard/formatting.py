@@ -10,10 +10,14 @@ import pandas as pd
 
 from spatz.model.common import local_time
 
-# Okabe–Ito: distinguishable with every common form of colour blindness.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Okabe–Ito's hues, the light ones darkened, so that every colour stands out from the white
+# page by at least 3:1 (WCAG 2.1, 1.4.11); lines differ in dash and marker as well.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#A66F00", "#000000", "#8C7A00", "#6E6E6E"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+MARKERS = ["circle", "square", "diamond", "triangle-up", "x", "cross", "star", "triangle-down"]
 IST_COLOUR = "#0072B2"
-SOLL_COLOUR = "#E69F00"
+SOLL_COLOUR = "#B34700"
+OVERALL_COLOUR = "#000000"
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 WORD_JOINER = "\u2060"

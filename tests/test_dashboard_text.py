@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import ast
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from rendered import autolinks, visible
+from rendered import autolinks, dashboard_formatting, visible
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "dashboard"
 
 
-def _load_formatting() -> ModuleType:
-    """The dashboard's formatting module, under a name of its own."""
-    spec = importlib.util.spec_from_file_location(
-        "dashboard_formatting", DASHBOARD / "formatting.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-fmt = _load_formatting()
+fmt = dashboard_formatting()
 
 
 def shown(text: str) -> str:

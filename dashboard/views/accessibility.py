@@ -24,8 +24,11 @@ st.markdown(
 - Jede Seite wird für jede Rolle automatisch mit axe-core gegen alle prüfbaren Regeln der
   WCAG 2.0 und 2.1 in den Stufen A und AA geprüft, dazu die Reihenfolge der Überschriften;
   es gibt dabei keine Verstöße.
-- Texte haben einen Kontrast von mindestens 4,5 : 1; die Farben der Diagramme sind auch bei
-  Farbenblindheit unterscheidbar (Okabe–Ito, Cividis).
+- Texte haben einen Kontrast von mindestens 4,5 : 1, Linien, Balken und Markierungen von
+  mindestens 3 : 1; die Farben sind auch bei Farbenblindheit unterscheidbar, und die Linien
+  unterscheiden sich zusätzlich durch Strichart und Markierung.
+- Anmelden, Organisation und Stichtag wählen, eine Maßnahme erfassen und Abmelden gehen
+  allein mit der Tastatur.
 - Die Zahlen jedes Diagramms stehen unter „Daten anzeigen“ auch als Tabelle.
 - Die Seiten sind als deutschsprachig ausgezeichnet, die Überschriften folgen ohne Sprünge.
 """
@@ -40,10 +43,8 @@ st.markdown(
   Aussprache vor (WCAG 3.1.2).
 - Die Diagramme selbst sind für Screenreader nicht erschlossen; ihre Inhalte stehen in der
   Tabelle unter „Daten anzeigen“ (WCAG 1.1.1).
-- Einige Farben der Diagramme heben sich mit weniger als 3 : 1 vom Hintergrund ab
-  (WCAG 1.4.11).
-- Die vollständige Bedienung allein mit der Tastatur ist noch nicht für jede Seite geprüft
-  (WCAG 2.1.1).
+- Die Bedienung allein mit der Tastatur ist für die übrigen Seiten (etwa Ziele setzen,
+  Import) noch nicht vollständig geprüft (WCAG 2.1.1).
 """
 )
 

@@ -137,25 +137,42 @@ else:
     line = go.Figure()
     for index, dim in enumerate(catalog.dimensions):
         series = trend[trend["dimension_id"] == dim.id]
-        colour = fmt.PALETTE[index % len(fmt.PALETTE)]
         line.add_scatter(
             x=series["as_of"],
             y=series["score"],
-            mode="lines",
+            mode="lines+markers",
             name=dim.name,
-            line={"color": colour, "dash": ["solid", "dash", "dot", "dashdot"][index // 4 % 4]},
+            line={
+                "color": fmt.PALETTE[index % len(fmt.PALETTE)],
+                "dash": fmt.DASHES[index % len(fmt.DASHES)],
+            },
+            marker={"symbol": fmt.MARKERS[index % len(fmt.MARKERS)], "size": 7, "maxdisplayed": 12},
             hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>" + dim.name + "</extra>",
         )
-        if dim.id in targets:
-            line.add_scatter(
-                x=[targets[dim.id]["target_date"]],
-                y=[targets[dim.id]["target_level"]],
-                mode="markers",
-                marker={"color": colour, "symbol": "diamond", "size": 12},
-                name=f"Ziel {dim.name}",
-                showlegend=False,
-                hovertemplate="Ziel %{y} bis %{x|%d.%m.%Y}<extra>" + dim.name + "</extra>",
-            )
+    overall_series = trend[trend["dimension_id"] == OVERALL]
+    line.add_scatter(
+        x=overall_series["as_of"],
+        y=overall_series["score"],
+        mode="lines",
+        name="Gesamt",
+        line={"color": fmt.OVERALL_COLOUR, "width": 4},
+        hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>Gesamt</extra>",
+    )
+    # Targets with the same date and level share one marker that names all of them.
+    goals: dict[tuple[object, object], list[str]] = {}
+    for dimension_id, target in targets.items():
+        key = (target["target_date"], target["target_level"])
+        goals.setdefault(key, []).append(dimension_names[dimension_id])
+    if goals:
+        line.add_scatter(
+            x=[day for day, _ in goals],
+            y=[level for _, level in goals],
+            text=[", ".join(names) for names in goals.values()],
+            mode="markers",
+            marker={"color": fmt.SOLL_COLOUR, "symbol": "diamond", "size": 13},
+            name="Ziele",
+            hovertemplate="Ziel Stufe %{y} bis %{x|%d.%m.%Y}: %{text}<extra></extra>",
+        )
     line.update_layout(
         yaxis={"range": [0, catalog.n_levels], "dtick": 1, "title": "Punktwert"},
         xaxis={"tickformat": "%m.%Y"},

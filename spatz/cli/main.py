@@ -176,10 +176,6 @@ def score(
             typer.echo(f"Stichtag: {rows['as_of'].iloc[0]:%d.%m.%Y}")
 
 
-TEXT_COLOUR = "#111111"
-"""The dashboard's text colour."""
-
-
 @app.command()
 def dashboard(
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="Port des Dashboards")] = 8501,
@@ -208,13 +204,6 @@ def dashboard(
         "false",
         "--server.maxUploadSize",
         str(max_upload),
-        # Text dark enough that Streamlit's faded variants of it (captions, hints) keep a
-        # contrast of at least 4.5:1 on the page and the sidebar (WCAG 2.1 AA).
-        "--theme.textColor",
-        TEXT_COLOUR,
-        # No developer menu ("Deploy", "Rerun"): a page for the administration's people.
-        "--client.toolbarMode",
-        "viewer",
     ]
     # Streamlit takes over this process: signals (SIGTERM from a service manager, Ctrl-C)
     # reach the server itself, and no server outlives the command.
