@@ -22,13 +22,12 @@ PAGES = Path(__file__).parent / "views"
 layout and, in the first run of a fresh server, runs a linked page without this frame."""
 ACCESSIBILITY = "accessibility.py"
 """The Erklärung zur Barrierefreiheit: open to everybody, before the login too."""
-LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'de';</script>"
 
 st.set_page_config(
     page_title="SPATZ – Digitale Reife", page_icon=":material/monitoring:", layout="wide"
 )
 # Streamlit's page declares English; screen readers must read this one as German.
-st.html(LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
+st.html(fmt.LANGUAGE_SCRIPT, unsafe_allow_javascript=True)
 
 
 def login_page() -> None:

@@ -19,6 +19,10 @@ IST_COLOUR = "#0072B2"
 SOLL_COLOUR = "#B34700"
 OVERALL_COLOUR = "#000000"
 
+LANGUAGE_SCRIPT = "<script>document.documentElement.lang = 'de';</script>"
+"""Declares the page German for screen readers (Streamlit's page says English): the one
+piece of HTML the dashboard writes, a constant without any data."""
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 WORD_JOINER = "\u2060"
 """An invisible character that keeps bare URLs and e-mail addresses from becoming links."""

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from typer.testing import CliRunner
 
 import spatz
+import spatz.store
 from spatz.cli import app
 from spatz.db import make_engine, session_scope
 from spatz.errors import ConcurrentChangeError, NotFoundError, PermissionDenied

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 import spatz
+import spatz.store
 from spatz.catalog import DEFAULT_CATALOG_PATH
 from spatz.cli import app as cli
 from spatz.config import ENV_ACCESSIBILITY_CONTACT

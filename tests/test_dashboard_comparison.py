@@ -14,6 +14,7 @@ from rendered import visible
 from streamlit.testing.v1 import AppTest
 
 import spatz
+import spatz.store
 from spatz.services.common import Actor
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
@@ -92,7 +93,7 @@ def test_a_kommune_sees_its_position_on_the_overview(
     at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
     at.run()
     assert not at.exception
-    assert "Einordnung im Land" in [s.value for s in at.subheader]
+    assert "Einordnung im Land" in [s.value for s in at.header]
     table = next(t.value for t in at.dataframe if "Quartil" in t.value.columns)
     expected = spatz.open(demo_url).position(HALLE, "2024-12-31")
     assert list(table.columns) == [
@@ -118,4 +119,4 @@ def test_the_land_and_admin_see_the_comparison_page_instead(
     at = _comparison(demo_url, HALLE, monkeypatch)
     assert len(at.dataframe[0].value) > 5
     at.switch_page("views/overview.py").run()
-    assert "Einordnung im Land" not in [s.value for s in at.subheader]
+    assert "Einordnung im Land" not in [s.value for s in at.header]

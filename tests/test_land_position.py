@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import spatz
+import spatz.store
 from spatz.catalog import OVERALL
 from spatz.errors import ArgumentError
 from spatz.io.land import LAND_COLUMNS
