@@ -197,10 +197,7 @@ class Store:
         return self._read(audit.audit_frame, limit=limit)
 
     def record_event(
-        self,
-        event: MeasureEventCreate,
-        *,
-        expected_last_id: int | Literal["any"] | None = "any",
+        self, event: MeasureEventCreate, *, expected_last_id: int | Literal["any"] | None = "any"
     ) -> MeasureEventPublic:
         """Record one status change (see :func:`spatz.services.progress.record_event`)."""
         return self._write(progress.record_event, event_in=event, expected_last_id=expected_last_id)

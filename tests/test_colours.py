@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rendered import dashboard_formatting
 
-from spatz.io import report
+from spatz.io import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 WHITE = "#ffffff"
@@ -79,5 +79,5 @@ def test_captions_in_the_theme_text_colour_are_readable(background: str) -> None
 
 @pytest.mark.parametrize("name", ["IST_COLOUR", "SOLL_COLOUR", "GRID_COLOUR", "TEXT_COLOUR"])
 def test_the_report_colours_read_as_text(name: str) -> None:
-    colour = getattr(report, name)
+    colour = getattr(charts, name)
     assert contrast(colour) >= 4.5, f"{name} {colour}: {contrast(colour):.2f}:1"
