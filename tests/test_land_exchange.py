@@ -153,7 +153,7 @@ def test_round_trip_is_byte_identical(
         str(exported),
     )
     assert code == 0
-    assert out.decode() == f"{exported}: 216 Zeilen, 24 Organisationen\n"
+    assert out.decode() == f"{exported}: 216 Zeilen, 24 Organisationen, Stichtag 31.12.2024\n"
     data = exported.read_bytes()
     assert data.startswith(b"\xef\xbb\xbforg;ags;" if dialect == "excel-de" else b"org,ags,")
 

@@ -95,7 +95,10 @@ def export_land(
             typer.echo(data, nl=False)
             return
         write_file(out, data)
-    echo(f"{out}: {len(rows)} Zeilen, {rows['org'].nunique()} Organisationen")
+    days = [day.strftime("%d.%m.%Y") for day in sorted(set(rows["as_of"]))]
+    named = f", Stichtag {days[0]}" if len(days) == 1 else f", Stichtage {', '.join(days)}"
+    summary = f"{out}: {len(rows)} Zeilen, {rows['org'].nunique()} Organisationen"
+    echo(summary + (named if days else ""))
 
 
 @export_app.command("xlsx")
