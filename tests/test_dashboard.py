@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 import spatz
+import spatz.db
 import spatz.store
 from spatz.catalog import DEFAULT_CATALOG_PATH
 from spatz.cli import app as cli
@@ -291,3 +294,36 @@ def test_the_accessibility_statement_is_open_before_the_login(
     assert not at.exception
     assert [t.value for t in at.title] == ["Erklärung zur Barrierefreiheit"]
     assert not at.text_input, "no login form on the statement"
+
+
+def test_the_timeline_puts_milestones_on_their_own_row_and_names_each_end(app: AppTest) -> None:
+    app.switch_page("views/projects.py").run()
+    assert not app.exception
+    (chart,) = app.get("plotly_chart")
+    figure = json.loads(chart.proto.spec)
+    bars = [t for t in figure["data"] if t["type"] == "bar"]
+    (milestones,) = [t for t in figure["data"] if t["type"] == "scatter"]
+    assert set(milestones["y"]) == {"Meilensteine"}
+    assert not {"Meilensteine"} & {y for t in bars for y in t["y"]}
+    assert all("%{customdata[1]} bis %{customdata[2]}" in t["hovertemplate"] for t in bars)
+    ends = {row[2] for t in bars for row in t["customdata"]}
+    assert ends and all(re.fullmatch(r"\d\d\.\d\d\.\d{4}", end) for end in ends)
+
+
+def test_without_projects_the_page_points_to_the_upload(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/empty.db"
+    spatz.db.migrate(url)
+    CliRunner().invoke(cli, ["--db", url, "catalog", "load", str(DEFAULT_CATALOG_PATH)])
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("org,name,kind\nX,Stadt X,Stadt\n", encoding="utf-8")
+    CliRunner().invoke(cli, ["--db", url, "import", "organisations", str(orgs)])
+    monkeypatch.setenv("SPATZ_DATABASE_URL", url)
+    app.session_state["org"] = "X"
+    app.switch_page("views/projects.py").run()
+    assert not app.exception
+    assert [i.value for i in app.info] == [
+        "Keine Projekte oder Meilensteine erfasst. Die Projektliste und die Meilensteine lädt "
+        "die Digitalisierungskoordination unter „Import & Export“ hoch (CSV oder XLSX)."
+    ]

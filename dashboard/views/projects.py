@@ -26,7 +26,10 @@ st.caption(
 projects = data.projects(tuple(scope))
 milestones = data.milestones(tuple(scope))
 if projects.empty and milestones.empty:
-    st.info("Keine Projekte oder Meilensteine erfasst (spatz import projects / milestones).")
+    st.info(
+        "Keine Projekte oder Meilensteine erfasst. Die Projektliste und die Meilensteine lädt "
+        "die Digitalisierungskoordination unter „Import & Export“ hoch (CSV oder XLSX)."
+    )
     st.stop()
 
 measure_titles = {m.id: m.title for _, m in catalog.measures()}
@@ -40,6 +43,8 @@ if not projects.empty:
         responsible=fmt.chart_text(projects["responsible"]),
         description=fmt.chart_text(projects["description"]),
         Ende=projects["end"] + pd.Timedelta(days=1),
+        von=projects["start"].map(fmt.date),
+        bis=projects["end"].map(fmt.date),
     ).sort_values(["Geschäftsbereich", "start"])
     figure = px.timeline(
         timeline,
@@ -48,14 +53,19 @@ if not projects.empty:
         y="Projekt",
         color="Geschäftsbereich",
         color_discrete_sequence=fmt.PALETTE,
-        hover_data={"responsible": True, "description": True, "Ende": False},
-        labels={"responsible": "Verantwortlich", "description": "Beschreibung"},
+        custom_data=["Geschäftsbereich", "von", "bis", "responsible", "description"],
+    )
+    figure.update_traces(
+        hovertemplate="<b>%{y}</b><br>Geschäftsbereich %{customdata[0]}<br>"
+        "%{customdata[1]} bis %{customdata[2]}<br>Verantwortlich: %{customdata[3]}<br>"
+        "%{customdata[4]}<extra></extra>"
     )
     if not milestones.empty:
+        # The milestones on a row of their own, not on one of the projects' rows.
         figure.add_trace(
             go.Scatter(
                 x=milestones["due"],
-                y=[timeline["Projekt"].iloc[0]] * len(milestones),
+                y=["Meilensteine"] * len(milestones),
                 mode="markers",
                 marker={"symbol": "diamond", "size": 12, "color": "#000000"},
                 name="Meilensteine (Fälligkeit)",
@@ -65,7 +75,7 @@ if not projects.empty:
         )
     figure.update_yaxes(autorange="reversed", title=None)
     figure.update_xaxes(tickformat="%m.%Y")
-    figure.update_layout(height=120 + 28 * len(timeline), margin={"t": 10, "b": 10})
+    figure.update_layout(height=150 + 28 * len(timeline), margin={"t": 10, "b": 10})
     st.plotly_chart(figure, width="stretch")
     with st.expander("Daten anzeigen"):
         st.dataframe(
