@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from rendered import visible
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
@@ -91,6 +92,8 @@ def test_dimension_page_shows_the_ladder_and_the_roadmap(app: AppTest, demo_url:
     app.session_state["dimension"] = "strategie"
     app.switch_page("views/dimension.py").run()
     assert not app.exception
+    kinds = [type(node).__name__ for node in app.main]
+    assert kinds.index("Title") < kinds.index("Selectbox"), "the title stands above the selector"
     store = spatz.open(demo_url)
     level = int(
         store.score("2024-12-31")
@@ -243,6 +246,10 @@ def test_leitung_sets_a_target_and_a_stale_form_is_refused(
     at.number_input[0].set_value(5)
     at.button(key="FormSubmitter:target-Ziel speichern").click().run()
     assert at.success[0].value.startswith("Ziel gespeichert: Stufe 5 bis ")
+    # The figure above the form shows the new target at once, its status without an arrow.
+    (goal,) = [m for m in at.metric if m.label.startswith("Ziel bis ")]
+    assert goal.value == "Stufe 5"
+    assert goal.proto.direction == MetricProto.MetricDirection.NONE
     store = spatz.open(url)
     assert store.target(HALLE, "governance").target_level == 5  # type: ignore[union-attr]
     # Somebody else sets the target while the form still shows level 5.

@@ -24,6 +24,8 @@ sel = data.selection()
 catalog = data.catalog()
 names = {d.id: d.name for d in catalog.dimensions}
 st.session_state.setdefault("dimension", catalog.dimensions[0].id)
+# The title names the chosen dimension but stands above its selector.
+heading = st.empty()
 dimension_id = st.selectbox(
     "Dimension", list(names), format_func=names.__getitem__, key="dimension"
 )
@@ -34,7 +36,7 @@ scores = data.rows_by(data.scores(sel.as_of).query("org == @sel.org"), "dimensio
 current = scores.get(dimension_id, {"level": 0, "score": 0.0})
 level = int(current["level"])
 
-st.title(f"{fmt.plain(dimension.name)} – {fmt.plain(sel.org_name)}")
+heading.title(f"{fmt.plain(dimension.name)} – {fmt.plain(sel.org_name)}")
 st.caption(f"Stichtag {fmt.date(sel.as_of)} · {fmt.plain(dimension.description)}")
 cols = st.columns(3)
 cols[0].metric("Stufe", f"{level} – {level_names.get(level, 'noch keine Stufe')}")
@@ -47,9 +49,13 @@ if dimension_id in targets:
         f"Stufe {target['target_level']}",
         TARGET_STATUS_LABELS[TargetStatus(target["status"])],
         delta_color="off",
+        delta_arrow="off",
     )
 
 if session.can(Permission.set_targets, sel.org):
+    saved = st.session_state.pop("target_saved", None)
+    if saved:
+        st.success(saved)
     with st.expander("Ziel setzen"):
         in_force = data.target(sel.org, dimension_id)
         # The version the edit is checked against: what this form showed.
@@ -82,9 +88,13 @@ if session.can(Permission.set_targets, sel.org):
                     st.error(fmt.plain(error))
                 else:
                     data.after_write()
-                    st.success(f"Ziel gespeichert: Stufe {goal} bis {fmt.date(due)}.")
-                finally:
+                    # Shown after the rerun, in which the figures above show the new target.
+                    st.session_state["target_saved"] = (
+                        f"Ziel gespeichert: Stufe {goal} bis {fmt.date(due)}."
+                    )
                     del st.session_state[seen_key]
+                    st.rerun()
+                del st.session_state[seen_key]
 
 st.header("Was fehlt zur nächsten Stufe?")
 plan = data.roadmap(sel.org, dimension_id, sel.as_of)
