@@ -332,6 +332,11 @@ def report_pdf(org: str, as_of: dt.date) -> bytes:
     return _shown(_report_pdf, org, as_of)
 
 
+def import_land(files: list[tuple[str, bytes]], *, dry_run: bool) -> list[ImportSummary]:
+    """Check (``dry_run``) or import Land exports of other Kommunen (name and content)."""
+    return store().import_land(files, dry_run=dry_run)
+
+
 def run_import(kind: str, table: Table, org: str, *, dry_run: bool) -> ImportSummary:
     """Check (``dry_run``) or import a table through the same service as the CLI."""
     return store().import_table(kind, table, org=org, dry_run=dry_run)

@@ -9,7 +9,7 @@ named by ``$SPATZ_USER`` or the login name), without a Stichtag at the Datenstan
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, TypeVar
 
 import pandas as pd
@@ -29,21 +29,12 @@ from spatz.model import (
     TargetCreate,
     TargetPublic,
 )
-from spatz.services import audit, exports, land, organisations, progress, scores, users
+from spatz.services import audit, exports, imports, land, progress, scores, users
 from spatz.services import projects as planning
 from spatz.services import targets as goals
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.scores import DateLike
-
-IMPORTERS: dict[str, Callable[..., ImportSummary]] = {
-    "organisations": organisations.import_organisations,
-    "progress": progress.import_progress,
-    "targets": goals.import_targets,
-    "projects": planning.import_projects,
-    "milestones": planning.import_milestones,
-}
-"""The imports by kind; ``projects`` and ``milestones`` belong to one organisation."""
 
 _R = TypeVar("_R")
 
@@ -209,9 +200,14 @@ class Store:
     def import_table(
         self, kind: str, table: Table, *, org: str | None = None, dry_run: bool = False
     ) -> ImportSummary:
-        """Check (``dry_run``) or import a table of one of the :data:`IMPORTERS` kinds."""
-        extra = {"org": org} if kind in ("projects", "milestones") else {}
-        return self._write(IMPORTERS[kind], table=table, dry_run=dry_run, **extra)
+        """Check (``dry_run``) or import a table (:func:`spatz.services.imports.import_table`)."""
+        return self._write(imports.import_table, kind=kind, table=table, org=org, dry_run=dry_run)
+
+    def import_land(
+        self, files: Sequence[tuple[str, bytes]], *, dry_run: bool = False
+    ) -> list[ImportSummary]:
+        """Import Land exports (name, content) (:func:`spatz.services.land.import_land_files`)."""
+        return self._write(land.import_land_files, files=files, dry_run=dry_run)
 
     def position(self, org: str, as_of: DateLike | None = None) -> pd.DataFrame:
         """Where ``org`` stands in the Land (:func:`spatz.services.land.position`)."""

@@ -288,6 +288,24 @@ CASES = [
     ),
     Case("import land", "land.import_land", LAND, land_file),
     Case(
+        "import land (upload)",
+        "land.import_land_files",
+        LAND,
+        lambda s, _: s.import_land(
+            [("land.csv", land_csv(Store(s.url).land_export(DAY, [MAGDEBURG])))], dry_run=True
+        ),
+    ),
+    Case(
+        "import a table of a kind",
+        "imports.import_table",
+        frozenset({Role.admin, Role.bearbeiter}),
+        lambda s, _: s.import_table(
+            "progress",
+            table(f"org,measure_id,status,date\n{HALLE},STR-1-01,completed,2024-12-01\n"),
+            dry_run=True,
+        ),
+    ),
+    Case(
         "add user",
         "users.add_user",
         ADMIN,

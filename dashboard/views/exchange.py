@@ -30,6 +30,23 @@ sel = data.selection()
 st.title("Import & Export")
 
 
+def problem_table(error: DataImportError, what: str) -> None:
+    """The refusal of an upload with one row per problem (line, column, message)."""
+    st.error(
+        f"{what} nicht importiert: {len(error.problems)} Fehler"
+        + (" (nur die ersten 50)" if error.truncated else "")
+        + ". Bitte korrigieren und erneut hochladen; es wurde nichts gespeichert."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [(p.line, p.column or "", p.message) for p in error.problems],
+            columns=["Zeile", "Spalte", "Meldung"],
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def import_section(kinds: dict[str, str]) -> None:
     kind = st.selectbox("Was wird importiert?", list(kinds), format_func=kinds.__getitem__)
     orgs = data.organisations()
@@ -57,19 +74,7 @@ def import_section(kinds: dict[str, str]) -> None:
         )
         check = data.run_import(kind, table, org, dry_run=True)
     except DataImportError as error:
-        st.error(
-            f"Die Datei wurde nicht importiert: {len(error.problems)} Fehler"
-            + (" (nur die ersten 50)" if error.truncated else "")
-            + ". Bitte korrigieren und erneut hochladen; es wurde nichts gespeichert."
-        )
-        st.dataframe(
-            pd.DataFrame(
-                [(p.line, p.column or "", p.message) for p in error.problems],
-                columns=["Zeile", "Spalte", "Meldung"],
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        problem_table(error, "Die Datei wurde")
     except SpatzError as error:
         st.error(f"Die Datei wurde nicht importiert: {fmt.plain(error)}")
     else:
@@ -86,6 +91,44 @@ allowed = {kind: label for kind, (label, permission) in KINDS.items() if session
 if allowed:
     st.header("Import")
     import_section(allowed)
+
+
+def land_section() -> None:
+    """Land exports of other Kommunen as comparison data: all files or none."""
+    uploads = st.file_uploader(
+        "Landesexporte (CSV, Komma oder Semikolon)",
+        type=["csv"],
+        accept_multiple_files=True,
+        key="land_upload",
+    )
+    if not uploads:
+        return
+    files = [(upload.name, upload.getvalue()) for upload in uploads]
+    try:
+        checks = data.import_land(files, dry_run=True)
+    except DataImportError as error:
+        problem_table(error, "Die Dateien wurden")
+        return
+    except SpatzError as error:
+        st.error(f"Die Dateien wurden nicht importiert: {fmt.plain(error)}")
+        return
+    for check in checks:
+        st.info(fmt.plain(check))
+    if st.button("Vergleichsdaten importieren", type="primary"):
+        with st.spinner("Import läuft …"):
+            done = data.import_land(files, dry_run=False)
+        data.after_write()
+        for summary in done:
+            st.success(fmt.plain(summary))
+
+
+if session.can(Permission.import_land):
+    st.header("Vergleichsdaten anderer Kommunen")
+    st.caption(
+        "Was eine Datei über eine Organisation an einem Stichtag sagt, ersetzt, was dazu "
+        "gespeichert war; dieselbe Datei noch einmal ändert nichts."
+    )
+    land_section()
 
 st.header("Export")
 with st.spinner("Export wird vorbereitet …"):

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 
 from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
-from spatz.errors import NotFoundError, Problem
+from spatz.errors import DataImportError, NotFoundError, Problem
 from spatz.io.land import (
     LAND_COLUMNS,
     CatalogLookup,
@@ -24,6 +24,7 @@ from spatz.io.land import (
     LandTable,
     empty_land_frame,
     parse_land,
+    read_land_table_bytes,
     shipped_catalogs,
     typed_land_frame,
 )
@@ -128,6 +129,29 @@ def import_land(
             after = {"rows": len(fresh), "replaced_groups": len(replaced)}
             audit(session, actor, "import", "land_row", land_file.file, after=after)
     return summaries
+
+
+def import_land_files(
+    *,
+    session: Session,
+    actor: Actor,
+    files: Sequence[tuple[str, bytes]],
+    dry_run: bool = False,
+) -> list[ImportSummary]:
+    """:func:`import_land` for uploaded files (name and content, as the dashboard gets
+    them): the problems of every file are reported together, and nothing is stored unless
+    all files are fine."""
+    authorize(actor, Permission.import_land)
+    tables: list[LandTable] = []
+    problems: list[Problem] = []
+    for name, content in files:
+        try:
+            tables.append(read_land_table_bytes(content, name))
+        except DataImportError as exc:
+            problems.extend(exc.problems)
+    return import_land(
+        session=session, actor=actor, tables=tables, problems=problems, dry_run=dry_run
+    )
 
 
 def _plan(
