@@ -334,3 +334,23 @@ def test_without_projects_the_page_points_to_the_upload(
         "Keine Projekte oder Meilensteine erfasst. Die Projektliste und die Meilensteine lädt "
         "die Digitalisierungskoordination unter „Import & Export“ hoch (CSV oder XLSX)."
     ]
+
+
+@pytest.mark.parametrize("page", ["overview", "comparison", "projects"])
+def test_every_chart_has_a_short_description(app: AppTest, page: str) -> None:
+    app.switch_page(f"views/{page}.py").run()
+    assert not app.exception
+    charts = app.get("plotly_chart")
+    described = [c.value for c in app.caption if "Kurz:" in visible(c.value)]
+    assert charts and len(described) == len(charts)
+
+
+def test_the_short_description_states_the_engines_numbers(app: AppTest, demo_url: str) -> None:
+    app.switch_page("views/overview.py").run()
+    scores = spatz.open(demo_url).score("2024-12-31").query("org == @HALLE")
+    score_of = dict(zip(scores["dimension_id"], scores["score"], strict=True))
+    catalog = spatz.open(demo_url).catalog()
+    best = max(catalog.dimensions, key=lambda d: score_of[d.id])
+    text = next(visible(c.value) for c in app.caption if "Kurz: Den höchsten" in visible(c.value))
+    score = f"{score_of[best.id]:.2f}".replace(".", ",")
+    assert f"Den höchsten Punktwert hat {best.name} ({score})" in text

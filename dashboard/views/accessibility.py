@@ -29,7 +29,8 @@ st.markdown(
   unterscheiden sich zusätzlich durch Strichart und Markierung.
 - Anmelden, Organisation und Stichtag wählen, eine Maßnahme erfassen und Abmelden gehen
   allein mit der Tastatur.
-- Die Zahlen jedes Diagramms stehen unter „Daten anzeigen“ auch als Tabelle.
+- Jedes Diagramm hat unter sich eine Kurzbeschreibung in einem Satz („Kurz: …“), und seine
+  Zahlen stehen unter „Daten anzeigen“ auch als Tabelle.
 - Die Seiten sind als deutschsprachig ausgezeichnet, die Überschriften folgen ohne Sprünge.
 """
 )
@@ -41,8 +42,8 @@ st.markdown(
   englisch beschriftet, etwa „Skip to main content“, „Collapse sidebar“ und die Werkzeugleiste
   der Diagramme („Download plot as a PNG“, „Zoom“); Screenreader lesen sie mit deutscher
   Aussprache vor (WCAG 3.1.2).
-- Die Diagramme selbst sind für Screenreader nicht erschlossen; ihre Inhalte stehen in der
-  Tabelle unter „Daten anzeigen“ (WCAG 1.1.1).
+- Die Diagramme selbst (Achsen, einzelne Punkte) lesen Screenreader nicht vor; sie
+  erschließen sich über die Kurzbeschreibung und die Tabelle (WCAG 1.1.1).
 - Die Bedienung allein mit der Tastatur ist für die übrigen Seiten (etwa Ziele setzen,
   Import) noch nicht vollständig geprüft (WCAG 2.1.1).
 """

@@ -53,6 +53,15 @@ heatmap.update_layout(
     yaxis={"autorange": "reversed"},
 )
 st.plotly_chart(heatmap, width="stretch")
+overall = matrix["Gesamt"].dropna()
+if len(overall):
+    st.caption(
+        fmt.plain(
+            f"Kurz: {len(matrix)} Organisationen; den höchsten Gesamtpunktwert hat "
+            f"{overall.idxmax()} ({fmt.number(float(overall.max()))}), den niedrigsten "
+            f"{overall.idxmin()} ({fmt.number(float(overall.min()))})."
+        )
+    )
 with st.expander("Daten anzeigen"):
     st.dataframe(matrix.round(2), width="stretch")
 
@@ -85,6 +94,17 @@ if len(shown):
     )
     st.plotly_chart(box, width="stretch")
     st.caption(fmt.plain("Kasten: 1. bis 3. Quartil, Strich: Median."))
+    medians = shown[shown["dimension_id"] == OVERALL]
+    st.caption(
+        fmt.plain(
+            "Kurz: Median des Gesamtpunktwerts je Art: "
+            + ", ".join(
+                f"{group} {fmt.number(float(median))}"
+                for group, median in zip(medians["group"], medians["median"], strict=True)
+            )
+            + "."
+        )
+    )
     with st.expander("Daten anzeigen"):
         st.dataframe(
             pd.DataFrame(

@@ -55,7 +55,8 @@ if dimension_id in targets:
 if session.can(Permission.set_targets, sel.org):
     saved = st.session_state.pop("target_saved", None)
     if saved:
-        st.success(saved)
+        goal, due = saved
+        st.success(f"Ziel gespeichert: Stufe {goal} bis {fmt.date(due)}.")
     with st.expander("Ziel setzen"):
         in_force = data.target(sel.org, dimension_id)
         # The version the edit is checked against: what this form showed.
@@ -89,9 +90,7 @@ if session.can(Permission.set_targets, sel.org):
                 else:
                     data.after_write()
                     # Shown after the rerun, in which the figures above show the new target.
-                    st.session_state["target_saved"] = (
-                        f"Ziel gespeichert: Stufe {goal} bis {fmt.date(due)}."
-                    )
+                    st.session_state["target_saved"] = (int(goal), due)
                     del st.session_state[seen_key]
                     st.rerun()
                 del st.session_state[seen_key]

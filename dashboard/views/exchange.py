@@ -33,7 +33,7 @@ st.title("Import & Export")
 def problem_table(error: DataImportError, what: str) -> None:
     """The refusal of an upload with one row per problem (line, column, message)."""
     st.error(
-        f"{what} nicht importiert: {len(error.problems)} Fehler"
+        f"{fmt.plain(what)} nicht importiert: {len(error.problems)} Fehler"
         + (" (nur die ersten 50)" if error.truncated else "")
         + ". Bitte korrigieren und erneut hochladen; es wurde nichts gespeichert."
     )

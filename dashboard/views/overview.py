@@ -108,6 +108,19 @@ figure.update_layout(
     legend={"orientation": "h"},
 )
 st.plotly_chart(figure, width="stretch")
+best = max(catalog.dimensions, key=lambda d: float(own[d.id]["score"]))
+worst = min(catalog.dimensions, key=lambda d: float(own[d.id]["score"]))
+with_goal = [d for d in catalog.dimensions if d.id in targets]
+short = [d for d in with_goal if int(own[d.id]["level"]) < int(targets[d.id]["target_level"])]
+st.caption(
+    fmt.plain(
+        f"Kurz: Den höchsten Punktwert hat {best.name} "
+        f"({fmt.number(float(own[best.id]['score']))}), den niedrigsten {worst.name} "
+        f"({fmt.number(float(own[worst.id]['score']))}); {len(with_goal)} von "
+        f"{len(catalog.dimensions)} Dimensionen haben eine Zielstufe, noch nicht erreicht ist "
+        f"sie in {len(short)}."
+    )
+)
 with st.expander("Daten anzeigen"):
     table = pd.DataFrame(
         [
@@ -181,6 +194,20 @@ else:
         separators=",.",
     )
     st.plotly_chart(line, width="stretch")
+    start, end = overall_series.iloc[0], overall_series.iloc[-1]
+    before, after = float(start["score"]), float(end["score"])
+    change = "stieg" if after > before else ("fiel" if after < before else "blieb")
+    st.caption(
+        fmt.plain(
+            f"Kurz: Der Gesamtpunktwert {change} vom {fmt.date(start['as_of'])} bis "
+            f"{fmt.date(end['as_of'])} "
+            + (
+                f"von {fmt.number(before)} auf {fmt.number(after)}."
+                if change != "blieb"
+                else f"bei {fmt.number(after)}."
+            )
+        )
+    )
     with st.expander("Daten anzeigen"):
         wide = trend.pivot(index="as_of", columns="dimension_id", values="score")
         wide = wide[[d.id for d in catalog.dimensions] + [OVERALL]]

@@ -77,6 +77,14 @@ if not projects.empty:
     figure.update_xaxes(tickformat="%m.%Y")
     figure.update_layout(height=150 + 28 * len(timeline), margin={"t": 10, "b": 10})
     st.plotly_chart(figure, width="stretch")
+    st.caption(
+        fmt.plain(
+            f"Kurz: {len(projects)} Projekte in "
+            f"{projects['business_unit'].replace('', 'ohne GB').nunique()} Geschäftsbereichen, "
+            f"vom {fmt.date(projects['start'].min())} bis {fmt.date(projects['end'].max())}; "
+            f"{len(milestones)} Meilensteine."
+        )
+    )
     with st.expander("Daten anzeigen"):
         st.dataframe(
             pd.DataFrame(
