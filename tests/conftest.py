@@ -19,6 +19,7 @@ is reported as a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import tomllib
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -127,3 +128,20 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     migrate(url)
     load_demo(engine=make_engine(url), actor=Actor.operator("demo"))
     return url
+
+
+@pytest.fixture
+def database(demo_url: str, tmp_path: Path) -> str:
+    """A private copy of the demo database: the test may write to it."""
+    copy = tmp_path / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
+    """`spatz dashboard` over :func:`database`, stopped (its process group) afterwards."""
+    from dashboard_server import running_dashboard
+
+    with running_dashboard(database, tmp_path / "dashboard.log") as (_, url):
+        yield url

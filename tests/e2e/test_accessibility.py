@@ -12,14 +12,11 @@ too, so that the list stays as short as the truth.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS
-from dashboard_server import running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 from spatz.services.demo import DEMO_ACCOUNTS
@@ -56,14 +53,6 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.page}: {self.rule} at {self.html[:160]!r}: {self.summary[:200]}"
-
-
-@pytest.fixture
-def dashboard(demo_url: str, tmp_path: Path) -> Iterator[str]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    with running_dashboard(f"sqlite:///{copy}", tmp_path / "dashboard.log") as (_, url):
-        yield url
 
 
 def _settle(page: Page) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -36,20 +34,6 @@ PAGES = {
 HALLE = "15002000"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def database(demo_url: str, tmp_path: Path) -> str:
-    """A private copy of the demo database: this test writes to it."""
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    return f"sqlite:///{copy}"
-
-
-@pytest.fixture
-def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
-    with running_dashboard(database, tmp_path / "dashboard.log") as (_, url):
-        yield url
 
 
 def _expected_change(database: str, measure: str, day: dt.date) -> str:

@@ -8,13 +8,9 @@ is reached with Tab (so it is in the focus order) and used with the keys a keybo
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from browser import CHROMIUM, CHROMIUM_ARGS, PASSWORDS, settle
-from dashboard_server import running_dashboard
 from playwright.sync_api import Page, expect, sync_playwright
 
 import spatz
@@ -35,15 +31,6 @@ FOCUSED = """() => {
 }"""
 
 
-@pytest.fixture
-def dashboard(demo_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    database = f"sqlite:///{copy}"
-    with running_dashboard(database, tmp_path / "dashboard.log") as (_, url):
-        yield url, database
-
-
 def _tab_to(page: Page, pattern: str) -> None:
     """Press Tab until the focused element matches ``pattern`` (tag|role|label|text)."""
     wanted = re.compile(pattern, re.DOTALL)
@@ -57,10 +44,10 @@ def _tab_to(page: Page, pattern: str) -> None:
     pytest.fail(f"{pattern!r} is not reachable with Tab; the focus went through {seen}")
 
 
-def test_a_clerk_works_with_the_keyboard_alone(dashboard: tuple[str, str]) -> None:
+def test_a_clerk_works_with_the_keyboard_alone(dashboard: str, database: str) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    url, database = dashboard
+    url = dashboard
     expect.set_options(timeout=30_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser import chromium, log_in, new_page, settle
-from dashboard_server import running_dashboard
 from playwright.sync_api import Page, expect
 
 import spatz
@@ -22,19 +19,6 @@ HALLE = "15002000"
 OTHER = "15088888"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def database(demo_url: str, tmp_path: Path) -> str:
-    copy = tmp_path / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    return f"sqlite:///{copy}"
-
-
-@pytest.fixture
-def dashboard(database: str, tmp_path: Path) -> Iterator[str]:
-    with running_dashboard(database, tmp_path / "dashboard.log") as (_, url):
-        yield url
 
 
 def _other_kommune(database: str, tmp_path: Path) -> Path:
