@@ -474,7 +474,12 @@ def test_the_dashboard_upload_is_bounded_by_the_same_reader(
     demo_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = hostile.xlsx_with_far_cells(tmp_path / "xfd.xlsx", 50, declared=False)
-    monkeypatch.setattr(streamlit, "file_uploader", lambda *_a, **_k: _Upload(path))
+    # Both uploads get the file: the table import's and the Land's (several files).
+    monkeypatch.setattr(
+        streamlit,
+        "file_uploader",
+        lambda *_a, **k: [_Upload(path)] if k.get("accept_multiple_files") else _Upload(path),
+    )
     monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
     before = fingerprint(demo_url)
     at = AppTest.from_file(str(DASHBOARD), default_timeout=60)
@@ -485,12 +490,12 @@ def test_the_dashboard_upload_is_bounded_by_the_same_reader(
     at.switch_page("views/exchange.py").run()
     assert not at.exception
     assert at.error[0].value.startswith("Die Datei wurde nicht importiert: 1 Fehler.")
-    problems = next(t.value for t in at.dataframe if "Meldung" in t.value.columns)
-    assert problems.to_dict("records") == [
-        {
-            "Zeile": 2,
-            "Spalte": "",
-            "Meldung": "Wert in Spalte XFD (Zelle XFD2); höchstens 100 Spalten",
-        }
-    ]
+    assert at.error[1].value.startswith("Die Dateien wurden nicht importiert: 1 Fehler.")
+    problems = [t.value.to_dict("records") for t in at.dataframe if "Meldung" in t.value.columns]
+    far = {
+        "Zeile": 2,
+        "Spalte": "",
+        "Meldung": "Wert in Spalte XFD (Zelle XFD2); höchstens 100 Spalten",
+    }
+    assert problems == [[far], [far]]
     assert fingerprint(demo_url) == before
