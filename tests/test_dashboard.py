@@ -354,3 +354,15 @@ def test_the_short_description_states_the_engines_numbers(app: AppTest, demo_url
     text = next(visible(c.value) for c in app.caption if "Kurz: Den höchsten" in visible(c.value))
     score = f"{score_of[best.id]:.2f}".replace(".", ",")
     assert f"Den höchsten Punktwert hat {best.name} ({score})" in text
+
+
+def test_one_line_of_the_trend_can_be_brought_forward(app: AppTest) -> None:
+    app.switch_page("views/overview.py").run()
+    app.selectbox(key="trend_highlight").set_value("governance").run()
+    assert not app.exception
+    trend = json.loads(app.get("plotly_chart")[1].proto.spec)
+    lines = {t["name"]: t for t in trend["data"] if t.get("mode") in ("lines", "lines+markers")}
+    assert lines["IT-Governance"]["opacity"] == 1.0
+    assert lines["IT-Governance"]["line"]["width"] == 4
+    others = [t["opacity"] for name, t in lines.items() if name != "IT-Governance"]
+    assert len(others) == 8 and set(others) == {0.25}

@@ -147,17 +147,27 @@ with st.spinner("Verlauf wird berechnet …"):
 if trend.empty:
     st.info("Noch kein Verlauf: es sind keine Maßnahmen erfasst.")
 else:
+    # Eight lines are hard to tell apart: one can be brought forward, the others step back.
+    highlight = st.selectbox(
+        "Hervorheben",
+        [None, *dimension_names],
+        format_func=lambda d: "alle gleich" if d is None else dimension_names[d],
+        key="trend_highlight",
+    )
     line = go.Figure()
     for index, dim in enumerate(catalog.dimensions):
         series = trend[trend["dimension_id"] == dim.id]
+        forward = highlight in (None, dim.id)
         line.add_scatter(
             x=series["as_of"],
             y=series["score"],
             mode="lines+markers",
             name=dim.name,
+            opacity=1.0 if forward else 0.25,
             line={
                 "color": fmt.PALETTE[index % len(fmt.PALETTE)],
                 "dash": fmt.DASHES[index % len(fmt.DASHES)],
+                "width": 4 if highlight == dim.id else 2,
             },
             marker={"symbol": fmt.MARKERS[index % len(fmt.MARKERS)], "size": 7, "maxdisplayed": 12},
             hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>" + dim.name + "</extra>",
@@ -168,6 +178,7 @@ else:
         y=overall_series["score"],
         mode="lines",
         name="Gesamt",
+        opacity=1.0 if highlight in (None, OVERALL) else 0.25,
         line={"color": fmt.OVERALL_COLOUR, "width": 4},
         hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>Gesamt</extra>",
     )
