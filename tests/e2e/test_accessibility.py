@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, CHROMIUM_ARGS
+from browser import CHROMIUM, CHROMIUM_ARGS, settle
 from playwright.sync_api import Page, expect, sync_playwright
 
 from spatz.services.demo import DEMO_ACCOUNTS
@@ -55,11 +55,6 @@ class Violation:
         return f"{self.page}: {self.rule} at {self.html[:160]!r}: {self.summary[:200]}"
 
 
-def _settle(page: Page) -> None:
-    page.wait_for_timeout(1500)
-    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
-
-
 def _check(page: Page, title: str) -> list[Violation]:
     expect(page.locator("html")).to_have_attribute("lang", "de")
     page.add_script_tag(content=AXE)
@@ -74,12 +69,14 @@ def _visit_every_page(page: Page, name: str, password: str) -> list[Violation]:
     page.get_by_role("button", name="Anmelden").click()
     expect(page.get_by_text(f"Angemeldet: {name}")).to_be_visible()
     navigation = page.get_by_role("navigation").get_by_role("link")
+    expect(navigation.first).to_be_visible()  # the navigation follows the login's rerun
+    settle(page)
     titles = [navigation.nth(i).inner_text().split("\n")[-1] for i in range(navigation.count())]
     assert titles, f"{name} sees no page"
     for title in titles:
         page.get_by_role("navigation").get_by_role("link", name=title, exact=True).click()
         expect(page.locator("h1").first).to_be_visible()
-        _settle(page)
+        settle(page)
         violations += _check(page, f"{name} · {title}")
     return violations
 
@@ -97,7 +94,7 @@ def test_no_page_violates_wcag_2_1_aa_for_any_role(dashboard: str) -> None:
             page.goto(dashboard, wait_until="domcontentloaded")
             page.get_by_role("link", name="Erklärung zur Barrierefreiheit").click()
             expect(page.locator("h1")).to_have_text("Erklärung zur Barrierefreiheit")
-            _settle(page)
+            settle(page)
             violations += _check(page, "Erklärung vor der Anmeldung")
             context.close()
             for account in DEMO_ACCOUNTS:
