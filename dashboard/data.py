@@ -32,6 +32,7 @@ from spatz.model import (
     TargetCreate,
     TargetPublic,
 )
+from spatz.scoring import month_ends
 from spatz.services.common import Actor, ImportSummary
 
 _P = ParamSpec("_P")
@@ -204,9 +205,7 @@ def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
     own = activity[activity["org"] == org]
     if own.empty:
         return pd.DataFrame()
-    start = own["first"].iloc[0]
-    dates = [*pd.date_range(start, pd.Timestamp(until), freq="ME"), pd.Timestamp(until)]
-    trend = _shown(_trend, tuple(sorted(set(dates))))
+    trend = _shown(_trend, tuple(month_ends(own["first"].iloc[0], until)))
     return trend[trend["org"] == org].reset_index(drop=True)
 
 
@@ -221,7 +220,8 @@ class Selection:
 def selection() -> Selection:
     """The organisation, Stichtag and acting user, as the frame (app.py) set them."""
     org = st.session_state["org"]
-    names = dict(zip(organisations()["org"], organisations()["name"], strict=True))
+    orgs = organisations()
+    names = dict(zip(orgs["org"], orgs["name"], strict=True))
     return Selection(
         org=org, org_name=names.get(org, org), as_of=st.session_state["as_of"], actor=actor()
     )

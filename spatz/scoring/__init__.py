@@ -40,7 +40,14 @@ from spatz.scoring._planning import (
     forecast,
     roadmap,
 )
-from spatz.scoring._score import EXPLAIN_COLUMNS, RESULT_COLUMNS, explain, score, trend
+from spatz.scoring._score import (
+    EXPLAIN_COLUMNS,
+    RESULT_COLUMNS,
+    explain,
+    month_ends,
+    score,
+    trend,
+)
 
 __all__ = [
     "EXPLAIN_COLUMNS",
@@ -54,6 +61,7 @@ __all__ = [
     "TargetsError",
     "explain",
     "forecast",
+    "month_ends",
     "roadmap",
     "score",
     "trend",

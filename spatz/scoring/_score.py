@@ -114,6 +114,13 @@ def trend(catalog: Catalog, events: pd.DataFrame, dates: Iterable[DateLike]) -> 
     return _result_frame(cc, ev.orgs, table, day_values(days))
 
 
+def month_ends(first: DateLike, until: DateLike) -> list[pd.Timestamp]:
+    """The dates of a monthly :func:`trend`: every month's end from ``first`` that lies
+    before the Stichtag ``until``, then the Stichtag itself (at midnight)."""
+    end = pd.Timestamp(until).normalize()
+    return [*(d for d in pd.date_range(pd.Timestamp(first), end, freq="ME") if d < end), end]
+
+
 def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
     """The state behind :func:`score`: one row per organisation of ``events`` and measure.
 

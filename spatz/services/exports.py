@@ -177,9 +177,9 @@ def _report_data(
         if by_dim.get(d.id, 0) < catalog.n_levels
     }
     own = events[events["org"] == org]
-    first = min(own["date"].min(), day) if len(own) else day
-    dates = [d for d in pd.date_range(first, day, freq="ME") if d < day]
-    trend = scoring.trend(catalog, own, [*dates, day])
+    trend = scoring.trend(
+        catalog, own, scoring.month_ends(own["date"].min() if len(own) else day, day)
+    )
     return ReportData(
         catalog=catalog,
         org_name=str(names[org]),
@@ -231,9 +231,7 @@ def _monthly_trend(
 ) -> pd.DataFrame:
     """The score at every month's end from the first event to the Stichtag (and at the
     Stichtag itself), one column per date; organisations without events stand at 0."""
-    first = events["date"].min() if len(events) else stichtag
-    dates = [d for d in pd.date_range(first, stichtag, freq="ME") if d < stichtag]
-    dates.append(stichtag)
+    dates = scoring.month_ends(events["date"].min() if len(events) else stichtag, stichtag)
     scores = scoring.trend(catalog, events, dates)
     wide = scores.pivot(index=["org", "dimension_id"], columns="as_of", values="score")
     wide.columns = pd.DatetimeIndex(wide.columns).as_unit("us")

@@ -318,6 +318,13 @@ def _comparison(
     return typed_land_frame(rows).reset_index(drop=True)
 
 
+def _evaluated(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
+    """The rows the Land comparison evaluates at ``day``: the own organisations at ``day``
+    and the imported ones with a Stichtag on or before it."""
+    rows = _comparison(reading, day, None, include_imported=True)
+    return rows[rows["as_of"] <= day]
+
+
 @catalog_checked
 def land_comparison(
     *,
@@ -359,8 +366,7 @@ def land_summary(
     authorize(actor, Permission.view_land)
     reading = Reading(session, actor, catalog_id)
     day = reading.day(as_of)
-    rows = _comparison(reading, day, None, include_imported=True)
-    rows = rows[rows["as_of"] <= day]
+    rows = _evaluated(reading, day)
     pairs = rows[["catalog_id", "catalog_version"]].drop_duplicates()
     find = catalog_lookup(session)
     catalogs = [find(c, v) for c, v in pairs.itertuples(index=False)]
@@ -386,5 +392,4 @@ def position(
     authorize(actor, Permission.view_overview, org)
     everyone = Reading(session, Actor.operator(actor.name), catalog_id)
     day = everyone.day(as_of)
-    rows = _comparison(everyone, day, None, include_imported=True)
-    return locate(rows[rows["as_of"] <= day], org)
+    return locate(_evaluated(everyone, day), org)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
-from spatz.scoring import EXPLAIN_COLUMNS, RESULT_COLUMNS, explain, score, trend
+from spatz.scoring import EXPLAIN_COLUMNS, RESULT_COLUMNS, explain, month_ends, score, trend
 
 from .helpers import M, frame, make_catalog
 
@@ -123,3 +125,18 @@ def test_many_measures_per_level_use_several_mask_words() -> None:
     )
     expected["as_of"] = expected["as_of"].astype("datetime64[us]")
     pd.testing.assert_frame_equal(trend(catalog, events, dates), expected, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("first", "until", "expected"),
+    [
+        ("2024-01-15", "2024-03-31", ["2024-01-31", "2024-02-29", "2024-03-31"]),
+        ("2024-01-15", "2024-03-15", ["2024-01-31", "2024-02-29", "2024-03-15"]),
+        ("2024-05-01", "2024-03-15", ["2024-03-15"]),
+        (pd.Timestamp("2024-03-15"), dt.date(2024, 3, 15), ["2024-03-15"]),
+    ],
+)
+def test_month_ends_run_to_the_stichtag_and_end_with_it(
+    first: str | pd.Timestamp, until: str | dt.date, expected: list[str]
+) -> None:
+    assert month_ends(first, until) == [pd.Timestamp(day) for day in expected]
