@@ -56,7 +56,7 @@ def user_add(
 ) -> None:
     """Konto anlegen; das Passwort wird zweimal verdeckt abgefragt."""
     with user_errors():
-        migrated_engine()
+        migrated_engine()  # refused before the password is asked for, not after
         password = read_new_password()
         user = run(add_user, name=name, role=role, org=org, password=password)
     echo(f"Konto {user.name} angelegt ({ROLE_LABELS[user.role]})")
@@ -66,7 +66,7 @@ def user_add(
 def user_passwd(name: NameArg) -> None:
     """Passwort eines Kontos ändern (entsperrt es auch)."""
     with user_errors():
-        migrated_engine()
+        migrated_engine()  # refused before the password is asked for, not after
         password = read_new_password()
         run(change_password, name=name, password=password)
     echo(f"Passwort von {name} geändert")
