@@ -31,8 +31,8 @@ def _with(change: str) -> dict[str, Any]:
             dims[1]["id"] = "strategie"
         case "reserved id":
             dims[0]["id"] = "overall"
-        case "level without measure":
-            dims[1]["measures"] = [m for m in dims[1]["measures"] if m["level"] != 2]
+        case "dimension without measures":
+            dims[1]["measures"] = []
         case "levels with gap":
             data["levels"][1]["level"] = 4
         case "single level":
@@ -58,7 +58,7 @@ INVALID = [
     ("duplicate measure id", "Maßnahmen-ID 'STR-1-01' kommt doppelt vor"),
     ("duplicate dimension id", "Dimensions-ID 'strategie' kommt doppelt vor"),
     ("reserved id", "die Dimensions-ID 'overall' ist reserviert"),
-    ("level without measure", "Dimension 'sicherheit' hat keine Maßnahme auf Stufe(n) 2"),
+    ("dimension without measures", "dimensions['sicherheit'].measures: mindestens 1 Einträge"),
     ("levels with gap", "die Stufen müssen lückenlos der Reihe nach 1..3 nummeriert"),
     ("single level", "levels: mindestens 2 Einträge nötig, nicht 1"),
     ("measure weight zero", "dimensions['strategie'].measures['STR-1-02'].weight"),
