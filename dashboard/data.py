@@ -23,11 +23,10 @@ from spatz.config import accessibility_contact as configured_contact
 from spatz.config import database_url
 from spatz.errors import SpatzError
 from spatz.io.reader import Table
-from spatz.land import NOT_COMPARED, Grouping, latest_rows
+from spatz.land import Grouping, compared
 from spatz.model import (
     MeasureEventCreate,
     MilestonePublic,
-    OrgKind,
     ProjectPublic,
     TargetCreate,
     TargetPublic,
@@ -300,12 +299,8 @@ def comparison_rows(as_of: dt.date) -> pd.DataFrame:
     are not compared, and a Land is the one comparing, not one of the compared Kommunen
     (it records no measures of its own)."""
     rows = _shown(_land_comparison, as_of)
-    rows = rows[
-        (rows["catalog_id"] == catalog().id)
-        & (rows["as_of"] <= pd.Timestamp(as_of))
-        & ~rows["kind"].isin({NOT_COMPARED, OrgKind.land})
-    ]
-    return latest_rows(rows).reset_index(drop=True)
+    rows = rows[(rows["catalog_id"] == catalog().id) & (rows["as_of"] <= pd.Timestamp(as_of))]
+    return compared(rows).reset_index(drop=True)
 
 
 def land_summary(as_of: dt.date, by: Grouping | None = None) -> pd.DataFrame:

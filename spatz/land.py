@@ -18,6 +18,8 @@ MIN_GROUP = 5
 
 NOT_COMPARED = "Organisationseinheit"
 """Units are part of a Kommune, not Kommunen of their own: they are left out of comparisons."""
+LAND = "Land"
+"""A Land compares its Kommunen and is not one of them: it is left out of comparisons."""
 
 ALL = "alle"
 """The group label when the summary is not split."""
@@ -36,6 +38,12 @@ SUMMARY_COLUMNS = [
     "q3",
 ]
 """Columns of :func:`land_summary`; the level columns ``level_0 … level_N`` follow."""
+
+
+def compared(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the organisations a comparison counts: neither units (:data:`NOT_COMPARED`)
+    nor a Land (:data:`LAND`), each with its latest Stichtag (:func:`latest_rows`)."""
+    return latest_rows(frame[~frame["kind"].isin((NOT_COMPARED, LAND))])
 
 
 def latest_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -57,10 +65,11 @@ def land_summary(
 
     ``frame`` holds rows in the Land export format. Each organisation counts once per
     catalog, with its latest Stichtag in ``frame``; organisational units
-    (``kind == "Organisationseinheit"``) are left out. ``by`` splits into groups by
-    ``kind`` or ``land`` (default: one group ``"alle"``). A group with fewer than
-    ``min_group`` organisations is *suppressed*: its rows keep the number of organisations
-    but no figures (NaN / ``<NA>``), so that no single organisation can be singled out.
+    (``kind == "Organisationseinheit"``) and a Land are left out (:func:`compared`).
+    ``by`` splits into groups by ``kind`` or ``land`` (default: one group ``"alle"``). A
+    group with fewer than ``min_group`` organisations is *suppressed*: its rows keep the
+    number of organisations but no figures (NaN / ``<NA>``), so that no single
+    organisation can be singled out.
 
     Returns one row per catalog, group (sorted) and dimension (in the order of ``frame``,
     i.e. catalog order with ``overall`` last): :data:`SUMMARY_COLUMNS`, then ``level_0`` …
@@ -72,7 +81,7 @@ def land_summary(
         raise ArgumentError(f"Gruppierung {by!r} gibt es nicht (erlaubt: kind, land oder keine)")
     if min_group < 1:
         raise ArgumentError(f"min_group muss mindestens 1 sein, nicht {min_group}")
-    rows = latest_rows(frame[frame["kind"] != NOT_COMPARED])
+    rows = compared(frame)
     top = n_levels if n_levels is not None else int(rows["level"].max()) if len(rows) else 0
     level_columns = [f"level_{k}" for k in range(top + 1)]
     if by is None:
@@ -144,7 +153,7 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
     catalog of ``org`` and dimension.
 
     Each organisation counts once per catalog, with its latest Stichtag in ``frame``;
-    organisational units are left out, as in :func:`land_summary`. ``score`` is the own
+    units and a Land are left out, as in :func:`land_summary`. ``score`` is the own
     score; ``q1``, ``median`` and ``q3`` are the quartiles of all compared organisations
     (``org`` included, interpolated as in :func:`land_summary`) and ``quartile`` (1–4) the
     quarter the own score falls in, counting the organisations below it. With fewer than
@@ -153,7 +162,7 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
     """
     if min_group < 1:
         raise ArgumentError(f"min_group muss mindestens 1 sein, nicht {min_group}")
-    rows = latest_rows(frame[frame["kind"] != NOT_COMPARED])
+    rows = compared(frame)
     own = rows[rows["org"] == org]
     records: list[dict[str, object]] = []
     for record in own.to_dict("records"):

@@ -53,6 +53,7 @@ ROWS = _rows(
         ("e", "Stadt", "2023-12-31", 0.5),  # superseded by e's 2024 rows
         ("e", "Stadt", "2024-12-31", 5.0),
         ("u", "Organisationseinheit", "2024-12-31", 4.5),  # never compared
+        ("l", "Land", "2024-12-31", 0.0),  # compares, is not compared
     ]
 )
 
@@ -81,8 +82,9 @@ def test_position_is_the_quarter_below_the_own_score(
     assert (row["q1"], row["q3"]) == (2.0, 4.0)
 
 
-def test_position_of_a_unit_or_an_unknown_organisation_is_empty() -> None:
+def test_position_of_a_unit_a_land_or_an_unknown_organisation_is_empty() -> None:
     assert position(ROWS, "u").empty
+    assert position(ROWS, "l").empty
     assert position(ROWS, "zz").empty
 
 
