@@ -331,3 +331,16 @@ def test_generator_refuses_pinned_events_that_contradict_the_profiles(
     events = generator.generate(catalog, inputs)
     with pytest.raises(ValueError, match=re.escape("('15003000', 'strategie'): (0, 3)")):
         generator.check(catalog, inputs, events)
+
+
+def test_the_security_catalog_of_the_demo_uses_the_second_format_generation() -> None:
+    """A Kommune's second catalog: Bausteine as dimensions in two groups, Basis/Standard/
+    Erhöht as levels 1–3 (some Bausteine without Erhöht), the GS-Check's "teilweise"."""
+    catalog = spatz.load_catalog(DATA / "bsi-kompakt.yaml")
+    assert [lv.name for lv in catalog.levels] == ["Ohne Absicherung", "Basis", "Standard", "Erhöht"]
+    assert {g.id for g in catalog.groups} == {"prozess", "system"}
+    assert all(d.group is not None for d in catalog.dimensions)
+    sparse = [d.id for d in catalog.dimensions if {m.level for m in d.measures} != {1, 2, 3}]
+    assert sparse == ["datensicherung", "schadprogramme"]
+    assert catalog.credits(catalog.measure("CON.3.A5"))["teilweise"] == 0.5
+    assert sum(len(m.depends_on) for _, m in catalog.measures()) >= 5
