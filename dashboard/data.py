@@ -150,6 +150,11 @@ def _position(url: str, who: Actor, org: str, as_of: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
+def _adopters(url: str, who: Actor, measure_id: str, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who).adopters(measure_id, as_of)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
 def _workbook(url: str, who: Actor, as_of: dt.date) -> bytes:
     return _store(url, who).workbook_bytes(as_of)
 
@@ -311,6 +316,11 @@ def land_summary(as_of: dt.date, by: Grouping | None = None) -> pd.DataFrame:
 def position(org: str, as_of: dt.date) -> pd.DataFrame:
     """:meth:`spatz.Store.position`: where the organisation stands per dimension."""
     return _shown(_position, org, as_of)
+
+
+def adopters(measure_id: str, as_of: dt.date) -> pd.DataFrame:
+    """:meth:`spatz.Store.adopters`: who has done the measure and may be named."""
+    return _shown(_adopters, measure_id, as_of)
 
 
 def workbook(as_of: dt.date) -> bytes:

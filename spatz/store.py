@@ -213,6 +213,10 @@ class Store:
         """Where ``org`` stands in the Land (:func:`spatz.services.land.position`)."""
         return self._scored(land.position, org=org, as_of=as_of)
 
+    def adopters(self, measure_id: str, as_of: DateLike | None = None) -> pd.DataFrame:
+        """Who has done the measure and may be named (:func:`spatz.services.land.adopters`)."""
+        return self._scored(land.adopters, measure_id=measure_id, as_of=as_of)
+
 
 def open(
     url: str | None = None, *, catalog_id: str | None = None, actor: Actor | None = None

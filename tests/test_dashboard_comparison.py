@@ -120,3 +120,39 @@ def test_the_land_and_admin_see_the_comparison_page_instead(
     assert len(at.dataframe[0].value) > 5
     at.switch_page("views/overview.py").run()
     assert "Einordnung im Land" not in [s.value for s in at.header]
+
+
+def test_a_kommune_sees_who_did_an_open_measure_among_those_that_agreed(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    actor = spatz.store.login(demo_url, "leitung.halle", "spatz-leitung-demo").actor
+    assert actor is not None and actor.scope is not None
+    admin = spatz.open(demo_url)
+    mine = spatz.open(demo_url, actor=actor)
+    # An open measure of Halle that organisations that agreed and others have done.
+    candidates = [
+        (dimension.id, measure, listed)
+        for dimension in admin.catalog().dimensions
+        for measure in mine.roadmap(HALLE, dimension.id, "2024-12-31")["measure_id"]
+        if len(listed := mine.adopters(measure, "2024-12-31")) >= 1
+        and len(admin.adopters(measure, "2024-12-31")) > len(listed)
+    ]
+    dimension_id, measure, listed = candidates[0]
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = actor
+    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    at.session_state["dimension"] = dimension_id
+    at.run()
+    at.switch_page("views/dimension.py").run()
+    assert not at.exception
+    assert "Wer hat es schon umgesetzt?" in [h.value for h in at.header]
+    at.selectbox(key=f"adopters_{HALLE}").select(measure).run()
+    assert not at.exception
+    table = next(t.value for t in at.dataframe if "umgesetzt am" in t.value.columns)
+    assert list(table["Organisation"]) == list(listed["organisation"])
+    hidden = admin.adopters(measure, "2024-12-31")
+    hidden = hidden[~hidden["org"].isin(listed["org"])]
+    assert not set(hidden["organisation"]) & set(table["Organisation"])

@@ -97,7 +97,15 @@ def generator() -> Iterator[ModuleType]:
 
 
 def test_organisations_keys_parents_and_ags() -> None:
-    assert header("organisations.csv") == ["org", "name", "kind", "land", "ags", "parent"]
+    assert header("organisations.csv") == [
+        "org",
+        "name",
+        "kind",
+        "land",
+        "ags",
+        "parent",
+        "named",
+    ]
     rows = read_csv("organisations.csv")
     keys = [row["org"] for row in rows]
     assert len(keys) == len(set(keys)), "duplicate org keys"

@@ -7,6 +7,7 @@ import data
 import formatting as fmt
 import pandas as pd
 import plotly.graph_objects as go
+import sections
 import session
 import streamlit as st
 
@@ -151,34 +152,13 @@ else:
         fmt.plain("1. Quartil: unteres Viertel, 4. Quartil: oberes Viertel aller Organisationen.")
     )
 
-# Measure detail of other organisations: only for accounts that see measure detail.
+# Open measures of the organisation: only for accounts that see its measures.
 if session.can(Permission.view_detail, sel.org):
-    st.header("Wer hat es schon umgesetzt?")
     states = data.explain(sel.as_of)
     mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
-    if mine.empty:
-        st.success("Alle Maßnahmen sind umgesetzt oder nicht relevant.")
-    else:
-        titles = {m.id: f"{m.id} {m.title}" for _, m in catalog.measures()}
-        measure = st.selectbox(
-            "Offene Maßnahme", mine["measure_id"].tolist(), format_func=titles.__getitem__
-        )
-        org_names = dict(zip(rows["org"], rows["organisation"], strict=False))
-        others = states[
-            (states["measure_id"] == measure) & states["done"] & (states["org"] != sel.org)
-        ]
-        others = others[others["org"].isin(org_names)]
-        if others.empty:
-            st.info("Noch keine andere Organisation hat diese Maßnahme umgesetzt.")
-        else:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Organisation": others["org"].map(org_names),
-                        "umgesetzt am": others["date"].map(fmt.date),
-                    }
-                ),
-                hide_index=True,
-                width="stretch",
-            )
-            st.caption("Ansprechpartner für Erfahrungen und Nachnutzung.")
+    sections.adopters(
+        sel.org,
+        sel.as_of,
+        mine["measure_id"].tolist(),
+        {m.id: f"{m.id} {m.title}" for _, m in catalog.measures()},
+    )

@@ -7,6 +7,7 @@ import datetime as dt
 import data
 import formatting as fmt
 import pandas as pd
+import sections
 import session
 import streamlit as st
 
@@ -121,6 +122,12 @@ else:
     st.caption(
         "Reihenfolge: Pflichtmaßnahmen zuerst, dann nach Gewicht und Fälligkeit. "
         "„Punktwert +“ zeigt, wie sehr die Umsetzung allein den Punktwert heute hebt."
+    )
+    sections.adopters(
+        sel.org,
+        sel.as_of,
+        plan["measure_id"].tolist(),
+        dict(zip(plan["measure_id"], plan["measure_id"] + " " + plan["title"], strict=True)),
     )
 
 st.header("Die Stufen")

@@ -84,6 +84,19 @@ def parse_kind(text: str) -> OrgKind:
     return kind
 
 
+_YES = {"ja", "j", "true", "wahr", "1", "x"}
+_NO = {"nein", "n", "false", "falsch", "0"}
+
+
+def parse_yes_no(text: str) -> bool:
+    value = text.strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise ValueError(f"weder ja noch nein: {quote(text)} (erlaubt: ja, nein)")
+
+
 def parse_int(text: str, *, minimum: int | None = None) -> int:
     value = text.strip()
     try:

@@ -21,6 +21,10 @@ class OrganisationBase(SQLModel):
     kind: OrgKind = Field(sa_type=enum_column_type(OrgKind, "org_kind"))
     land: str = Field(default="", max_length=100)
     ags: str | None = Field(default=None, regex=AGS_PATTERN, max_length=8)
+    named_in_comparison: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+    """Whether others may see this organisation named as having done a measure."""
 
     @field_validator("name", "land")
     @classmethod
@@ -45,9 +49,11 @@ class Organisation(OrganisationBase, table=True):
 
 
 class OrganisationCreate(OrganisationBase):
-    """An organisation as a user names it: the parent by its key."""
+    """An organisation as a user names it: the parent by its key; ``named_in_comparison``
+    ``None`` keeps what is stored (``False`` for a new organisation)."""
 
     parent: str | None = Field(default=None, max_length=50)
+    named_in_comparison: bool | None = None  # type: ignore[assignment]
 
 
 class OrganisationPublic(OrganisationBase):

@@ -31,10 +31,10 @@ from spatz.io.land import (
 from spatz.land import MIN_GROUP, Grouping
 from spatz.land import land_summary as summarise
 from spatz.land import position as locate
-from spatz.model import LandRow
+from spatz.model import LandRow, Organisation
 from spatz.model.common import utcnow
 from spatz.services.audit import audit
-from spatz.services.auth import Permission, authorize
+from spatz.services.auth import Permission, allows, authorize
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.scores import DateLike, Reading, catalog_checked
@@ -393,3 +393,54 @@ def position(
     everyone = Reading(session, Actor.operator(actor.name), catalog_id)
     day = everyone.day(as_of)
     return locate(_evaluated(everyone, day), org)
+
+
+ADOPTER_COLUMNS = ["org", "organisation", "date"]
+"""Columns of :func:`adopters`."""
+
+
+@catalog_checked
+def adopters(
+    *,
+    session: Session,
+    actor: Actor,
+    measure_id: str,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+) -> pd.DataFrame:
+    """Who has done the measure ``measure_id`` at ``as_of``, to ask about experience and
+    reuse: the organisations that agreed to be named (``named_in_comparison``) and those
+    whose measures the actor may see anyway. Nobody else is named, whatever the actor's
+    role. Columns :data:`ADOPTER_COLUMNS` (``date``: of the completion), the earliest
+    first."""
+    authorize(actor, Permission.view_overview)
+    everyone = Reading(session, Actor.operator(actor.name), catalog_id)
+    try:
+        everyone.catalog.measure(measure_id)
+    except KeyError:
+        raise NotFoundError(
+            f"Maßnahme {measure_id!r} gibt es im Katalog {everyone.catalog.key} nicht"
+        ) from None
+    day = everyone.day(as_of)
+    orgs = session.execute(
+        sa.select(
+            col(Organisation.key), col(Organisation.name), col(Organisation.named_in_comparison)
+        )
+    ).all()
+    names = {
+        key: name
+        for key, name, named in orgs
+        if named or allows(actor, Permission.view_detail, key)
+    }
+    events = everyone.events
+    states = scoring.explain(everyone.catalog, events[events["org"].isin(names)], day)
+    done = states[(states["measure_id"] == measure_id) & states["done"]]
+    result = pd.DataFrame(
+        {
+            "org": done["org"].astype("str"),
+            "organisation": done["org"].map(names).astype("str"),
+            "date": done["date"],
+        },
+        columns=ADOPTER_COLUMNS,
+    )
+    return result.sort_values(["date", "org"], kind="stable").reset_index(drop=True)

@@ -12,7 +12,7 @@ from spatz.errors import ConcurrentChangeError
 from spatz.io.limits import quote
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
-from spatz.io.values import parse_kind
+from spatz.io.values import parse_kind, parse_yes_no
 from spatz.model import Organisation, OrganisationCreate, OrganisationPublic
 from spatz.model.common import utcnow
 from spatz.model.organisation import AGS_PATTERN, KEY_PATTERN
@@ -20,12 +20,14 @@ from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize
 from spatz.services.common import Actor, ImportSummary
 
-ORGANISATION_COLUMNS = ("org", "name", "kind", "land", "ags", "parent")
-_FIELDS = ("name", "kind", "land", "ags")
+ORGANISATION_COLUMNS = ("org", "name", "kind", "land", "ags", "parent", "named")
+_FIELDS = ("name", "kind", "land", "ags", "named_in_comparison")
 
 
 def parse_organisations(table: Table) -> list[tuple[int, OrganisationCreate]]:
-    """Validate an organisations table (``org,name,kind,land,ags,parent``) row by row."""
+    """Validate an organisations table (``org,name,kind,land,ags,parent,named``) row by
+    row. ``named`` (ja/nein, optional; empty keeps what is stored) says whether others may
+    see the organisation named as having done a measure."""
     table.require(("org", "name", "kind"))
     problems = ProblemCollector()
     parsed: list[tuple[int, OrganisationCreate]] = []
@@ -47,10 +49,17 @@ def parse_organisations(table: Table) -> list[tuple[int, OrganisationCreate]]:
         parent = r.text("parent", required=False, max_length=50) or None
         if parent is not None and parent == key:
             r.error("parent", "eine Organisation kann nicht ihre eigene übergeordnete sein")
+        named = r.parse("named", parse_yes_no, required=False)
         if r.ok and kind is not None:
             try:
                 item = OrganisationCreate(
-                    key=key, name=name, kind=kind, land=land, ags=ags, parent=parent
+                    key=key,
+                    name=name,
+                    kind=kind,
+                    land=land,
+                    ags=ags,
+                    parent=parent,
+                    named_in_comparison=named,
                 )
             except ValidationError as exc:
                 for err in exc.errors():
@@ -89,11 +98,14 @@ def import_organisations(
         record = existing.get(item.key)
         if record is None:
             new += 1
+            item = item.model_copy(update={"named_in_comparison": bool(item.named_in_comparison)})
             record = Organisation.model_validate(
                 {**item.model_dump(exclude={"parent"}), "updated_by": actor.name}
             )
             records[item.key] = record
         else:
+            if item.named_in_comparison is None:
+                item = item.model_copy(update={"named_in_comparison": record.named_in_comparison})
             current_parent = id_to_key.get(record.parent_id)
             if current_parent == item.parent and all(
                 getattr(record, f) == getattr(item, f) for f in _FIELDS
