@@ -755,6 +755,47 @@ def test_generated_exports_read_back_byte_identical(frame: pd.DataFrame, dialect
     assert back["organisation"].tolist() == frame["organisation"].tolist()
 
 
+def _cell_by_cell(frame: pd.DataFrame, dialect: Dialect) -> bytes:
+    """The format written one cell at a time, as plainly as possible: the oracle of the
+    column-wise :func:`land_csv`."""
+    excel = dialect is Dialect.excel_de
+    delimiter, newline = (";", "\r\n") if excel else (",", "\n")
+    text_columns = set(LAND_COLUMNS[:9])
+    lines = [delimiter.join(LAND_COLUMNS)]
+    for record in frame[LAND_COLUMNS].to_dict("records"):
+        cells = []
+        for column in LAND_COLUMNS:
+            value = record[column]
+            if value is None or value is pd.NaT or value is pd.NA or value != value:
+                text = ""
+            elif column == "score":
+                text = f"{float(value):.2f}".replace(".", "," if excel else ".")
+            elif isinstance(value, pd.Timestamp):
+                text = value.date().isoformat()
+            else:
+                text = str(value)
+                if (
+                    excel
+                    and column in text_columns
+                    and text.lstrip("'")[:1] in "=+-@"
+                    and (text.lstrip("'"))
+                ):
+                    text = "'" + text
+            if any(c in text for c in delimiter + '"\r\n'):
+                text = '"' + text.replace('"', '""') + '"'
+            cells.append(text)
+        lines.append(delimiter.join(cells))
+    data = "".join(line + newline for line in lines).encode("utf-8")
+    return b"\xef\xbb\xbf" + data if excel else data
+
+
+@settings(max_examples=100, deadline=None)
+@given(land_frames(), st.sampled_from(list(Dialect)))
+def test_the_export_is_written_as_cell_by_cell(frame: pd.DataFrame, dialect: Dialect) -> None:
+    assert land_csv(frame, dialect) == _cell_by_cell(frame, dialect)
+    assert land_csv(frame.iloc[0:0], dialect) == _cell_by_cell(frame.iloc[0:0], dialect)
+
+
 @pytest.fixture(scope="module")
 def generated_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('generated')}/b.db"

@@ -85,37 +85,59 @@ class Dialect(StrEnum):
     excel_de = "excel-de"
 
 
-def _cell(column: str, value: Any, dialect: Dialect) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
-        return ""
+def _missing(value: Any) -> bool:
+    return (
+        value is None
+        or value is pd.NaT
+        or value is pd.NA
+        or (isinstance(value, float) and math.isnan(value))
+    )
+
+
+def _column_cells(column: str, values: pd.Series[Any], dialect: Dialect) -> list[str]:
+    """The cells of one column as written: missing values empty, ``score`` with two
+    decimals (decimal comma in ``excel-de``), dates ISO, text cells neutralised in
+    ``excel-de``, and a cell with the delimiter, a quote or a line break (also a lone
+    ``\\r``, which :mod:`csv` leaves unquoted under a ``\\n`` terminator) in quotes
+    (RFC 4180). Each distinct value is rendered once."""
+    excel = dialect is Dialect.excel_de
+    items = values.tolist()
     if column == "score":
-        text = f"{float(value):.2f}"
-        return text.replace(".", ",") if dialect is Dialect.excel_de else text
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    text = str(value)
-    if dialect is Dialect.excel_de and column in _TEXT_COLUMNS and _NEEDS_PREFIX.match(text):
-        return "'" + text
-    return text
+        point = "," if excel else "."
+        return ["" if _missing(v) else f"{float(v):.2f}".replace(".", point) for v in items]
+    delimiter = ";" if excel else ","
+    neutralise = excel and column in _TEXT_COLUMNS
 
+    def render(value: Any) -> str:
+        if _missing(value):
+            return ""
+        if isinstance(value, pd.Timestamp):
+            return value.date().isoformat()
+        text = str(value)
+        if neutralise and _NEEDS_PREFIX.match(text):
+            text = "'" + text
+        if delimiter in text or any(c in text for c in '"\r\n'):
+            text = '"' + text.replace('"', '""') + '"'
+        return text
 
-def _quoted(text: str, delimiter: str) -> str:
-    """RFC 4180 quoting: a cell with the delimiter, a quote or a line break (also a lone
-    ``\\r``, which :mod:`csv` leaves unquoted under a ``\\n`` terminator) goes in quotes."""
-    if delimiter in text or any(c in text for c in '"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+    rendered: dict[Any, str] = {}
+    cells = []
+    for value in items:
+        cell = rendered.get(value)
+        if cell is None:
+            cell = rendered[value] = render(value)
+        cells.append(cell)
+    return cells
 
 
 def land_csv(frame: pd.DataFrame, dialect: Dialect = Dialect.rfc4180) -> bytes:
-    """Write rows in the Land export format (columns :data:`LAND_COLUMNS`)."""
+    """Write rows in the Land export format (columns :data:`LAND_COLUMNS`), column by
+    column."""
     excel = dialect is Dialect.excel_de
     delimiter = ";" if excel else ","
     newline = "\r\n" if excel else "\n"
-    lines = [delimiter.join(LAND_COLUMNS)]
-    for record in frame[LAND_COLUMNS].to_dict("records"):
-        cells = (_quoted(_cell(c, record[c], dialect), delimiter) for c in LAND_COLUMNS)
-        lines.append(delimiter.join(cells))
+    columns = [_column_cells(c, frame[c], dialect) for c in LAND_COLUMNS]
+    lines = [delimiter.join(LAND_COLUMNS), *map(delimiter.join, zip(*columns, strict=True))]
     data = "".join(line + newline for line in lines).encode("utf-8")
     return _BOM + data if excel else data
 
