@@ -1,9 +1,13 @@
 """Benchmark of reading the measure events into a frame (:func:`events_frame`).
 
 Creates a fresh SQLite file database and a throwaway PostgreSQL cluster, migrates both,
-loads 11,000 organisations and N measure events (default 5 million, fixed seed) with
-fast bulk inserts, and times ``events_frame`` on each backend (best of 3, whole call
-including building the frame). The frames of both backends must be equal (asserted).
+and loads them through the project's own paths: 11,000 organisations with the
+organisation import (:func:`import_organisations`), N measure events (default 5 million,
+fixed seed) with the bulk insert of the progress import (``sa.insert(MeasureEvent)``, the
+table of the ORM model, so a new column without a default fails the load loudly). Then
+it times ``events_frame`` on each backend (best of 3, whole call including building the
+frame). The frames of both backends must be equal (asserted).
+``tests/test_bench_events.py`` runs it at 20,000 events, so that it keeps working.
 
 The events look like real imports: 150 measures, dates 2019–2024, a due date on a third
 of them, a note or evidence on a tenth (some with commas, semicolons, quotes and line
@@ -12,7 +16,8 @@ happens when two writers commit concurrently, so the recording order has to be r
 
 Prints the figures and writes its section of ``benchmarks/results.md`` (between the
 markers ``<!-- events:start -->`` and ``<!-- events:end -->``; the rest of the file is
-kept). Run: ``python benchmarks/bench_events.py [--rows N]``.
+kept; ``--results FILE`` writes elsewhere). Run:
+``python benchmarks/bench_events.py [--rows N] [--orgs N] [--results FILE]``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,12 +37,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import psycopg
 import sqlalchemy as sa
 from results_file import RESULTS, write_section
 
-from spatz.db import make_engine, migrate
+from spatz.db import make_engine, migrate, session_scope
+from spatz.io.reader import Row, Table
+from spatz.model import MeasureEvent, Status
 from spatz.queries.events import events_frame
+from spatz.services.common import Actor
+from spatz.services.lookups import org_ids_by_key
+from spatz.services.organisations import import_organisations
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 postgres = importlib.import_module("postgres")
@@ -68,59 +76,67 @@ NOTES = (
 EVIDENCE = ("VI/2023/05123", "https://ratsinfo.example.de/vorlage/4711", "Protokoll 7/2024")
 
 
+ACTOR = Actor.operator("bench")
+LAND = "Sachsen-Anhalt"
+
+
 @dataclass(frozen=True)
 class Events:
-    """Generated measure events as columns, in id order (SQLite text formats)."""
+    """Generated measure events as columns, in id order; ``org`` indexes :func:`org_keys`."""
 
-    org_id: npt.NDArray[np.int64]
+    org: npt.NDArray[np.int64]
     measure_id: npt.NDArray[np.str_]
     status: npt.NDArray[np.str_]
-    date: npt.NDArray[np.str_]
-    due_date: list[str | None]
+    date: npt.NDArray[np.datetime64]
+    due_date: npt.NDArray[np.datetime64]
+    """``NaT`` where an event has no due date."""
     note: npt.NDArray[np.str_]
     evidence: npt.NDArray[np.str_]
-    recorded_at: npt.NDArray[np.str_]
+    recorded_at: npt.NDArray[np.datetime64]
+    """UTC, microseconds."""
 
     def __len__(self) -> int:
-        return len(self.org_id)
+        return len(self.org)
 
-    def rows(self, start: int, stop: int) -> Iterator[tuple[Any, ...]]:
-        """Rows ``start:stop`` as (org_id, measure_id, status, date, due_date, note,
-        evidence, catalog_key, recorded_by, recorded_at)."""
-        return zip(
-            self.org_id[start:stop].tolist(),
-            self.measure_id[start:stop].tolist(),
-            self.status[start:stop].tolist(),
-            self.date[start:stop].tolist(),
-            self.due_date[start:stop],
-            self.note[start:stop].tolist(),
-            self.evidence[start:stop].tolist(),
-            [CATALOG_KEY] * (stop - start),
-            ["bench"] * (stop - start),
-            self.recorded_at[start:stop].tolist(),
-            strict=True,
-        )
+    def records(
+        self, start: int, stop: int, org_ids: npt.NDArray[np.int64]
+    ) -> list[dict[str, Any]]:
+        """Rows ``start:stop`` as the progress import inserts them (``org_ids``: the
+        database id of each organisation of :func:`org_keys`)."""
+        statuses = {s.value: s for s in Status}
+        due = self.due_date[start:stop]
+        columns = {
+            "org_id": org_ids[self.org[start:stop]].tolist(),
+            "measure_id": self.measure_id[start:stop].tolist(),
+            "status": [statuses[s] for s in self.status[start:stop].tolist()],
+            "date": self.date[start:stop].tolist(),
+            "due_date": [None if np.isnat(d) else d.item() for d in due],
+            "note": self.note[start:stop].tolist(),
+            "evidence": self.evidence[start:stop].tolist(),
+            "catalog_key": [CATALOG_KEY] * (stop - start),
+            "recorded_by": [ACTOR.name] * (stop - start),
+            "recorded_at": [
+                t.replace(tzinfo=dt.UTC) for t in self.recorded_at[start:stop].tolist()
+            ],
+        }
+        names = list(columns)
+        rows = zip(*columns.values(), strict=True)
+        return [dict(zip(names, values, strict=True)) for values in rows]
 
 
-def org_keys() -> list[str]:
+def org_keys(n_orgs: int) -> list[str]:
     """Organisation keys: Gemeinden by AGS, some with an Amt as a unit."""
-    return [f"{15000000 + i:08d}" if i % 10 else f"{15000000 + i:08d}-GA" for i in range(N_ORGS)]
+    return [f"{15000000 + i:08d}" if i % 10 else f"{15000000 + i:08d}-GA" for i in range(n_orgs)]
 
 
-def day_strings(days: npt.NDArray[np.int64]) -> npt.NDArray[np.str_]:
-    return np.datetime_as_string(days.astype("datetime64[D]"), unit="D")
-
-
-def build_events(n: int) -> Events:
+def build_events(n: int, n_orgs: int) -> Events:
     rng = np.random.default_rng(SEED)
     measures = np.array([f"D{m // 25}-L{m // 5 % 5 + 1}-M{m % 5}" for m in range(N_MEASURES)])
     start = np.datetime64("2019-01-01", "D").astype(np.int64)
     end = np.datetime64("2024-12-31", "D").astype(np.int64)
     days = rng.integers(start, end + 1, n)
-    due = days + rng.integers(30, 720, n)
-    has_due = rng.random(n) < 1 / 3
-    due_text = day_strings(due).tolist()
-    due_date: list[str | None] = [d if h else None for d, h in zip(due_text, has_due, strict=True)]
+    due = (days + rng.integers(30, 720, n)).astype("datetime64[D]")
+    due[rng.random(n) >= 1 / 3] = np.datetime64("NaT")
     note = np.where(rng.random(n) < 0.1, np.array(NOTES)[rng.integers(0, len(NOTES), n)], "")
     evidence = np.where(
         rng.random(n) < 0.1, np.array(EVIDENCE)[rng.integers(0, len(EVIDENCE), n)], ""
@@ -132,94 +148,49 @@ def build_events(n: int) -> Events:
     )
     swap = np.flatnonzero(rng.random(n_batches - 1) < SHUFFLED_BATCHES)
     batch_time[swap], batch_time[swap + 1] = batch_time[swap + 1], batch_time[swap].copy()
-    stamps = np.char.replace(np.datetime_as_string(batch_time, unit="us"), "T", " ")
     return Events(
-        org_id=rng.integers(1, N_ORGS + 1, n),
+        org=rng.integers(0, n_orgs, n),
         measure_id=measures[rng.integers(0, N_MEASURES, n)],
         status=np.array(STATUSES)[rng.integers(0, len(STATUSES), n)],
-        date=day_strings(days),
-        due_date=due_date,
+        date=days.astype("datetime64[D]"),
+        due_date=due,
         note=note,
         evidence=evidence,
-        recorded_at=stamps[np.arange(n) // BATCH],
+        recorded_at=batch_time[np.arange(n) // BATCH],
     )
 
 
-ORG_COLUMNS = "id, key, name, kind, land, ags, parent_id, created_at, updated_by, updated_at"
-EVENT_COLUMNS = (
-    "org_id, measure_id, status, date, due_date, note, evidence, catalog_key, recorded_by, "
-    "recorded_at"
-)
+def org_table(n_orgs: int) -> Table:
+    """The organisations as an import file would give them."""
+    rows = [
+        Row(line, {"org": key, "name": f"Gemeinde {line - 2}", "kind": "Gemeinde", "land": LAND})
+        for line, key in enumerate(org_keys(n_orgs), start=2)
+    ]
+    return Table("organisationen.csv", ["org", "name", "kind", "land"], rows)
 
 
-def org_rows() -> list[tuple[Any, ...]]:
-    created = "2025-01-06 07:00:00.000000"
-    return [
-        (i + 1, key, f"Gemeinde {i}", "Gemeinde", "Sachsen-Anhalt", None, None, created, "bench",
-         created)
-        for i, key in enumerate(org_keys())
-    ]  # fmt: skip
-
-
-def load_sqlite(path: Path, events: Events) -> None:
-    conn = sqlite3.connect(path)
+def load(url: str, events: Events, n_orgs: int) -> None:
+    """The organisations through their import, the events through the progress import's
+    bulk insert, in chunks of :data:`CHUNK` in one transaction."""
+    engine = make_engine(url)
     try:
-        # Bulk load: no journal, no syncing, the indexes kept in a large page cache.
-        conn.executescript(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -2000000;"
-        )
-        conn.executemany(f"INSERT INTO organisation ({ORG_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         org_rows())  # fmt: skip
-        insert = f"INSERT INTO measure_event ({EVENT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
-        for start in range(0, len(events), CHUNK):
-            conn.executemany(insert, events.rows(start, start + CHUNK))
-        conn.commit()
-    finally:
-        conn.close()
-
-
-def copy_text(value: object) -> str:
-    """A value in the text format of COPY."""
-    if value is None:
-        return "\\N"
-    text = str(value)
-    for char, escaped in (("\\", "\\\\"), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
-        text = text.replace(char, escaped)
-    return text
-
-
-def load_postgres(url: str, events: Events) -> None:
-    params = sa.make_url(url)
-    connection = psycopg.connect(
-        host=params.host, port=params.port, user=params.username, dbname=params.database,
-        autocommit=True,
-    )  # fmt: skip
-    with connection as conn, conn.cursor() as cur:
-        with cur.copy(f"COPY organisation ({ORG_COLUMNS}) FROM STDIN") as copy:
-            for row in org_rows():
-                copy.write_row(row)
-        cur.execute("SELECT setval('organisation_id_seq', %s)", (N_ORGS,))
-        escaped = {v: copy_text(v) for v in (*NOTES, *EVIDENCE, "")}
-        with cur.copy(f"COPY measure_event ({EVENT_COLUMNS}) FROM STDIN") as copy:
+        with session_scope(engine) as session:
+            import_organisations(session=session, actor=ACTOR, table=org_table(n_orgs))
+            ids = org_ids_by_key(session)
+        org_ids = np.array([ids[key] for key in org_keys(n_orgs)], dtype=np.int64)
+        insert = sa.insert(MeasureEvent)
+        with engine.begin() as conn:
             for start in range(0, len(events), CHUNK):
-                stop = min(start + CHUNK, len(events))
-                columns = (
-                    map(str, events.org_id[start:stop].tolist()),
-                    events.measure_id[start:stop].tolist(),
-                    events.status[start:stop].tolist(),
-                    events.date[start:stop].tolist(),
-                    ["\\N" if d is None else d for d in events.due_date[start:stop]],
-                    [escaped[v] for v in events.note[start:stop].tolist()],
-                    [escaped[v] for v in events.evidence[start:stop].tolist()],
-                    [CATALOG_KEY] * (stop - start),
-                    ["bench"] * (stop - start),
-                    [f"{r}+00" for r in events.recorded_at[start:stop].tolist()],
+                conn.execute(
+                    insert, events.records(start, min(start + CHUNK, len(events)), org_ids)
                 )
-                copy.write(
-                    "".join(f"{line}\n" for line in map("\t".join, zip(*columns, strict=True)))
-                )
-        cur.execute("VACUUM ANALYZE measure_event")
-        cur.execute("VACUUM ANALYZE organisation")
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                conn.exec_driver_sql("VACUUM ANALYZE measure_event")
+                conn.exec_driver_sql("VACUUM ANALYZE organisation")
+    finally:
+        engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -266,11 +237,15 @@ def time_backend(url: str) -> tuple[Run, pd.DataFrame]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=N_ROWS, help="number of events")
+    parser.add_argument("--orgs", type=int, default=N_ORGS, help="number of organisations")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="the results file")
     args = parser.parse_args()
     n: int = args.rows
+    n_orgs: int = args.orgs
+    results: Path = args.results
 
     start = time.perf_counter()
-    events = build_events(n)
+    events = build_events(n, n_orgs)
     print(f"events: {n:,} rows generated in {time.perf_counter() - start:.1f} s")
 
     bin_dir = postgres.find_bin_dir()
@@ -286,10 +261,7 @@ def main() -> None:
         for name, url in urls.items():
             start = time.perf_counter()
             migrate(url)
-            if name == "SQLite":
-                load_sqlite(Path(tmp) / "bench.db", events)
-            else:
-                load_postgres(url, events)
+            load(url, events, n_orgs)
             print(f"{name}: loaded in {time.perf_counter() - start:.1f} s")
         load_before = os.getloadavg()[0]
         for name, url in urls.items():
@@ -317,7 +289,7 @@ def main() -> None:
         f"{sys.version.split()[0]}, pandas {pd.__version__}, numpy {np.__version__}, "
         f"SQLite {sqlite3.sqlite_version}, PostgreSQL {bin_dir.parent.name} (local, "
         f"throwaway cluster).\n"
-        f"`events_frame` on {n:,} events of {N_ORGS:,} organisations, whole call including "
+        f"`events_frame` on {n:,} events of {n_orgs:,} organisations, whole call including "
         f"the frame, best of {RUNS} after one warm-up call; {SHUFFLED_BATCHES:.0%} of the "
         f"import batches recorded out of id order, so the order is restored on the client. "
         f"CPU: of this process + of the PostgreSQL backend serving it (without parallel "
@@ -326,8 +298,9 @@ def main() -> None:
         f"Run: `python benchmarks/bench_events.py`.\n\n"
         "| backend | rows | time | rows/s | ≥ 1M rows/s | CPU |\n"
         "| --- | --- | --- | --- | --- | --- |\n" + "\n".join(lines) + "\n",
+        results,
     )
-    print(f"wrote {RESULTS}")
+    print(f"wrote {results}")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,11 @@ The notebook interface::
     store = spatz.open("sqlite:///spatz.db")
     store.score()
 
-``spatz.open``, ``spatz.Store``, ``spatz.read_land`` and the other names of
-:data:`_LAZY` (the schemas, permissions and file formats the dashboard uses) load the
-database layer on first use, so that the pure parts (catalog, scoring, ``land_summary``)
-import without it.
+Every name of :data:`_LAZY` loads its module on first use: ``import spatz`` (and with it
+the command line's ``--help``) loads neither pandas nor the database layer, the pure parts
+(catalog, scoring, ``land_summary``) load without the database layer, and ``spatz.open``,
+``spatz.Store``, ``spatz.read_land`` and the schemas, permissions and file formats the
+dashboard uses load it when they are first used.
 """
 
 from __future__ import annotations
@@ -19,14 +20,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from spatz.catalog import OVERALL, Catalog, load_catalog
 from spatz.errors import CatalogError, DataImportError, NotFoundError, SpatzError
-from spatz.land import MIN_GROUP, land_summary
-from spatz.scoring import EventsError, TargetsError, explain, forecast, roadmap, score, trend
 
 if TYPE_CHECKING:
+    from spatz.catalog import OVERALL, Catalog, load_catalog
     from spatz.io.land import Dialect, land_csv, read_land
     from spatz.io.reader import read_table_bytes
+    from spatz.land import MIN_GROUP, land_summary
     from spatz.model.common import (
         MEASURE_STATUS_LABELS,
         OPEN,
@@ -36,10 +36,23 @@ if TYPE_CHECKING:
     )
     from spatz.model.event import MAX_TEXT_LENGTH, MeasureEventCreate
     from spatz.model.target import TargetCreate
+    from spatz.scoring import EventsError, TargetsError, explain, forecast, roadmap, score, trend
     from spatz.services.auth import Permission
     from spatz.store import Store, open
 
 _LAZY = {
+    "OVERALL": "spatz.catalog",
+    "Catalog": "spatz.catalog",
+    "load_catalog": "spatz.catalog",
+    "MIN_GROUP": "spatz.land",
+    "land_summary": "spatz.land",
+    "EventsError": "spatz.scoring",
+    "TargetsError": "spatz.scoring",
+    "explain": "spatz.scoring",
+    "forecast": "spatz.scoring",
+    "roadmap": "spatz.scoring",
+    "score": "spatz.scoring",
+    "trend": "spatz.scoring",
     "open": "spatz.store",
     "Store": "spatz.store",
     "read_land": "spatz.io.land",
@@ -56,7 +69,7 @@ _LAZY = {
     "TargetCreate": "spatz.model.target",
     "Permission": "spatz.services.auth",
 }
-"""Public names whose modules load the database layer: imported on first use."""
+"""Public names whose modules load pandas or the database layer: imported on first use."""
 
 __all__ = [
     "MAX_TEXT_LENGTH",
@@ -95,5 +108,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # the next access finds it without this function
+        return value
     raise AttributeError(f"module 'spatz' has no attribute {name!r}")

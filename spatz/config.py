@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from spatz.errors import DatabaseUrlError
 
 DEFAULT_DATABASE_URL = "sqlite:///spatz.db"
@@ -40,6 +37,10 @@ def _checked(url: str, where: str) -> str:
 
     if not url.strip():
         raise refuse("die URL ist leer")
+    # SQLAlchemy on first use: the command line names the defaults above without loading it.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError:

@@ -6,12 +6,12 @@ as :func:`spatz.read_land` or ``Store.land_comparison`` return them); no databas
 
 from __future__ import annotations
 
-from typing import Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from spatz.errors import ArgumentError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MIN_GROUP = 5
 """Groups with fewer organisations are not evaluated, so that no Kommune can be singled out."""
@@ -77,6 +77,8 @@ def land_summary(
     highest level in ``frame``). ``q1``, ``median`` and ``q3`` are quartiles of the score
     with linear interpolation (as :meth:`pandas.Series.quantile`).
     """
+    import pandas as pd  # here, so that MIN_GROUP (the command line) loads without pandas
+
     if by not in (None, "kind", "land"):
         raise ArgumentError(f"Gruppierung {by!r} gibt es nicht (erlaubt: kind, land oder keine)")
     if min_group < 1:
@@ -103,9 +105,9 @@ def land_summary(
                 "dimension": part["dimension"].iloc[0],
                 "organisations": len(part),
                 "suppressed": suppressed,
-                "q1": np.nan if suppressed else scores.quantile(0.25),
-                "median": np.nan if suppressed else scores.quantile(0.5),
-                "q3": np.nan if suppressed else scores.quantile(0.75),
+                "q1": float("nan") if suppressed else scores.quantile(0.25),
+                "median": float("nan") if suppressed else scores.quantile(0.5),
+                "q3": float("nan") if suppressed else scores.quantile(0.75),
             }
             for k, column in enumerate(level_columns):
                 record[column] = pd.NA if suppressed else int(levels.get(k, 0))
@@ -160,6 +162,8 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
     ``min_group`` organisations the position is *suppressed* (quartiles NaN, ``quartile``
     ``<NA>``). Empty if ``org`` is not compared (a unit, or no rows).
     """
+    import pandas as pd  # on first use, as in land_summary
+
     if min_group < 1:
         raise ArgumentError(f"min_group muss mindestens 1 sein, nicht {min_group}")
     rows = compared(frame)
@@ -182,9 +186,9 @@ def position(frame: pd.DataFrame, org: str, min_group: int = MIN_GROUP) -> pd.Da
                 "score": score,
                 "organisations": others["org"].nunique(),
                 "suppressed": suppressed,
-                "q1": np.nan if suppressed else scores.quantile(0.25),
-                "median": np.nan if suppressed else scores.quantile(0.5),
-                "q3": np.nan if suppressed else scores.quantile(0.75),
+                "q1": float("nan") if suppressed else scores.quantile(0.25),
+                "median": float("nan") if suppressed else scores.quantile(0.5),
+                "q3": float("nan") if suppressed else scores.quantile(0.75),
                 "quartile": pd.NA if suppressed else min(4, int(share_below * 4) + 1),
             }
         )

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from spatz.catalog import load_catalog
 from spatz.db import make_engine, migrate, session_scope
 from spatz.errors import DataImportError
-from spatz.io.reader import read_table_bytes
+from spatz.io.reader import Row, Table, read_table_bytes
 from spatz.queries.events import events_frame
 from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor, ImportSummary
@@ -167,6 +167,29 @@ def test_bad_progress_lists_every_problem(url: str) -> None:
         "completed, not_applicable, geplant, in Umsetzung, umgesetzt, nicht relevant)",
         "p.csv:3: Spalte date: diesen Tag gibt es nicht: '31.02.2023'",
         "p.csv:4: Spalte date: Wert fehlt",
+    ]
+
+
+def test_progress_with_nul_in_a_text_is_refused_with_its_row_and_column(url: str) -> None:
+    # CSV files with NUL are refused whole by the reader; a table from elsewhere (an XLSX
+    # escape) reaches the import, which refuses it as the event schema does.
+    run(url, import_organisations, ORGS, "orgs.csv")
+    values = {"org": "15002000", "measure_id": "STR-1-01", "status": "geplant"}
+    table = Table(
+        "p.xlsx",
+        ["org", "measure_id", "status", "date", "note", "evidence"],
+        [
+            Row(2, {**values, "date": "2023-01-01", "note": "a\x00b", "evidence": ""}),
+            Row(3, {**values, "date": "2023-02-01", "note": "", "evidence": "\x00"}),
+        ],
+    )
+    before = fingerprint(url)
+    with pytest.raises(DataImportError) as info, session_scope(make_engine(url)) as session:
+        import_progress(session=session, actor=ACTOR, table=table)
+    assert fingerprint(url) == before
+    assert [str(p) for p in info.value.problems] == [
+        "p.xlsx:2: Spalte note: darf kein NUL-Zeichen enthalten",
+        "p.xlsx:3: Spalte evidence: darf kein NUL-Zeichen enthalten",
     ]
 
 

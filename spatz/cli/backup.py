@@ -11,13 +11,13 @@ import typer
 
 from spatz.cli.common import echo, run, user_errors
 from spatz.cli.export import progress_bar
-from spatz.io.bundle import BACKUP_TABLES, read_key_file
-from spatz.services.backup import restore_backup, write_backup
 
 
 @contextmanager
 def table_progress(description: str) -> Iterator[Callable[[str], None]]:
     """A progress bar over the tables; yields the callback that advances it."""
+    from spatz.io.bundle import BACKUP_TABLES
+
     with progress_bar() as progress:
         task = progress.add_task(description, total=len(BACKUP_TABLES))
 
@@ -42,6 +42,9 @@ def backup(
     key_file: KeyFile = None,
 ) -> None:
     """Die ganze Datenbank in eine Sicherungsdatei schreiben (SQLite und PostgreSQL gleich)."""
+    from spatz.io.bundle import read_key_file
+    from spatz.services.backup import write_backup
+
     with user_errors():
         key = read_key_file(key_file) if key_file is not None else None
         with table_progress("Sicherung wird geschrieben …") as on_table:
@@ -58,6 +61,9 @@ def restore(
     key_file: KeyFile = None,
 ) -> None:
     """Eine Sicherung in eine eingerichtete, leere Datenbank einspielen (alles oder nichts)."""
+    from spatz.io.bundle import read_key_file
+    from spatz.services.backup import restore_backup
+
     with user_errors():
         key = read_key_file(key_file) if key_file is not None else None
         with table_progress("Sicherung wird geprüft …") as on_table:

@@ -9,11 +9,9 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from spatz.catalog import load_catalog
 from spatz.cli.common import cell, echo, out, run, user_errors
 from spatz.cli.german import Typer
 from spatz.errors import catalog_gap_text
-from spatz.services.catalogs import get_catalog, list_catalogs, load_catalog_version
 
 catalog_app = Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
 
@@ -23,6 +21,9 @@ def catalog_load(
     file: Annotated[Path, typer.Argument(metavar="DATEI", help="Katalogdatei (YAML oder JSON)")],
 ) -> None:
     """Einen Katalog laden; eine geänderte Fassung braucht eine neue Version."""
+    from spatz.catalog import load_catalog
+    from spatz.services.catalogs import load_catalog_version
+
     with user_errors():
         catalog = load_catalog(file)
         loaded = run(load_catalog_version, catalog=catalog)
@@ -49,6 +50,8 @@ def catalog_load(
 @catalog_app.command("list")
 def catalog_list() -> None:
     """Die geladenen Katalogversionen auflisten."""
+    from spatz.services.catalogs import list_catalogs
+
     with user_errors():
         infos = run(list_catalogs)
     table = RichTable("ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch")
@@ -73,6 +76,8 @@ def catalog_export(
     ] = None,
 ) -> None:
     """Einen geladenen Katalog im Dateiformat (YAML) ausgeben."""
+    from spatz.services.catalogs import get_catalog
+
     with user_errors():
         catalog = run(get_catalog, ref=ref)
     sys.stdout.write(catalog.to_yaml())

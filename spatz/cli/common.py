@@ -1,5 +1,10 @@
 """What every command shares: the database option, the acting user, the one way to call
-the library (:func:`run`), error handling."""
+the library (:func:`run`), error handling.
+
+The command modules import the library (pandas, SQLAlchemy, the services) inside their
+command functions, so that ``spatz --help`` and every command's help load none of it;
+``tests/test_cli_start.py`` holds them to that.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +14,19 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeGuard, TypeVar
 
-import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy.engine import Engine
 
-from spatz.db import make_engine, require_current_schema, session_scope
 from spatz.errors import SpatzError
-from spatz.io.values import parse_date
-from spatz.services.common import Actor
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import OperationalError
+
+    from spatz.services.common import Actor
 
 EXIT_USER_ERROR = 2
 
@@ -61,6 +67,8 @@ def echo(text: object, *, err: bool = False) -> None:
 
 def actor() -> Actor:
     """The acting user: ``$SPATZ_USER`` or the login name (:meth:`Actor.from_environment`)."""
+    from spatz.services.common import Actor
+
     return Actor.from_environment()
 
 
@@ -72,13 +80,24 @@ def user_errors() -> Iterator[None]:
     except SpatzError as exc:
         echo(exc, err=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
-    except sa.exc.OperationalError as exc:
+    except Exception as exc:
+        if not _unreachable(exc):
+            raise
         echo(f"Datenbank nicht erreichbar: {exc.orig}", err=True)
         raise typer.Exit(EXIT_USER_ERROR) from None
 
 
+def _unreachable(exc: Exception) -> TypeGuard[OperationalError]:
+    """Whether SQLAlchemy could not reach the database (it is loaded if it raised)."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError)
+
+
 def migrated_engine() -> Engine:
     """The engine of ``--db``; refuses a database that ``spatz init`` has not migrated."""
+    from spatz.db import make_engine, require_current_schema
+
     engine = make_engine(state.db)
     require_current_schema(engine)
     return engine
@@ -92,6 +111,8 @@ def run(service: Callable[..., _R], /, **arguments: Any) -> _R:
     :func:`migrated_engine`), for the acting user if the service acts for somebody. A
     service that runs its own transactions gets the engine, any other one a session: one
     unit of work, committed on success."""
+    from spatz.db import session_scope
+
     engine = migrated_engine()
     parameters = inspect.signature(service).parameters
     if "actor" in parameters:
@@ -117,6 +138,8 @@ OrgOpt = Annotated[str, typer.Option("--org", metavar="ORG", help="Schlüssel de
 def parse_day(text: str | None) -> dt.date | None:
     if text is None:
         return None
+    from spatz.io.values import parse_date
+
     try:
         return parse_date(text)
     except ValueError as exc:

@@ -14,10 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 from spatz.cli.common import STICHTAG_HELP, echo, err, parse_day, run, user_errors
 from spatz.cli.german import Typer
 from spatz.errors import SpatzError, os_reason
-from spatz.io.land import Dialect, land_csv
-from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
-from spatz.services.exports import report_file, workbook
-from spatz.services.land import land_comparison
+from spatz.io.dialect import Dialect
 
 export_app = Typer(
     help="Landesexport (CSV), Arbeitsmappe (XLSX) und Bericht (PDF, HTML) schreiben.",
@@ -84,6 +81,9 @@ def export_land(
     ] = False,
 ) -> None:
     """Landesexport im Austauschformat Version 1: eine Zeile je Organisation und Dimension."""
+    from spatz.io.land import land_csv
+    from spatz.services.land import land_comparison
+
     day = parse_day(as_of)
     with user_errors():
         with spinner("Landesexport wird berechnet …"):
@@ -108,6 +108,9 @@ def export_xlsx(
     as_of: AsOf = None,
 ) -> None:
     """Arbeitsmappe mit Übersicht, Maßnahmen, Verlauf, Projekten und Meilensteinen."""
+    from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
+    from spatz.services.exports import workbook
+
     day = parse_day(as_of)
     with user_errors():
         if file.suffix.lower() != ".xlsx":
@@ -143,6 +146,8 @@ def export_report(
     as_of: AsOf = None,
 ) -> None:
     """Bericht für den Stadtrat: Stufen, Ziele, Diagramme, nächste Maßnahmen, Projekte."""
+    from spatz.services.exports import report_file
+
     day = parse_day(as_of)
     with user_errors():
         suffix = file.suffix.lower()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spatz.cli.common import (
     DryRun,
@@ -15,12 +16,9 @@ from spatz.cli.common import (
     user_errors,
 )
 from spatz.cli.german import Typer
-from spatz.io.reader import read_table
-from spatz.services.common import ImportSummary
-from spatz.services.organisations import import_organisations
-from spatz.services.progress import import_progress
-from spatz.services.projects import import_milestones, import_projects
-from spatz.services.targets import import_targets
+
+if TYPE_CHECKING:
+    from spatz.services.common import ImportSummary
 
 import_app = Typer(help="Daten aus CSV/XLSX importieren.", no_args_is_help=True)
 
@@ -32,6 +30,8 @@ def _run_import(
     importer: Callable[..., ImportSummary],
     **extra: str,
 ) -> None:
+    from spatz.io.reader import read_table
+
     with user_errors():
         table = read_table(file, sheet=sheet)
         summary = run(importer, table=table, dry_run=dry_run, **extra)
@@ -41,18 +41,24 @@ def _run_import(
 @import_app.command("organisations")
 def import_organisations_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
     """Organisationen: Spalten org,name,kind,land,ags,parent."""
+    from spatz.services.organisations import import_organisations
+
     _run_import(file, sheet, dry_run, import_organisations)
 
 
 @import_app.command("progress")
 def import_progress_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
     """Maßnahmenstände: Spalten org,measure_id,status,date[,due_date,note,evidence]."""
+    from spatz.services.progress import import_progress
+
     _run_import(file, sheet, dry_run, import_progress)
 
 
 @import_app.command("targets")
 def import_targets_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
     """Ziele (Soll): Spalten org,dimension_id,target_level,target_date."""
+    from spatz.services.targets import import_targets
+
     _run_import(file, sheet, dry_run, import_targets)
 
 
@@ -61,6 +67,8 @@ def import_projects_cmd(
     file: FileArg, org: OrgOpt, dry_run: DryRun = False, sheet: Sheet = None
 ) -> None:
     """Projektliste: Spalten GB, R, Projektname, Projektbeschreibung, Start, Dauer, Ende."""
+    from spatz.services.projects import import_projects
+
     _run_import(file, sheet, dry_run, import_projects, org=org)
 
 
@@ -69,4 +77,6 @@ def import_milestones_cmd(
     file: FileArg, org: OrgOpt, dry_run: DryRun = False, sheet: Sheet = None
 ) -> None:
     """Meilensteine: Spalten title,due,done_date,measures (due auch als Quartal, z. B. Q3 2024)."""
+    from spatz.services.projects import import_milestones
+
     _run_import(file, sheet, dry_run, import_milestones, org=org)

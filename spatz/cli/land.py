@@ -6,9 +6,8 @@ import io
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table as RichTable
 from rich.text import Text
@@ -24,9 +23,10 @@ from spatz.cli.common import (
 )
 from spatz.cli.export import AsOf, progress_bar
 from spatz.cli.german import Typer
-from spatz.io.land import read_land_tables
 from spatz.land import ALL, MIN_GROUP
-from spatz.services.land import import_land, land_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 land_app = Typer(
     help="Landesvergleich: Landesexporte anderer Kommunen importieren und auswerten.",
@@ -47,6 +47,9 @@ def land_import(
     Was eine Datei über eine Organisation an einem Stichtag sagt, ersetzt, was dazu
     gespeichert war.
     """
+    from spatz.io.land import read_land_tables
+    from spatz.services.land import import_land
+
     with user_errors(), progress_bar() as progress:
         task = progress.add_task("Dateien werden gelesen …", total=len(files))
 
@@ -135,6 +138,8 @@ def land_summary_cmd(
     Jede Organisation zählt mit ihrem letzten Stichtag bis zum Stichtag; Gruppen mit weniger
     als --min-group Organisationen werden nicht ausgewertet.
     """
+    from spatz.services.land import land_summary
+
     day = parse_day(as_of)
     with user_errors():
         summary = run(

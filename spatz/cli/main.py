@@ -11,7 +11,6 @@ import sys
 from enum import StrEnum
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table as RichTable
@@ -41,12 +40,8 @@ from spatz.config import (
     URL_EXAMPLES,
     database_url,
 )
-from spatz.db import DATABASE_FILE_MODE, make_engine, migrate, open_to_others
-from spatz.io.land import land_csv
 from spatz.io.limits import FileLimits
 from spatz.resources import resource_dir
-from spatz.services.demo import DEMO_STEPS, load_demo
-from spatz.services.land import land_export
 
 app = Typer(
     name="spatz",
@@ -82,6 +77,8 @@ def main(
 def warn_if_open_to_others() -> None:
     """A SQLite file that others may read exposes the password hashes: say so (its mode
     is the operator's choice and is kept)."""
+    from spatz.db import DATABASE_FILE_MODE, open_to_others
+
     found = open_to_others(state.db)
     if found is not None:
         path, mode = found
@@ -96,6 +93,8 @@ def warn_if_open_to_others() -> None:
 @app.command()
 def init() -> None:
     """Datenbank anlegen bzw. auf den neuesten Stand migrieren (beliebig wiederholbar)."""
+    from spatz.db import make_engine, migrate
+
     with user_errors():
         url = database_url(state.db)
         migrate(url)
@@ -107,6 +106,9 @@ def init() -> None:
 @app.command()
 def demo() -> None:
     """Datenbank einrichten und Standardkatalog plus Beispieldaten Sachsen-Anhalt laden."""
+    from spatz.db import migrate
+    from spatz.services.demo import DEMO_STEPS, load_demo
+
     with user_errors():
         migrate(database_url(state.db))
         with Progress(
@@ -151,6 +153,11 @@ def score(
     ] = ScoreFormat.table,
 ) -> None:
     """Reifegrad je Organisation und Dimension am Stichtag."""
+    import pandas as pd
+
+    from spatz.io.land import land_csv
+    from spatz.services.land import land_export
+
     day = parse_day(as_of)
     with user_errors():
         rows = run(land_export, as_of=day, orgs=org or None)

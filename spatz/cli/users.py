@@ -11,15 +11,7 @@ from rich.table import Table as RichTable
 from spatz.cli.common import cell, echo, migrated_engine, out, run, user_errors
 from spatz.cli.german import Typer
 from spatz.errors import SpatzError
-from spatz.model import ROLE_LABELS, Role
-from spatz.model.common import local_time
-from spatz.services.users import (
-    LOCKED_INDEFINITELY,
-    add_user,
-    change_password,
-    list_users,
-    lock_user,
-)
+from spatz.roles import ROLE_LABELS, Role
 
 user_app = Typer(
     help="Konten des Dashboards: anlegen, Passwort ändern, sperren, auflisten.",
@@ -55,6 +47,8 @@ def user_add(
     ] = None,
 ) -> None:
     """Konto anlegen; das Passwort wird zweimal verdeckt abgefragt."""
+    from spatz.services.users import add_user
+
     with user_errors():
         migrated_engine()  # refused before the password is asked for, not after
         password = read_new_password()
@@ -65,6 +59,8 @@ def user_add(
 @user_app.command("passwd")
 def user_passwd(name: NameArg) -> None:
     """Passwort eines Kontos ändern (entsperrt es auch)."""
+    from spatz.services.users import change_password
+
     with user_errors():
         migrated_engine()  # refused before the password is asked for, not after
         password = read_new_password()
@@ -76,6 +72,8 @@ def user_passwd(name: NameArg) -> None:
 def user_lock(name: NameArg) -> None:
     """Konto sperren, bis `spatz user passwd` ein neues Passwort setzt; offene Sitzungen
     enden."""
+    from spatz.services.users import lock_user
+
     with user_errors():
         run(lock_user, name=name)
     echo(f"Konto {name} gesperrt; offene Sitzungen enden mit der nächsten Aktion")
@@ -84,6 +82,9 @@ def user_lock(name: NameArg) -> None:
 @user_app.command("list")
 def user_list() -> None:
     """Alle Konten mit Rolle und Organisation."""
+    from spatz.model.common import local_time
+    from spatz.services.users import LOCKED_INDEFINITELY, list_users
+
     with user_errors():
         users = run(list_users)
     table = RichTable("Name", "Rolle", "Organisation", "gesperrt bis", "angelegt von")

@@ -23,7 +23,6 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog, default_catalog
 from spatz.errors import DataImportError, Problem
+from spatz.io.dialect import Dialect as Dialect
 from spatz.io.limits import FileLimits, quote, shorten
 from spatz.io.reader import XLSX_MAGIC, ProblemCollector, Table, read_file_bytes, read_table_bytes
 from spatz.io.rows import RowReader, rows_of
@@ -78,11 +78,6 @@ _DTYPES: dict[str, str] = {
     "measures_completed": "int64",
     "measures_total": "int64",
 }
-
-
-class Dialect(StrEnum):
-    rfc4180 = "rfc4180"
-    excel_de = "excel-de"
 
 
 def _missing(value: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from spatz.io.limits import quote
 from spatz.model.common import STATUS_LABELS, OrgKind, Status
@@ -21,8 +22,11 @@ _STATUS_BY_TEXT.update({label.lower(): s for s, label in STATUS_LABELS.items()})
 _KIND_BY_TEXT = {k.value.lower(): k for k in OrgKind}
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> dt.date:
-    """``YYYY-MM-DD`` or ``dd.mm.yyyy``; raise ValueError with a German message."""
+    """``YYYY-MM-DD`` or ``dd.mm.yyyy``; raise ValueError with a German message.
+
+    Cached: the rows of an import repeat few dates (a refusal is not cached, it raises)."""
     value = text.strip()
     match = _ISO.match(value)
     if match:

@@ -3,37 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from spatz.model.common import enum_column_type, tz_datetime, utcnow
+from spatz.roles import ROLE_LABELS as ROLE_LABELS
+from spatz.roles import Role as Role
 
 USER_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
 MAX_NAME_LENGTH = 100
 """Characters of an account name, and of every column that records who acted."""
-
-
-class Role(StrEnum):
-    """What an account may do; enforced in :mod:`spatz.services.auth`."""
-
-    admin = "admin"
-    leitung = "leitung"
-    bearbeiter = "bearbeiter"
-    land = "land"
-    gast = "gast"
-
-
-ROLE_LABELS: dict[Role, str] = {
-    Role.admin: "Administration",
-    Role.leitung: "Verwaltungsleitung",
-    Role.bearbeiter: "Bearbeitung",
-    Role.land: "Land",
-    Role.gast: "Gast",
-}
-"""German labels, as shown in the dashboard."""
 
 
 class UserBase(SQLModel):
