@@ -14,47 +14,22 @@ from typing import Any
 import pytest
 from developer_text import developer_sentences, normalised
 from markdown_it import MarkdownIt
+from model2_data import ADMIN, ORG, fill_model2_database
 from openpyxl import load_workbook
 from rendered import dashboard_formatting, visible
 from streamlit.testing.v1 import AppTest
 
 import spatz
-from spatz.db import make_engine, migrate, session_scope
 from spatz.io.catalog_text import EMPTY_LEVEL, percent
-from spatz.io.reader import read_table_bytes
-from spatz.model import MeasureEventCreate, Status, TargetCreate
-from spatz.services.catalogs import store_catalog
-from spatz.services.common import Actor
-from spatz.services.organisations import import_organisations
-from spatz.services.progress import record_event
-from spatz.services.targets import set_target
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-MODEL2 = Path(__file__).parent / "data" / "model2.yaml"
-ORG = "S"
 AS_OF = dt.date(2024, 12, 31)
-ADMIN = Actor.operator("tester")
 
 
 @pytest.fixture(scope="module")
 def model2_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The catalog model2, one Stadt with three measures done and a target of level 3 for
-    the dimension ``org1``, whose level 2 has no measures."""
     url = f"sqlite:///{tmp_path_factory.mktemp('model2')}/model2.db"
-    migrate(url)
-    with session_scope(make_engine(url)) as session:
-        store_catalog(session=session, actor=ADMIN, catalog=spatz.load_catalog(MODEL2))
-        table = read_table_bytes(b"org,name,kind\nS,Stadt S,Stadt\n", "o.csv")
-        import_organisations(session=session, actor=ADMIN, table=table)
-        for measure_id in ("ISMS.1.A1", "ISMS.1.A2", "NET.1.1.A1"):
-            event = MeasureEventCreate(
-                org=ORG, measure_id=measure_id, status=Status.completed, date=dt.date(2024, 3, 1)
-            )
-            record_event(session=session, actor=ADMIN, event_in=event)
-        target = TargetCreate(
-            org=ORG, dimension_id="org1", target_level=3, target_date=dt.date(2026, 12, 31)
-        )
-        set_target(session=session, actor=ADMIN, target=target, expected_id=None)
+    fill_model2_database(url)
     return url
 
 
