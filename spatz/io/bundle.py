@@ -328,7 +328,7 @@ def open_bundle(path: Path, key: bytes | None, *, revision: str, database: str) 
         path=path,
         handle=handle,
         archive=archive,
-        revision=revision,
+        revision=written_at,
         counts=counts,
         hashes=hashes,
         sha256=sha256,

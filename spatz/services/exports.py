@@ -214,8 +214,9 @@ def _measure_states(
     ]
     rows = grid.merge(states, on=["org", "measure_id"], how="left")
     measure = rows["measure_id"].notna()
-    rows["status"] = rows["status"].where(~measure | rows["status"].notna(), "open")
-    rows["done"] = rows["done"].astype(object).where(~measure | rows["done"].notna(), False)
+    rows["status"] = rows["status"].fillna("open").where(measure)
+    done = rows["done"].fillna(False).astype(bool)
+    rows["done"] = done if measure.all() else done.where(measure)
     rows = rows.merge(details.drop(columns=["date"]), on=["org", "measure_id"], how="left")
     rows["recorded_at"] = rows["recorded_at"].dt.tz_convert(BERLIN)
     rows["organisation"] = rows["org"].map(names)
