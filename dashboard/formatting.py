@@ -1,13 +1,22 @@
-"""How the dashboard shows values: escaped user text, German dates and numbers, colours."""
+"""How the dashboard shows values: escaped user text, German dates and numbers, colours, and
+the texts of a catalog's elements (:mod:`spatz.io.catalog_text`, as the exports show them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 import re
+from collections.abc import Sequence
 
 import pandas as pd
 
+from spatz.io.catalog_text import EMPTY_LEVEL as EMPTY_LEVEL
+from spatz.io.catalog_text import answers_text as answers_text
+from spatz.io.catalog_text import group_path_text as group_path_text
+from spatz.io.catalog_text import members as members
+from spatz.io.catalog_text import prerequisites_text as prerequisites_text
+from spatz.io.catalog_text import references_text as references_text
+from spatz.io.catalog_text import subgroups as subgroups
 from spatz.model.common import local_time
 
 # Okabe–Ito's hues, the light ones darkened, so that every colour stands out from the white
@@ -38,6 +47,12 @@ def plain(text: object) -> str:
     and bare URLs and e-mail addresses kept from becoming links: user-entered names and
     values show exactly as typed."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, str(text)))
+
+
+def bullets(items: Sequence[tuple[int, object]]) -> str:
+    """A nested Markdown list of (depth, text) items, depth 0 the outermost, each text
+    escaped (:func:`plain`); an item is one deeper than the one before it at most."""
+    return "\n".join(f"{'  ' * depth}- {plain(text)}" for depth, text in items)
 
 
 def chart_text(values: pd.Series) -> pd.Series:

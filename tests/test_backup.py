@@ -22,13 +22,14 @@ from typer.testing import CliRunner
 
 import spatz
 from spatz.cli import app
-from spatz.db import make_engine, migrate, session_scope
+from spatz.db import make_engine, migrate, require_current_schema, session_scope
 from spatz.errors import BackupError, PermissionDenied
 from spatz.io.bundle import FORMAT_NAME, MANIFEST, SIGNATURE, read_key_file
 from spatz.io.bundle_codec import decode_value, encode_value
 from spatz.io.land import land_csv, read_land_table_bytes
 from spatz.model import MeasureEventCreate, Role, Status
 from spatz.services.backup import BackupSummary, restore_backup, write_backup
+from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import HALLE, load_demo
 from spatz.services.land import import_land
@@ -355,6 +356,52 @@ def test_restore_needs_a_migrated_database_of_the_same_revision(
         _restore(sqlite_url, old, force=True)
     assert str(refused.value).startswith(f"{old}: ")
     assert not any(row_counts(sqlite_url).values())
+
+
+def _as_written_at_0004(entries: Entries) -> None:
+    """The bundle as SPATZ wrote it at revision 0004: catalogs without their document."""
+
+    def edit(rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            del row["document"]
+
+    _edit_rows("catalog", edit)(entries)
+
+    def manifest(m: dict[str, Any]) -> None:
+        m["revision"] = "0004"
+        m["tables"]["catalog"]["columns"].remove("document")
+
+    _edit_manifest(manifest)(entries)
+
+
+def test_a_bundle_of_revision_0004_is_refused_naming_both_revisions(
+    bundle: Path, empty_sqlite: str, tmp_path: Path
+) -> None:
+    old = _rewrite(bundle, tmp_path / "0004.zip", _as_written_at_0004)
+    line = _cli_refusal(empty_sqlite, "restore", "--force", str(old))
+    newest = require_current_schema(make_engine(empty_sqlite))
+    assert newest > "0004"
+    assert line == (
+        f"{old}: die Sicherung hat den Schemastand 0004, die Datenbank {empty_sqlite} den "
+        f"Schemastand {newest}: einspielen nur bei gleichem Schemastand (die Sicherung mit der "
+        "SPATZ-Version einspielen, die sie geschrieben hat, danach `spatz init`)"
+    )
+    assert not any(row_counts(empty_sqlite).values())
+
+
+def test_a_catalog_with_every_element_comes_back_from_a_restore(
+    database_url: str, tmp_path: Path
+) -> None:
+    source = f"sqlite:///{tmp_path}/quelle.db"
+    migrate(source)
+    catalog = spatz.load_catalog(Path(__file__).parent / "data" / "model2.yaml")
+    with session_scope(make_engine(source)) as session:
+        store_catalog(session=session, actor=ADMIN, catalog=catalog)
+    file = tmp_path / "katalog.zip"
+    _backup(source, file)
+    migrate(database_url)
+    _restore(database_url, file)
+    assert spatz.open(database_url).catalog() == catalog
 
 
 def _make_parent_cycle(entries: Entries) -> None:

@@ -105,8 +105,17 @@ RENDERERS = {
     "expander": 1,
 }
 MARKDOWN_KEYWORDS = {"body", "label", "help"}
-FORMATTERS = {"fmt.plain", "plain", "fmt.date", "fmt.number", "fmt.timestamp", "len"}
-"""Calls whose result is safe: the escaping itself, and dates and numbers in German form."""
+FORMATTERS = {
+    "fmt.plain",
+    "plain",
+    "fmt.date",
+    "fmt.number",
+    "fmt.timestamp",
+    "fmt.bullets",
+    "len",
+}
+"""Calls whose result is safe: the escaping itself (also of each item of a list), and dates
+and numbers in German form."""
 
 NOT_USER_TEXT = {
     # app.py: the login notices are fixed texts of session.py; the role labels of spatz.model.
@@ -132,6 +141,7 @@ NOT_USER_TEXT = {
     "TARGET_STATUS_LABELS[TargetStatus(row['status'])]",
     "target_line(OVERALL)",
     "target_line(dim.id)",
+    "fmt.EMPTY_LEVEL",
 }
 """Values shown unescaped on purpose: none of them holds text a user entered."""
 

@@ -52,6 +52,8 @@ HEADERS = {
         "Nachweis",
         "erfasst von",
         "erfasst am",
+        "Voraussetzungen",
+        "Bezüge",
     ],
     "Verlauf": ["Schlüssel", "Organisation", "Dimension"],
     "Projekte": [
@@ -325,6 +327,8 @@ HEADERS_KEYS = {
         "evidence",
         "recorded_by",
         "recorded_at",
+        "depends_on",
+        "references",
     ],
     "Projekte": [
         "org",

@@ -25,7 +25,9 @@ sel = data.selection()
 catalog = data.catalog()
 names = {d.id: d.name for d in catalog.dimensions}
 st.session_state.setdefault("dimension", catalog.dimensions[0].id)
-# The title names the chosen dimension but stands above its selector.
+# The title names the chosen dimension but stands above its selector, below the groups
+# the dimension belongs to.
+path = st.empty()
 heading = st.empty()
 dimension_id = st.selectbox(
     "Dimension", list(names), format_func=names.__getitem__, key="dimension"
@@ -37,6 +39,8 @@ scores = data.rows_by(data.scores(sel.as_of).query("org == @sel.org"), "dimensio
 current = scores.get(dimension_id, {"level": 0, "score": 0.0})
 level = int(current["level"])
 
+if dimension.group is not None:
+    path.caption(fmt.plain(fmt.group_path_text(catalog, dimension)))
 heading.title(f"{fmt.plain(dimension.name)} – {fmt.plain(sel.org_name)}")
 st.caption(f"Stichtag {fmt.date(sel.as_of)} · {fmt.plain(dimension.description)}")
 cols = st.columns(3)
@@ -134,8 +138,15 @@ st.header("Die Stufen")
 states = data.explain(sel.as_of).query("org == @sel.org and dimension_id == @dimension_id")
 state_by_measure = data.rows_by(states, "measure_id")
 details = data.state_details(sel.org, sel.as_of)
-for lv in reversed(catalog.levels):
+# Level 0 is what an organisation is before level 1: it has no measures.
+for lv in reversed([lv for lv in catalog.levels if lv.level >= 1]):
     measures = [m for m in dimension.measures if m.level == lv.level]
+    if not measures:
+        with st.expander(f"Stufe {lv.level} – {fmt.plain(lv.name)}: {fmt.EMPTY_LEVEL}"):
+            if lv.description:
+                st.caption(fmt.plain(lv.description))
+            st.markdown(f"Diese Dimension hat {fmt.EMPTY_LEVEL}.")
+        continue
     rows = []
     for m in measures:
         state = state_by_measure.get(m.id, {"status": OPEN, "date": pd.NaT, "expires": pd.NaT})
@@ -150,6 +161,8 @@ for lv in reversed(catalog.levels):
                 "Nachweis": detail.get("evidence", ""),
                 "Notiz": detail.get("note", ""),
                 "erfasst von": detail.get("recorded_by", ""),
+                "Voraussetzung": fmt.prerequisites_text(catalog, m),
+                "Bezüge": fmt.references_text(m),
             }
         )
     done = sum(1 for r in rows if r["Stand"] == "umgesetzt")
@@ -159,4 +172,7 @@ for lv in reversed(catalog.levels):
         expanded=lv.level == level + 1,
     ):
         st.caption(fmt.plain(lv.description))
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        ladder = pd.DataFrame(rows)
+        # Prerequisites and references only where the level's measures have some.
+        unused = [c for c in ("Voraussetzung", "Bezüge") if not ladder[c].any()]
+        st.dataframe(ladder.drop(columns=unused), hide_index=True, width="stretch")

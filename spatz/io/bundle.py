@@ -263,10 +263,11 @@ def _file_sha256(handle: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def open_bundle(path: Path, key: bytes | None) -> Bundle:
-    """Open ``path``, check its signature with ``key`` if one is given, and check its
-    manifest against the schema of this SPATZ version's tables (revision excepted: the
-    caller compares it with the database)."""
+def open_bundle(path: Path, key: bytes | None, *, revision: str, database: str) -> Bundle:
+    """Open ``path``, check its signature with ``key`` if one is given, that it was written
+    at ``revision`` (that of the database shown as ``database``), and its manifest against
+    the schema of this SPATZ version's tables. A bundle of another revision is refused as
+    such before its tables are compared: their columns differ from revision to revision."""
 
     def problem(message: str) -> BackupError:
         return BackupError(f"{path}: {message}")
@@ -310,17 +311,24 @@ def open_bundle(path: Path, key: bytes | None) -> Bundle:
             raise problem(
                 f"Formatversion {version!r} wird nicht unterstützt (nur {FORMAT_VERSION})"
             )
-        revision = manifest.get("revision")
+        written_at = manifest.get("revision")
         tables = manifest.get("tables")
-        if not isinstance(revision, str) or not isinstance(tables, dict):
+        if not isinstance(written_at, str) or not isinstance(tables, dict):
             raise problem(f"{MANIFEST} unvollständig (revision und tables fehlen)")
+        if written_at != revision:
+            raise problem(
+                f"die Sicherung hat den Schemastand {written_at}, die Datenbank {database} "
+                f"den Schemastand {revision}: einspielen nur bei gleichem Schemastand (die "
+                "Sicherung mit der SPATZ-Version einspielen, die sie geschrieben hat, danach "
+                "`spatz init`)"
+            )
         counts, hashes = _check_tables(problem, tables, archive.namelist())
         opened.pop_all()
     return Bundle(
         path=path,
         handle=handle,
         archive=archive,
-        revision=revision,
+        revision=written_at,
         counts=counts,
         hashes=hashes,
         sha256=sha256,

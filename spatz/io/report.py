@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from spatz.catalog import OVERALL, Catalog
+from spatz.io.catalog_text import EMPTY_LEVEL, empty_levels
 from spatz.io.charts import (
     german_number,
     ist_soll_svg,
@@ -233,23 +234,39 @@ def report_html(data: ReportData) -> str:
     trend = trend_svg(catalog, data.trend, target_levels, names)
 
     plan_parts = []
-    for dim in [d.id for d in catalog.dimensions]:
+    for dimension in catalog.dimensions:
+        dim = dimension.id
         plan = data.roadmaps.get(dim)
         if plan is None or plan.empty:
             continue
         plan_rows = [
-            [
-                _esc(f"{r['measure_id']} {r['title']}"),
-                str(r["level"]),
-                "ja" if r["mandatory"] else "",
-                _date(r["due_date"]) if pd.notna(r["due_date"]) else "",
-                german_number(float(r["score_gain"])),
-            ]
+            (
+                int(r["level"]),
+                [
+                    _esc(f"{r['measure_id']} {r['title']}"),
+                    str(r["level"]),
+                    "ja" if r["mandatory"] else "",
+                    _date(r["due_date"]) if pd.notna(r["due_date"]) else "",
+                    german_number(float(r["score_gain"])),
+                ],
+            )
             for r in plan.to_dict("records")
+        ]
+        # The levels the roadmap passes on which the dimension has no measure.
+        reached = int(by_dim[dim]["level"]) if dim in by_dim else 0
+        highest = max(level for level, _ in plan_rows)
+        plan_rows += [
+            (level, [EMPTY_LEVEL, str(level), "", "", ""])
+            for level in empty_levels(catalog, dimension)
+            if reached < level < highest
         ]
         plan_parts.append(
             f"<h3>{_esc(names[dim])}</h3>"
-            + _table(["Maßnahme", "Stufe", "Pflicht", "fällig", "Punktwert +"], plan_rows, {4})
+            + _table(
+                ["Maßnahme", "Stufe", "Pflicht", "fällig", "Punktwert +"],
+                [cells for _, cells in sorted(plan_rows, key=lambda row: row[0])],
+                {4},
+            )
         )
     plans = "".join(plan_parts) or "<p>Keine offenen Maßnahmen bis zur nächsten Stufe.</p>"
 

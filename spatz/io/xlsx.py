@@ -83,8 +83,12 @@ MEASURES = Sheet(
         Column("evidence", "Nachweis"),
         Column("recorded_by", "erfasst von"),
         Column("recorded_at", "erfasst am", "datetime"),
+        Column("depends_on", "Voraussetzungen"),
+        Column("references", "Bezüge"),
     ),
 )
+"""One row per organisation and measure, and one per level of a dimension without measures
+(its title :data:`~spatz.io.catalog_text.EMPTY_LEVEL`, no state)."""
 TREND_TITLE = "Verlauf"
 TREND_LEAD = (*_ORG, Column("dimension", "Dimension"))
 

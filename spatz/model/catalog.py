@@ -27,6 +27,9 @@ class CatalogVersion(SQLModel, table=True):
     content_hash: str = Field(max_length=64)
     loaded_by: str = Field(max_length=100)
     loaded_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
+    document: str | None = Field(default=None, sa_type=sa.Text)
+    """The catalog as the file format's data in JSON (:meth:`spatz.catalog.Catalog.document`);
+    ``None`` for versions loaded before it was kept, which are read back from the rows."""
 
 
 class CatalogLevel(SQLModel, table=True):

@@ -336,18 +336,11 @@ def restore_backup(
     """
     authorize(actor, Permission.backup)
     path = Path(path)
-    bundle = open_bundle(path, key)
+    with engine.connect() as conn:
+        revision = _require_current(engine, conn)
+        filled = _filled_tables(conn)
+    bundle = open_bundle(path, key, revision=revision, database=_shown(engine))
     try:
-        with engine.connect() as conn:
-            revision = _require_current(engine, conn)
-            filled = _filled_tables(conn)
-        if bundle.revision != revision:
-            raise bundle.problem(
-                f"die Sicherung hat den Schemastand {bundle.revision}, die Datenbank "
-                f"{_shown(engine)} den Schemastand {revision}: einspielen nur bei gleichem "
-                "Schemastand (die Sicherung mit der SPATZ-Version einspielen, die sie "
-                "geschrieben hat, danach `spatz init`)"
-            )
         if filled and not force:
             raise BackupError(
                 f"Die Datenbank {_shown(engine)} enthält bereits Daten: {_describe(filled)}. "

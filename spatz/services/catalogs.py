@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from spatz.catalog import OVERALL, Catalog, Dimension, Level, Measure
+from spatz.catalog import OVERALL, Catalog, Dimension, Level, Measure, parse_catalog
 from spatz.errors import CatalogError, NotFoundError
 from spatz.model import (
     CatalogDimension,
@@ -82,10 +83,16 @@ def _in_use(session: Session, key: str) -> bool:
     return session.exec(stmt).first() is not None
 
 
+def _document(catalog: Catalog) -> str:
+    """What ``catalog.document`` holds: the whole catalog, read back by :func:`get_catalog`."""
+    return json.dumps(catalog.document(), ensure_ascii=False)
+
+
 def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOutcome:
     """Store a catalog version.
 
-    The same content again changes nothing. Different content under an existing version is
+    The same content again changes nothing, but keeps the document of a version stored
+    without one (before it was kept). Different content under an existing version is
     refused once measures were recorded against the catalog: a change is a new version.
     """
     authorize(actor, Permission.manage_catalog)
@@ -94,6 +101,10 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
     before = None
     if existing is not None:
         if existing.content_hash == catalog.content_hash():
+            if existing.document is None:
+                existing.document = _document(catalog)
+                session.add(existing)
+                session.flush()
             return LoadOutcome.unchanged
         if _in_use(session, catalog.id):
             raise CatalogError(
@@ -112,6 +123,7 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
         threshold=catalog.threshold,
         content_hash=catalog.content_hash(),
         loaded_by=actor.name,
+        document=_document(catalog),
     )
     session.add(record)
     session.flush()
@@ -211,8 +223,16 @@ def _resolve(session: Session, ref: str | None) -> CatalogVersion:
 
 
 def get_catalog(*, session: Session, ref: str | None = None) -> Catalog:
-    """Read a stored catalog version back into its validated form."""
+    """Read a stored catalog version back into its validated form: from its document, or
+    for a version stored without one, from its rows."""
     record = _resolve(session, ref)
+    if record.document is not None:
+        return parse_catalog(record.document, source=f"Katalog {record.key}@{record.version}")
+    return _from_rows(session, record)
+
+
+def _from_rows(session: Session, record: CatalogVersion) -> Catalog:
+    """A catalog version as its rows hold it (levels, dimensions, measures)."""
     levels = session.exec(
         select(CatalogLevel)
         .where(CatalogLevel.catalog_id == record.id)

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
 from spatz.errors import ArgumentError, NotFoundError
+from spatz.io.catalog_text import EMPTY_LEVEL, empty_levels, prerequisites_text, references_text
 from spatz.io.report import ReportData, report_html, report_pdf
 from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
 from spatz.model.common import BERLIN
@@ -203,22 +204,63 @@ def _measure_states(
     stichtag: pd.Timestamp,
 ) -> pd.DataFrame:
     """Every measure of every organisation: its state at the Stichtag (open where nothing
-    was recorded) and what was written down with the event behind it."""
-    measures = pd.DataFrame(
-        [(d.name, m.level, m.id, m.title, m.mandatory) for d, m in catalog.measures()],
-        columns=["dimension", "level", "measure_id", "title", "mandatory"],
+    was recorded) and what was written down with the event behind it; in between, in the
+    order of the levels, each level of a dimension without measures, without a state."""
+    grid = pd.DataFrame({"org": pd.Series(orgs, dtype="str")}).merge(
+        _catalog_lines(catalog), how="cross"
     )
-    grid = pd.DataFrame({"org": pd.Series(orgs, dtype="str")}).merge(measures, how="cross")
     states = scoring.explain(catalog, events, stichtag)[
         ["org", "measure_id", "status", "date", "done", "expires"]
     ]
     rows = grid.merge(states, on=["org", "measure_id"], how="left")
-    rows["status"] = rows["status"].fillna("open")
-    rows["done"] = rows["done"].fillna(False).astype(bool)
+    measure = rows["measure_id"].notna()
+    rows["status"] = rows["status"].fillna("open").where(measure)
+    done = rows["done"].fillna(False).astype(bool)
+    rows["done"] = done if measure.all() else done.where(measure)
     rows = rows.merge(details.drop(columns=["date"]), on=["org", "measure_id"], how="left")
     rows["recorded_at"] = rows["recorded_at"].dt.tz_convert(BERLIN)
     rows["organisation"] = rows["org"].map(names)
     return rows
+
+
+def _no_measures(dimension: str, level: int) -> dict[str, object]:
+    return {"dimension": dimension, "level": level, "measure_id": None, "title": EMPTY_LEVEL}
+
+
+def _catalog_lines(catalog: Catalog) -> pd.DataFrame:
+    """The measures in catalog order with their prerequisites and references, and for each
+    level of a dimension without measures a line without a measure, before the first
+    measure of a higher level."""
+    lines: list[dict[str, object]] = []
+    for dim in catalog.dimensions:
+        empty = empty_levels(catalog, dim)
+        for m in dim.measures:
+            while empty and empty[0] < m.level:
+                lines.append(_no_measures(dim.name, empty.pop(0)))
+            lines.append(
+                {
+                    "dimension": dim.name,
+                    "level": m.level,
+                    "measure_id": m.id,
+                    "title": m.title,
+                    "mandatory": m.mandatory,
+                    "depends_on": prerequisites_text(catalog, m),
+                    "references": references_text(m),
+                }
+            )
+        lines += [_no_measures(dim.name, level) for level in empty]
+    return pd.DataFrame(
+        lines,
+        columns=[
+            "dimension",
+            "level",
+            "measure_id",
+            "title",
+            "mandatory",
+            "depends_on",
+            "references",
+        ],
+    )
 
 
 def _monthly_trend(

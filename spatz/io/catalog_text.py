@@ -1,0 +1,68 @@
+"""How the elements of a catalog read in German, wherever a person reads the catalog: the
+dashboard, the XLSX workbook and the report show the same texts."""
+
+from __future__ import annotations
+
+from spatz.catalog import Catalog, Dimension, Group, Measure
+
+EMPTY_LEVEL = "keine Maßnahmen auf dieser Stufe"
+"""A level on which a dimension has no measure (it counts as fulfilled, never as a gap)."""
+PATH_SEPARATOR = " › "
+
+
+def percent(share: float) -> str:
+    """A share as a German percentage, at most one decimal: ``0.25`` → ``25 %``,
+    ``0.125`` → ``12,5 %``."""
+    text = f"{share * 100:.1f}".replace(".", ",").removesuffix(",0")
+    return f"{text} %"
+
+
+def answers_text(catalog: Catalog, measure: Measure) -> str:
+    """The answers of the measure's scale with their credit (``ja, für einige (25 %); …``);
+    empty when it has none beside the four statuses."""
+    return "; ".join(f"{a.label} ({percent(a.credit)})" for a in catalog.answer_scale(measure))
+
+
+def prerequisites_text(catalog: Catalog, measure: Measure) -> str:
+    """The measures that should be done before ``measure``, by id and title."""
+    return "; ".join(f"{other} {catalog.measure(other).title}" for other in measure.depends_on)
+
+
+def references_text(measure: Measure) -> str:
+    """The requirements of other catalogs the measure corresponds to: catalog and id, or the
+    text as written."""
+    return "; ".join(
+        ref if isinstance(ref, str) else f"{ref.catalog} {ref.id}" for ref in measure.references
+    )
+
+
+def group_path(catalog: Catalog, dimension: Dimension) -> tuple[Group, ...]:
+    """The groups the dimension belongs to, the outermost first."""
+    path: list[Group] = []
+    group_id = dimension.group
+    while group_id is not None:
+        group = catalog.group(group_id)
+        path.insert(0, group)
+        group_id = group.parent
+    return tuple(path)
+
+
+def group_path_text(catalog: Catalog, dimension: Dimension) -> str:
+    """``Technik › Netze``; empty for a dimension without a group."""
+    return PATH_SEPARATOR.join(g.name for g in group_path(catalog, dimension))
+
+
+def empty_levels(catalog: Catalog, dimension: Dimension) -> list[int]:
+    """The levels 1..N on which the dimension has no measure."""
+    used = {m.level for m in dimension.measures}
+    return [lv.level for lv in catalog.levels if lv.level >= 1 and lv.level not in used]
+
+
+def subgroups(catalog: Catalog, parent: str | None) -> list[Group]:
+    """The groups directly below ``parent`` (``None``: the top-level groups), in file order."""
+    return [g for g in catalog.groups if g.parent == parent]
+
+
+def members(catalog: Catalog, group: str | None) -> list[Dimension]:
+    """The dimensions directly in ``group`` (``None``: those without a group), in file order."""
+    return [d for d in catalog.dimensions if d.group == group]
