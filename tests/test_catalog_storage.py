@@ -37,7 +37,7 @@ def _read(url: str) -> spatz.Catalog:
 
 
 def _forget_documents(url: str) -> None:
-    """As a version stored before catalogs kept their document (migration 0005)."""
+    """As a version stored before catalogs kept their document (migration 0006)."""
     with make_engine(url).begin() as conn:
         conn.execute(CATALOGS.update().values(document=None))
 
