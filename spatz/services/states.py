@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import pandas as pd
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from spatz.model import MeasureEvent, Organisation
+from spatz.queries.events import filters_in_database
 
 STATE_DETAIL_COLUMNS = [
     "org",
@@ -23,12 +25,20 @@ STATE_DETAIL_COLUMNS = [
 ]
 
 
-def state_details(conn: Connection | Session, *, catalog_key: str, as_of: dt.date) -> pd.DataFrame:
-    """Per organisation and measure the event that sets its state at ``as_of``.
+def state_details(
+    conn: Connection | Session,
+    *,
+    catalog_key: str,
+    as_of: dt.date,
+    orgs: Collection[str] | None = None,
+) -> pd.DataFrame:
+    """Per organisation (of ``orgs`` only, if given) and measure the event that sets its
+    state at ``as_of``.
 
     That is clause 1 of the rule: the event with the greatest date on or before ``as_of``,
     among events of one date the one recorded last. Columns :data:`STATE_DETAIL_COLUMNS`;
-    ``recorded_at`` in UTC.
+    ``recorded_at`` in UTC. A few organisations are read by the index on their id alone
+    (see :func:`spatz.queries.events.filters_in_database`).
     """
     stmt = (
         sa.select(
@@ -45,7 +55,12 @@ def state_details(conn: Connection | Session, *, catalog_key: str, as_of: dt.dat
         .where(col(MeasureEvent.catalog_key) == catalog_key, col(MeasureEvent.date) <= as_of)
         .order_by(col(MeasureEvent.recorded_at), col(MeasureEvent.id))
     )
+    if filters_in_database(orgs):
+        assert orgs is not None
+        stmt = stmt.where(col(Organisation.key).in_(sorted(orgs)))
     frame = pd.DataFrame(conn.execute(stmt).fetchall(), columns=STATE_DETAIL_COLUMNS)
+    if orgs is not None and not filters_in_database(orgs):
+        frame = frame[frame["org"].isin(list(orgs))]
     frame = frame.sort_values("date", kind="stable").drop_duplicates(
         ["org", "measure_id"], keep="last"
     )

@@ -1,0 +1,275 @@
+"""Benchmark of everything about one organisation, on a small and on a large database.
+
+Builds two SQLite databases through the ORM's tables with bulk inserts (every NOT NULL
+column filled): 100 and 11,000 organisations with the same events per organisation
+(about 455 each, 5 million in the large one, in random organisation order as imports
+from many Kommunen interleave), targets for half of the dimensions, and a project and a
+milestone for the organisation asked about. Then it runs each per-organisation path in a
+fresh process (best of 3: wall time of the call, peak memory of the whole process) and
+prints a table: path, wall and peak memory at 100 and at 11,000 organisations, and the
+ratio of the large to the small one (target: below 2, and at most 1 s and 300 MB).
+
+Writes its section of ``benchmarks/results.md`` (``<!-- one-org:start -->`` …).
+Run: ``python benchmarks/bench_one_org.py [--orgs 11000] [--folder DIR]``; an existing
+database of the same size in ``--folder`` is used again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from results_file import write_section
+from sqlmodel import col
+
+from spatz.catalog import default_catalog
+from spatz.db import make_engine, migrate, session_scope
+from spatz.model import MeasureEvent, Milestone, MilestoneMeasure, Organisation, Project, Target
+from spatz.model import ProjectMeasure as ProjectLink
+from spatz.services.catalogs import store_catalog
+from spatz.services.common import Actor
+
+EVENTS_PER_ORG = 455
+"""5 million events at 11,000 organisations."""
+SEED = 20241231
+CHUNK = 50_000
+ORG = "15000042"
+"""The organisation asked about (in both databases)."""
+AS_OF = "2024-12-31"
+RUNS = 3
+STATUSES = ("planned", "in_progress", "completed", "not_applicable")
+TARGET_WALL = 1.0
+TARGET_MB = 300.0
+TARGET_RATIO = 2.0
+
+
+def org_key(i: int) -> str:
+    return f"{15000000 + i:08d}"
+
+
+def build(url: str, n_orgs: int) -> int:
+    """A database of ``n_orgs`` organisations; returns the number of events."""
+    migrate(url)
+    engine = make_engine(url)
+    catalog = default_catalog()
+    actor = Actor.operator("benchmark")
+    with session_scope(engine) as session:
+        store_catalog(session=session, actor=actor, catalog=catalog)
+    now = dt.datetime(2025, 1, 15, 8, tzinfo=dt.UTC)
+    rng = np.random.default_rng(SEED)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.insert(Organisation),
+            [
+                {
+                    "id": i + 1,
+                    "key": org_key(i),
+                    "name": f"Gemeinde {i}",
+                    "kind": "Gemeinde",
+                    "land": "Sachsen-Anhalt",
+                    "ags": org_key(i),
+                    "parent_id": None,
+                    "created_at": now,
+                    "updated_by": "benchmark",
+                    "updated_at": now,
+                    "version": 1,
+                }
+                for i in range(n_orgs)
+            ],
+        )
+        dims = [d.id for d in catalog.dimensions]
+        conn.execute(
+            sa.insert(Target),
+            [
+                {
+                    "org_id": i + 1,
+                    "catalog_key": catalog.id,
+                    "dimension_id": dim,
+                    "target_level": 1 + (i + k) % catalog.n_levels,
+                    "target_date": dt.date(2025 + k % 3, 12, 31),
+                    "recorded_by": "benchmark",
+                    "recorded_at": now,
+                }
+                for i in range(n_orgs)
+                for k, dim in enumerate(dims[::2])
+            ],
+        )
+        org_id = int(ORG) - 15000000 + 1
+        project = conn.execute(
+            sa.insert(Project).returning(col(Project.id)),
+            {
+                "org_id": org_id,
+                "business_unit": "Hauptamt",
+                "responsible": "Frau Beispiel",
+                "name": "E-Akte",
+                "description": "Einführung der E-Akte",
+                "start": dt.date(2024, 1, 1),
+                "end": dt.date(2025, 6, 30),
+                "recorded_by": "benchmark",
+                "recorded_at": now,
+            },
+        ).scalar_one()
+        milestone = conn.execute(
+            sa.insert(Milestone).returning(col(Milestone.id)),
+            {
+                "org_id": org_id,
+                "title": "Konzept beschlossen",
+                "due": dt.date(2025, 3, 31),
+                "due_label": "Q1 2025",
+                "done_date": None,
+                "recorded_by": "benchmark",
+                "recorded_at": now,
+            },
+        ).scalar_one()
+        measures = [m.id for _, m in catalog.measures()]
+        conn.execute(sa.insert(ProjectLink), [{"project_id": project, "measure_id": measures[3]}])
+        conn.execute(
+            sa.insert(MilestoneMeasure), [{"milestone_id": milestone, "measure_id": measures[9]}]
+        )
+        n = n_orgs * EVENTS_PER_ORG
+        orgs = rng.permutation(np.repeat(np.arange(1, n_orgs + 1), EVENTS_PER_ORG))
+        start = dt.date(2019, 1, 1)
+        days = rng.integers(0, 6 * 365, n)
+        measure = rng.integers(0, len(measures), n)
+        status = rng.choice(len(STATUSES), n, p=[0.3, 0.2, 0.45, 0.05])
+        has_due = rng.random(n) < 0.3
+        for begin in range(0, n, CHUNK):
+            batch = range(begin, min(n, begin + CHUNK))
+            recorded = now - dt.timedelta(days=(n - begin) // CHUNK)
+            conn.execute(
+                sa.insert(MeasureEvent),
+                [
+                    {
+                        "org_id": int(orgs[i]),
+                        "measure_id": measures[measure[i]],
+                        "status": STATUSES[status[i]],
+                        "date": start + dt.timedelta(days=int(days[i])),
+                        "due_date": start + dt.timedelta(days=int(days[i]) + 200)
+                        if has_due[i]
+                        else None,
+                        "note": "Stadtratsbeschluss" if i % 11 == 0 else "",
+                        "evidence": "VI/2023/05123" if i % 13 == 0 else "",
+                        "catalog_key": catalog.id,
+                        "recorded_by": "benchmark",
+                        "recorded_at": recorded,
+                    }
+                    for i in batch
+                ],
+            )
+    engine.dispose()
+    return n
+
+
+SETUP = f"""
+import time, spatz
+from spatz.scoring import month_ends
+store = spatz.open({{url!r}})
+org, as_of = {ORG!r}, {AS_OF!r}
+"""
+PATHS = {
+    "`spatz export xlsx --org` (library call)": "store.workbook_bytes(as_of, orgs=[org])",
+    "report (HTML)": "store.report(org, as_of)",
+    "`store.score` for one org": "store.score(as_of, org=org)",
+    "`store.explain` for one org": "store.explain(as_of, org=org)",
+    "`store.roadmap`": "store.roadmap(org, 'informationssicherheit', as_of)",
+    "`store.history`": "store.history(org)",
+    "`store.target_status` for one org": "store.target_status(as_of, org=org)",
+    "`store.state_details` for one org": "store.state_details(as_of, org=org)",
+    "`store.trend` of one org (month-ends)": (
+        "store.trend(month_ends('2019-01-01', as_of), org=org)"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Measured:
+    wall: float
+    """Seconds of the call (best of the runs)."""
+    peak_mb: float
+    """Peak resident memory of the whole process, MB (least of the runs)."""
+
+
+def measure(url: str, call: str) -> Measured:
+    """``call`` in fresh processes, :data:`RUNS` times."""
+    code = SETUP.format(url=url) + (
+        f"begin = time.perf_counter()\n{call}\nprint(time.perf_counter() - begin)\n"
+    )
+    walls, peaks = [], []
+    for _ in range(RUNS):
+        child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        out = child.stdout.read()
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            raise RuntimeError(f"{call} failed ({child.returncode})")
+        walls.append(float(out.split()[-1]))
+        peaks.append(usage.ru_maxrss / 1024)
+    return Measured(min(walls), min(peaks))
+
+
+def database(folder: Path, n_orgs: int) -> str:
+    path = folder / f"one-org-{n_orgs}.db"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        begin = time.perf_counter()
+        n = build(url, n_orgs)
+        print(
+            f"built {path}: {n_orgs:,} organisations, {n:,} events, "
+            f"{time.perf_counter() - begin:.0f} s",
+            flush=True,
+        )
+    return url
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=11_000, help="organisations of the large one")
+    parser.add_argument("--small", type=int, default=100, help="organisations of the small one")
+    parser.add_argument("--folder", type=Path, default=None, help="where the databases are kept")
+    args = parser.parse_args()
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="spatz-one-org-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    small, large = database(folder, args.small), database(folder, args.orgs)
+    header = (
+        f"| path | wall, {args.small:,} orgs | peak, {args.small:,} | wall, {args.orgs:,} orgs "
+        f"| peak, {args.orgs:,} | ratio | ≤ {TARGET_WALL:.0f} s, ≤ {TARGET_MB:.0f} MB, < 2× |"
+    )
+    lines = [header, "| --- | --- | --- | --- | --- | --- | --- |"]
+    print(header, flush=True)
+    for name, call in PATHS.items():
+        a, b = measure(small, call), measure(large, call)
+        ratio = b.wall / max(a.wall, 1e-3)
+        met = b.wall <= TARGET_WALL and b.peak_mb <= TARGET_MB and ratio < TARGET_RATIO
+        line = (
+            f"| {name} | {a.wall:.3f} s | {a.peak_mb:.0f} MB | {b.wall:.3f} s "
+            f"| {b.peak_mb:.0f} MB | {ratio:.2f}× | {'met' if met else 'NOT met'} |"
+        )
+        lines.append(line)
+        print(line, flush=True)
+    load = os.getloadavg()[0]
+    intro = (
+        f"{dt.date.today():%Y-%m-%d}, {os.cpu_count()} CPU cores, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}. "
+        f"{args.small:,} and {args.orgs:,} organisations with {EVENTS_PER_ORG} events each "
+        f"({args.orgs * EVENTS_PER_ORG:,} in the large one), Stichtag {AS_OF}. Each call in "
+        f"a fresh process, best of {RUNS}: wall time of the call, peak resident memory of "
+        f"the whole process (imports included). Load average before the end: {load:.1f}. "
+        "Run: `python benchmarks/bench_one_org.py`."
+    )
+    write_section("one-org", "## One organisation\n\n" + intro + "\n\n" + "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
