@@ -143,7 +143,10 @@ class Reading:
     def organisations(self) -> pd.DataFrame:
         orgs = list_organisations(session=self.session, actor=self.actor, keys=self._few())
         rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
-        return self.in_focus(pd.DataFrame(rows, columns=ORGANISATION_COLUMNS))
+        frame = pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
+        # Typed also without rows (or without any ags or parent), as the columns of rows are.
+        frame = frame.astype(dict.fromkeys(ORGANISATION_COLUMNS[:-1], "str") | {"version": "int64"})
+        return self.in_focus(frame)
 
     def in_focus(self, frame: pd.DataFrame) -> pd.DataFrame:
         """:meth:`in_scope`, and of the organisations asked about only."""

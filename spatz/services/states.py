@@ -24,6 +24,8 @@ STATE_DETAIL_COLUMNS = [
     "recorded_at",
 ]
 
+_TEXT_COLUMNS = ["org", "measure_id", "note", "evidence", "recorded_by"]
+
 
 def state_details(
     conn: Connection | Session,
@@ -59,6 +61,8 @@ def state_details(
         assert orgs is not None
         stmt = stmt.where(col(Organisation.key).in_(sorted(orgs)))
     frame = pd.DataFrame(conn.execute(stmt).fetchall(), columns=STATE_DETAIL_COLUMNS)
+    # Typed also without rows, as the text columns of rows are.
+    frame = frame.astype(dict.fromkeys(_TEXT_COLUMNS, "str"))
     if orgs is not None and not filters_in_database(orgs):
         frame = frame[frame["org"].isin(list(orgs))]
     frame = frame.sort_values("date", kind="stable").drop_duplicates(
@@ -66,5 +70,7 @@ def state_details(
     )
     frame["date"] = pd.to_datetime(frame["date"])
     frame["due_date"] = pd.to_datetime(frame["due_date"])
-    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True)
+    frame["recorded_at"] = pd.to_datetime(frame["recorded_at"], utc=True).astype(
+        "datetime64[us, UTC]"
+    )
     return frame.reset_index(drop=True)

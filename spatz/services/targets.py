@@ -251,9 +251,13 @@ def _current(
         .join(Organisation, col(Organisation.id) == col(Target.org_id))
         .order_by(col(Organisation.key), col(Target.dimension_id))
     )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         conn.execute(stmt).fetchall(),
         columns=["org_id", "org", "dimension_id", "target_level", "target_date"],
+    )
+    # Typed also without rows, as the columns of rows are.
+    return frame.astype(
+        {"org_id": "int64", "org": "str", "dimension_id": "str", "target_level": "int64"}
     )
 
 
