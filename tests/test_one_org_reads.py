@@ -15,11 +15,12 @@ from dataclasses import fields
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from postgres import create_database, drop_database
 from sqlmodel import Session
 
 import spatz
-from spatz.db import make_engine, migrate
+from spatz.db import alembic_config, make_engine, migrate
 from spatz.errors import PermissionDenied
 from spatz.io.xlsx import WorkbookData
 from spatz.model import MeasureEventCreate, Role, Status
@@ -246,4 +247,24 @@ def test_one_organisation_is_read_by_its_index(demo_database: str) -> None:
     sa.event.remove(engine, "before_cursor_execute", seen)
     assert set(frame["org"]) == {HALLE}
     assert HALLE in parameters
+    engine.dispose()
+
+
+def test_the_index_by_organisation_and_catalog_comes_and_goes_with_its_migration(
+    database_url: str,
+) -> None:
+    config = alembic_config(database_url)
+    engine = make_engine(database_url)
+
+    def indexes() -> set[str | None]:
+        return {i["name"] for i in sa.inspect(engine).get_indexes("measure_event")}
+
+    command.upgrade(config, "0004")
+    assert "ix_measure_event_org_catalog_date" not in indexes()
+    command.upgrade(config, "head")
+    assert "ix_measure_event_org_catalog_date" in indexes()
+    command.check(config)
+    command.downgrade(config, "0004")
+    assert "ix_measure_event_org_catalog_date" not in indexes()
+    assert "ix_measure_event_org_measure_date" in indexes()
     engine.dispose()
