@@ -16,17 +16,19 @@ from functools import cached_property
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
 
 from spatz import scoring
 from spatz.catalog import Catalog
 from spatz.db import begin_snapshot
 from spatz.errors import CatalogGapError, NotFoundError
+from spatz.model import Organisation
 from spatz.queries.events import events_frame, filters_in_database, last_event_date
 from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import catalog_gaps, get_catalog
 from spatz.services.common import Actor
-from spatz.services.organisations import list_organisations
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
 from spatz.services.progress import list_events
 from spatz.services.states import state_details as state_details_frame
@@ -141,8 +143,27 @@ class Reading:
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
-        orgs = list_organisations(session=self.session, actor=self.actor, keys=self._few())
-        rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
+        """:data:`ORGANISATION_COLUMNS` of the organisations in scope (and asked about),
+        sorted by org; read as plain rows, without a model object for each."""
+        authorize(self.actor, Permission.view_overview)
+        parent = aliased(Organisation)
+        stmt = (
+            sa.select(
+                col(Organisation.key),
+                col(Organisation.name),
+                col(Organisation.kind),
+                col(Organisation.land),
+                col(Organisation.ags),
+                col(parent.key),
+                col(Organisation.version),
+            )
+            .outerjoin(parent, col(parent.id) == col(Organisation.parent_id))
+            .order_by(col(Organisation.key))
+        )
+        few = self._few()
+        if few is not None:
+            stmt = stmt.where(col(Organisation.key).in_(sorted(few)))
+        rows = [(*row[:2], row[2].value, *row[3:]) for row in self.session.execute(stmt)]
         frame = pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
         # Typed also without rows (or without any ags or parent), as the columns of rows are.
         frame = frame.astype(dict.fromkeys(ORGANISATION_COLUMNS[:-1], "str") | {"version": "int64"})
