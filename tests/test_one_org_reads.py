@@ -9,8 +9,10 @@ client after reading everything (:data:`spatz.queries.events.FEW_ORGS` set to 0)
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import fields
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -39,6 +41,7 @@ ORGS = ["15000000", HALLE, GESUNDHEITSAMT, "15003000", "15083298", "15090070"]
 milestones, and Kommunen with and without targets."""
 AS_OF = dt.date(2024, 6, 30)
 OPERATOR = Actor.operator("test")
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 @pytest.fixture(
@@ -268,3 +271,19 @@ def test_the_index_by_organisation_and_catalog_comes_and_goes_with_its_migration
     assert "ix_measure_event_org_catalog_date" not in indexes()
     assert "ix_measure_event_org_measure_date" in indexes()
     engine.dispose()
+
+
+def test_the_benchmark_builds_its_database_with_the_current_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``benchmarks/bench_one_org.py`` at 50 organisations (22,750 events), so that a
+    change of the schema it does not follow is noticed here."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    bench = importlib.import_module("bench_one_org")
+    url = f"sqlite:///{tmp_path}/bench.db"
+    n = bench.build(url, 50)
+    store = spatz.open(url)
+    assert len(store.events()) == n == 50 * bench.EVENTS_PER_ORG
+    assert set(store.score(bench.AS_OF, org=bench.ORG)["org"]) == {bench.ORG}
+    assert len(store.projects(bench.ORG)) == len(store.milestones(bench.ORG)) == 1
+    store.engine.dispose()
