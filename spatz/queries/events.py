@@ -10,7 +10,7 @@ be, on the client. Values the fast path cannot decode exactly, and drivers witho
 path, take the general path: one ordered query through SQLAlchemy.
 
 The events of a few organisations take the general path with a filter by organisation,
-which the index on (org_id, measure_id, date) answers without touching the others.
+which the index on (org_id, catalog_key, date) answers without touching the others.
 """
 
 from __future__ import annotations

@@ -39,8 +39,9 @@ def state_details(
 
     That is clause 1 of the rule: the event with the greatest date on or before ``as_of``,
     among events of one date the one recorded last. Columns :data:`STATE_DETAIL_COLUMNS`;
-    ``recorded_at`` in UTC. A few organisations are read by the index on their id alone
-    (see :func:`spatz.queries.events.filters_in_database`).
+    ``recorded_at`` in UTC. A few organisations (see
+    :func:`spatz.queries.events.filters_in_database`) are read from the index on
+    (org_id, catalog_key, date) alone.
     """
     stmt = (
         sa.select(
