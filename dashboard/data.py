@@ -75,8 +75,8 @@ def _organisations(url: str, who: Actor) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _activity(url: str, who: Actor) -> pd.DataFrame:
-    return _store(url, who).activity()
+def _activity(url: str, who: Actor, org: str | None = None) -> pd.DataFrame:
+    return _store(url, who).activity(org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -85,23 +85,23 @@ def _stichtag(url: str, who: Actor) -> dt.date:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _score(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).score(as_of)
+def _score(url: str, who: Actor, as_of: dt.date, org: str | None) -> pd.DataFrame:
+    return _store(url, who).score(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _target_status(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).target_status(as_of)
+def _target_status(url: str, who: Actor, as_of: dt.date, org: str | None) -> pd.DataFrame:
+    return _store(url, who).target_status(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _trend(url: str, who: Actor, dates: tuple[pd.Timestamp, ...]) -> pd.DataFrame:
-    return _store(url, who).trend(dates)
+def _trend(url: str, who: Actor, dates: tuple[pd.Timestamp, ...], org: str) -> pd.DataFrame:
+    return _store(url, who).trend(dates, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _explain(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).explain(as_of)
+def _explain(url: str, who: Actor, as_of: dt.date, org: str | None) -> pd.DataFrame:
+    return _store(url, who).explain(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -115,8 +115,8 @@ def _history(url: str, who: Actor, org: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _state_details(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).state_details(as_of)
+def _state_details(url: str, who: Actor, as_of: dt.date, org: str) -> pd.DataFrame:
+    return _store(url, who).state_details(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -195,22 +195,23 @@ def data_as_of() -> dt.date:
     return _shown(_stichtag)
 
 
-def scores(as_of: dt.date) -> pd.DataFrame:
-    return _shown(_score, as_of)
+def scores(as_of: dt.date, org: str | None = None) -> pd.DataFrame:
+    """Levels and scores at the Stichtag (of ``org`` only, if given: only its events are
+    read)."""
+    return _shown(_score, as_of, org)
 
 
-def target_status(as_of: dt.date) -> pd.DataFrame:
-    return _shown(_target_status, as_of)
+def target_status(as_of: dt.date, org: str | None = None) -> pd.DataFrame:
+    return _shown(_target_status, as_of, org)
 
 
 def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
     """Month-ends from the organisation's first event up to the Stichtag, plus the Stichtag."""
-    activity = _shown(_activity)
-    own = activity[activity["org"] == org]
+    own = _shown(_activity, org)
     if own.empty:
         return pd.DataFrame()
-    trend = _shown(_trend, tuple(month_ends(own["first"].iloc[0], until)))
-    return trend[trend["org"] == org].reset_index(drop=True)
+    trend = _shown(_trend, tuple(month_ends(own["first"].iloc[0], until)), org)
+    return trend.reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -242,8 +243,8 @@ def rows_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
     return {str(record[column]): record for record in records}
 
 
-def explain(as_of: dt.date) -> pd.DataFrame:
-    return _shown(_explain, as_of)
+def explain(as_of: dt.date, org: str | None = None) -> pd.DataFrame:
+    return _shown(_explain, as_of, org)
 
 
 def roadmap(org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
@@ -258,8 +259,7 @@ def history(org: str) -> pd.DataFrame:
 def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
     """Per measure the recorded event that is its state at the Stichtag (note, evidence,
     who recorded it)."""
-    details = _shown(_state_details, as_of)
-    return rows_by(details[details["org"] == org], "measure_id")
+    return rows_by(_shown(_state_details, as_of, org), "measure_id")
 
 
 def projects(orgs: tuple[str, ...]) -> pd.DataFrame:
@@ -368,8 +368,8 @@ def audit_log() -> pd.DataFrame:
 
 
 def level_of(org: str, dimension_id: str, as_of: dt.date) -> int:
-    levels = scores(as_of)
-    row = levels[(levels["org"] == org) & (levels["dimension_id"] == dimension_id)]
+    levels = scores(as_of, org)
+    row = levels[levels["dimension_id"] == dimension_id]
     return int(row["level"].iloc[0]) if len(row) else 0
 
 

@@ -83,37 +83,43 @@ class Store:
         """The measure events of the catalog in use, in the format :func:`spatz.score` reads."""
         return self._scored(scores.events)
 
-    def activity(self) -> pd.DataFrame:
-        """Per organisation in scope with recorded events: org, events, first, last."""
-        return self._scored(scores.activity)
+    def activity(self, *, org: str | None = None) -> pd.DataFrame:
+        """Per organisation in scope (or ``org``) with recorded events: org, events, first,
+        last."""
+        return self._scored(scores.activity, org=org)
 
     def targets(self) -> pd.DataFrame:
         """The targets in force: org, dimension_id, target_level, target_date."""
         return self._scored(scores.targets)
 
-    def score(self, as_of: DateLike | None = None) -> pd.DataFrame:
-        """Levels and scores at the Stichtag ``as_of``; see :func:`spatz.score`."""
-        return self._scored(scores.score, as_of=as_of)
+    def score(self, as_of: DateLike | None = None, *, org: str | None = None) -> pd.DataFrame:
+        """Levels and scores at the Stichtag ``as_of``; see :func:`spatz.score`. With
+        ``org``, of that organisation only (and only its events are read)."""
+        return self._scored(scores.score, as_of=as_of, org=org)
 
-    def trend(self, dates: Iterable[DateLike]) -> pd.DataFrame:
+    def trend(self, dates: Iterable[DateLike], *, org: str | None = None) -> pd.DataFrame:
         """:meth:`score` for each date, computed in one pass."""
-        return self._scored(scores.trend, dates=dates)
+        return self._scored(scores.trend, dates=dates, org=org)
 
-    def explain(self, as_of: DateLike | None = None) -> pd.DataFrame:
+    def explain(self, as_of: DateLike | None = None, *, org: str | None = None) -> pd.DataFrame:
         """The state of every (organisation, measure) at the Stichtag."""
-        return self._scored(scores.explain, as_of=as_of)
+        return self._scored(scores.explain, as_of=as_of, org=org)
 
     def roadmap(self, org: str, dimension_id: str, as_of: DateLike | None = None) -> pd.DataFrame:
         """The open measures between the organisation and its next level (up to its target)."""
         return self._scored(scores.roadmap, org=org, dimension_id=dimension_id, as_of=as_of)
 
-    def target_status(self, as_of: DateLike | None = None) -> pd.DataFrame:
+    def target_status(
+        self, as_of: DateLike | None = None, *, org: str | None = None
+    ) -> pd.DataFrame:
         """For every target in force: achieved, overdue, on_track or at_risk at ``as_of``."""
-        return self._scored(scores.target_status, as_of=as_of)
+        return self._scored(scores.target_status, as_of=as_of, org=org)
 
-    def state_details(self, as_of: DateLike | None = None) -> pd.DataFrame:
+    def state_details(
+        self, as_of: DateLike | None = None, *, org: str | None = None
+    ) -> pd.DataFrame:
         """Per organisation and measure the event that sets its state at ``as_of``."""
-        return self._scored(scores.state_details, as_of=as_of)
+        return self._scored(scores.state_details, as_of=as_of, org=org)
 
     def history(self, org: str, measure_id: str | None = None) -> pd.DataFrame:
         """The events of one organisation (optionally one measure), newest first."""

@@ -35,7 +35,7 @@ dimension_id = st.selectbox(
 dimension = catalog.dimension(dimension_id)
 level_names = {lv.level: lv.name for lv in catalog.levels}
 
-scores = data.rows_by(data.scores(sel.as_of).query("org == @sel.org"), "dimension_id")
+scores = data.rows_by(data.scores(sel.as_of, sel.org), "dimension_id")
 current = scores.get(dimension_id, {"level": 0, "score": 0.0})
 level = int(current["level"])
 
@@ -46,7 +46,7 @@ st.caption(f"Stichtag {fmt.date(sel.as_of)} · {fmt.plain(dimension.description)
 cols = st.columns(3)
 cols[0].metric("Stufe", f"{level} – {level_names.get(level, 'noch keine Stufe')}")
 cols[1].metric("Punktwert", fmt.number(float(current["score"])))
-targets = data.rows_by(data.target_status(sel.as_of).query("org == @sel.org"), "dimension_id")
+targets = data.rows_by(data.target_status(sel.as_of, sel.org), "dimension_id")
 if dimension_id in targets:
     target = targets[dimension_id]
     cols[2].metric(
@@ -135,7 +135,7 @@ else:
     )
 
 st.header("Die Stufen")
-states = data.explain(sel.as_of).query("org == @sel.org and dimension_id == @dimension_id")
+states = data.explain(sel.as_of, sel.org).query("dimension_id == @dimension_id")
 state_by_measure = data.rows_by(states, "measure_id")
 details = data.state_details(sel.org, sel.as_of)
 # Level 0 is what an organisation is before level 1: it has no measures.

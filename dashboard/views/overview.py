@@ -25,16 +25,16 @@ st.caption(
 )
 
 with st.spinner("Reifegrad wird berechnet …"):
-    all_scores = data.scores(sel.as_of)
-    statuses = data.target_status(sel.as_of)
+    own_scores = data.scores(sel.as_of, sel.org)
+    statuses = data.target_status(sel.as_of, sel.org)
 
-own = data.rows_by(all_scores[all_scores["org"] == sel.org], "dimension_id")
+own = data.rows_by(own_scores, "dimension_id")
 if not own:
     st.info("Für diese Organisation sind noch keine Maßnahmen erfasst: alle Stufen sind 0.")
     zero = {"level": 0, "score": 0.0, "measures_completed": 0}
     own = {d.id: {**zero, "measures_total": len(d.measures)} for d in catalog.dimensions}
     own[OVERALL] = {**zero, "measures_total": sum(len(d.measures) for d in catalog.dimensions)}
-targets = data.rows_by(statuses[statuses["org"] == sel.org], "dimension_id")
+targets = data.rows_by(statuses, "dimension_id")
 
 
 def target_line(dimension_id: str) -> str:

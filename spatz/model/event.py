@@ -30,6 +30,7 @@ class MeasureEvent(MeasureEventBase, table=True):
     __table_args__ = (
         sa.Index("ix_measure_event_org_measure_date", "org_id", "measure_id", "date"),
         sa.Index("ix_measure_event_catalog_date", "catalog_key", "date"),
+        sa.Index("ix_measure_event_org_catalog_date", "org_id", "catalog_key", "date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -40,9 +40,10 @@ def workbook(
     orgs: Iterable[str] | None = None,
 ) -> WorkbookData:
     """The data of the XLSX export (:func:`spatz.io.xlsx.workbook_xlsx`) at ``as_of``
-    for ``orgs`` (default: every organisation the actor may see)."""
+    for ``orgs`` (default: every organisation the actor may see); only theirs is read."""
     authorize(actor, Permission.view_detail)
-    reading = Reading(session, actor, catalog_id)
+    orgs = None if orgs is None else list(orgs)
+    reading = Reading(session, actor, catalog_id, orgs)
     catalog = reading.catalog
     day = reading.day(as_of)
     overview = land_rows(reading, day, checked_orgs(reading, orgs))
@@ -161,7 +162,7 @@ def _report_data(
     as_of: DateLike | None,
 ) -> ReportData:
     authorize(actor, Permission.view_detail, org)
-    reading = Reading(session, actor, catalog_id)
+    reading = Reading(session, actor, catalog_id, [org])
     catalog = reading.catalog
     day = reading.day(as_of)
     names = reading.organisations.set_index("org")["name"]

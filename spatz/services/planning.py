@@ -3,6 +3,8 @@ milestone that is not done yet."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -11,8 +13,9 @@ from sqlmodel import col
 from spatz.model import Milestone, MilestoneMeasure, Organisation, Project, ProjectMeasure
 
 
-def linked_due_dates(conn: Connection) -> pd.DataFrame:
-    """Per (org, measure_id) the earliest end of a linked project or open milestone."""
+def linked_due_dates(conn: Connection, orgs: Collection[str] | None = None) -> pd.DataFrame:
+    """Per (org, measure_id) the earliest end of a linked project or open milestone; of
+    the organisations ``orgs`` (keys) only, if given."""
     projects = (
         sa.select(
             col(Organisation.key),
@@ -32,6 +35,10 @@ def linked_due_dates(conn: Connection) -> pd.DataFrame:
         .join(Organisation, col(Organisation.id) == col(Milestone.org_id))
         .where(col(Milestone.done_date).is_(None))
     )
+    if orgs is not None:
+        keys = sorted(orgs)
+        projects = projects.where(col(Organisation.key).in_(keys))
+        milestones = milestones.where(col(Organisation.key).in_(keys))
     rows = conn.execute(sa.union_all(projects, milestones)).all()
     frame = pd.DataFrame(rows, columns=["org", "measure_id", "due"])
     frame["due"] = pd.to_datetime(frame["due"])

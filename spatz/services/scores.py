@@ -16,17 +16,19 @@ from functools import cached_property
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
 
 from spatz import scoring
 from spatz.catalog import Catalog
 from spatz.db import begin_snapshot
 from spatz.errors import CatalogGapError, NotFoundError
-from spatz.queries.events import events_frame
+from spatz.model import Organisation
+from spatz.queries.events import events_frame, filters_in_database, last_event_date
 from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import catalog_gaps, get_catalog
 from spatz.services.common import Actor
-from spatz.services.organisations import list_organisations
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
 from spatz.services.progress import list_events
 from spatz.services.states import state_details as state_details_frame
@@ -78,13 +80,34 @@ class Reading:
     """One read for ``actor``: the session's reads are one snapshot
     (:func:`spatz.db.begin_snapshot`), the catalog ``catalog_id`` is loaded once, and each
     frame is read once (when first needed) and cut to the actor's scope. The caller
-    authorises."""
+    authorises.
 
-    def __init__(self, session: Session, actor: Actor, catalog_id: str | None = None) -> None:
+    A read about the organisations ``orgs`` (keys) reads only theirs: the frames are
+    filtered in the database, so that its work does not grow with the others. The
+    Datenstand stays that of the whole scope."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        catalog_id: str | None = None,
+        orgs: Iterable[str] | None = None,
+    ) -> None:
         begin_snapshot(session)
         self.session = session
         self.actor = actor
         self.catalog_id = catalog_id
+        self.orgs = None if orgs is None else frozenset(orgs)
+
+    @cached_property
+    def wanted(self) -> frozenset[str] | None:
+        """The organisations the frames are read for: those asked about within the scope,
+        else the scope; ``None`` for all."""
+        if self.orgs is None:
+            return self.actor.scope
+        if self.actor.scope is None:
+            return self.orgs
+        return self.orgs & self.actor.scope
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -96,35 +119,71 @@ class Reading:
             return frame
         return frame[frame["org"].isin(self.actor.scope)].reset_index(drop=True)
 
+    def _few(self) -> frozenset[str] | None:
+        """:attr:`wanted` where the database filters by it (:func:`filters_in_database`),
+        else None (all are read)."""
+        return self.wanted if filters_in_database(self.wanted) else None
+
     @cached_property
     def events(self) -> pd.DataFrame:
-        return self.in_scope(events_frame(self.session, catalog_key=self.catalog.id))
+        frame = events_frame(self.session, catalog_key=self.catalog.id, orgs=self.wanted)
+        return self.in_scope(frame)
 
     @cached_property
     def planned_events(self) -> pd.DataFrame:
         """The events with due dates filled from linked projects and milestones."""
-        linked = linked_due_dates(self.session.connection())
+        linked = linked_due_dates(self.session.connection(), self._few())
         return with_planned_due_dates(self.events, linked)
 
     @cached_property
     def targets(self) -> pd.DataFrame:
-        frame = targets_frame(self.session.connection(), catalog_key=self.catalog.id)
-        return self.in_scope(frame)
+        conn = self.session.connection()
+        frame = targets_frame(conn, catalog_key=self.catalog.id, orgs=self._few())
+        return self.in_focus(frame)
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
-        orgs = list_organisations(session=self.session, actor=self.actor)
-        rows = [(o.key, o.name, o.kind.value, o.land, o.ags, o.parent, o.version) for o in orgs]
-        return pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
+        """:data:`ORGANISATION_COLUMNS` of the organisations in scope (and asked about),
+        sorted by org; read as plain rows, without a model object for each."""
+        authorize(self.actor, Permission.view_overview)
+        parent = aliased(Organisation)
+        stmt = (
+            sa.select(
+                col(Organisation.key),
+                col(Organisation.name),
+                col(Organisation.kind),
+                col(Organisation.land),
+                col(Organisation.ags),
+                col(parent.key),
+                col(Organisation.version),
+            )
+            .outerjoin(parent, col(parent.id) == col(Organisation.parent_id))
+            .order_by(col(Organisation.key))
+        )
+        few = self._few()
+        if few is not None:
+            stmt = stmt.where(col(Organisation.key).in_(sorted(few)))
+        rows = [(*row[:2], row[2].value, *row[3:]) for row in self.session.execute(stmt)]
+        frame = pd.DataFrame(rows, columns=ORGANISATION_COLUMNS)
+        # Typed also without rows (or without any ags or parent), as the columns of rows are.
+        frame = frame.astype(dict.fromkeys(ORGANISATION_COLUMNS[:-1], "str") | {"version": "int64"})
+        return self.in_focus(frame)
+
+    def in_focus(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """:meth:`in_scope`, and of the organisations asked about only."""
+        frame = self.in_scope(frame)
+        if self.orgs is None:
+            return frame
+        return frame[frame["org"].isin(self.orgs)].reset_index(drop=True)
 
     @cached_property
     def datenstand(self) -> dt.date:
         """The date of the last recorded event in scope, not after today; today if none."""
         today = dt.date.today()
-        if self.events.empty:
-            return today
-        last: dt.date = self.events["date"].max().date()
-        return min(today, last)
+        last = last_event_date(
+            self.session.connection(), catalog_key=self.catalog.id, orgs=self.actor.scope
+        )
+        return today if last is None else min(today, last)
 
     def day(self, as_of: DateLike | None) -> pd.Timestamp:
         """The Stichtag ``as_of``, or the Datenstand without one (today while no catalog
@@ -159,11 +218,20 @@ def events(*, session: Session, actor: Actor, catalog_id: str | None = None) -> 
     return Reading(session, actor, catalog_id).events
 
 
-def activity(*, session: Session, actor: Actor, catalog_id: str | None = None) -> pd.DataFrame:
-    """Per organisation in scope with recorded events: org, events (count), first and
-    last event date; sorted by org. Counts and dates only, no measure detail."""
-    authorize(actor, Permission.view_overview)
-    grouped = Reading(session, actor, catalog_id).events.groupby("org", sort=True)["date"]
+def _about(org: str | None) -> list[str] | None:
+    """The organisations a read with the optional argument ``org`` is about."""
+    return None if org is None else [org]
+
+
+def activity(
+    *, session: Session, actor: Actor, catalog_id: str | None = None, org: str | None = None
+) -> pd.DataFrame:
+    """Per organisation in scope (or ``org`` only) with recorded events: org, events
+    (count), first and last event date; sorted by org. Counts and dates only, no measure
+    detail."""
+    authorize(actor, Permission.view_overview, org)
+    reading = Reading(session, actor, catalog_id, _about(org))
+    grouped = reading.events.groupby("org", sort=True)["date"]
     return pd.DataFrame(
         {"events": grouped.size(), "first": grouped.min(), "last": grouped.max()}
     ).reset_index()
@@ -177,31 +245,48 @@ def targets(*, session: Session, actor: Actor, catalog_id: str | None = None) ->
 
 @catalog_checked
 def score(
-    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    org: str | None = None,
 ) -> pd.DataFrame:
-    """Levels and scores at the Stichtag ``as_of``; see :func:`spatz.score`."""
-    authorize(actor, Permission.view_overview)
-    reading = Reading(session, actor, catalog_id)
+    """Levels and scores at the Stichtag ``as_of`` (of ``org`` only, if given); see
+    :func:`spatz.score`."""
+    authorize(actor, Permission.view_overview, org)
+    reading = Reading(session, actor, catalog_id, _about(org))
     return scoring.score(reading.catalog, reading.events, reading.day(as_of))
 
 
 @catalog_checked
 def trend(
-    *, session: Session, actor: Actor, catalog_id: str | None = None, dates: Iterable[DateLike]
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    dates: Iterable[DateLike],
+    org: str | None = None,
 ) -> pd.DataFrame:
-    """:func:`score` for each date, computed in one pass."""
-    authorize(actor, Permission.view_overview)
-    reading = Reading(session, actor, catalog_id)
+    """:func:`score` for each date (of ``org`` only, if given), computed in one pass."""
+    authorize(actor, Permission.view_overview, org)
+    reading = Reading(session, actor, catalog_id, _about(org))
     return scoring.trend(reading.catalog, reading.events, dates)
 
 
 @catalog_checked
 def explain(
-    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    org: str | None = None,
 ) -> pd.DataFrame:
-    """The state of every (organisation, measure) at the Stichtag."""
-    authorize(actor, Permission.view_detail)
-    reading = Reading(session, actor, catalog_id)
+    """The state of every (organisation, measure) at the Stichtag (of ``org`` only, if
+    given)."""
+    authorize(actor, Permission.view_detail, org)
+    reading = Reading(session, actor, catalog_id, _about(org))
     return scoring.explain(reading.catalog, reading.events, reading.day(as_of))
 
 
@@ -227,7 +312,7 @@ def roadmap(
 ) -> pd.DataFrame:
     """The open measures between the organisation and its next level (up to its target)."""
     authorize(actor, Permission.view_detail, org)
-    reading = Reading(session, actor, catalog_id)
+    reading = Reading(session, actor, catalog_id, [org])
     return roadmap_of(reading, org, dimension_id, reading.day(as_of))
 
 
@@ -237,26 +322,40 @@ def target_status_of(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
 
 @catalog_checked
 def target_status(
-    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    org: str | None = None,
 ) -> pd.DataFrame:
-    """For every target in force: achieved, overdue, on_track or at_risk at ``as_of``."""
-    authorize(actor, Permission.view_overview)
-    reading = Reading(session, actor, catalog_id)
+    """For every target in force (of ``org`` only, if given): achieved, overdue, on_track
+    or at_risk at ``as_of``."""
+    authorize(actor, Permission.view_overview, org)
+    reading = Reading(session, actor, catalog_id, _about(org))
     return target_status_of(reading, reading.day(as_of))
 
 
 def state_details_of(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
-    frame = state_details_frame(reading.session, catalog_key=reading.catalog.id, as_of=day.date())
+    frame = state_details_frame(
+        reading.session, catalog_key=reading.catalog.id, as_of=day.date(), orgs=reading.wanted
+    )
     return reading.in_scope(frame)
 
 
 def state_details(
-    *, session: Session, actor: Actor, catalog_id: str | None = None, as_of: DateLike | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    as_of: DateLike | None = None,
+    org: str | None = None,
 ) -> pd.DataFrame:
-    """Per organisation and measure the event that sets its state at ``as_of``, with note,
-    evidence and who recorded it (:func:`spatz.services.states.state_details`)."""
-    authorize(actor, Permission.view_detail)
-    reading = Reading(session, actor, catalog_id)
+    """Per organisation (or ``org`` only) and measure the event that sets its state at
+    ``as_of``, with note, evidence and who recorded it
+    (:func:`spatz.services.states.state_details`)."""
+    authorize(actor, Permission.view_detail, org)
+    reading = Reading(session, actor, catalog_id, _about(org))
     return state_details_of(reading, reading.day(as_of))
 
 

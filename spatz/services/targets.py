@@ -6,6 +6,7 @@ recorded last. Its id is the version an edit is checked against (no lost updates
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import pandas as pd
 import sqlalchemy as sa
@@ -226,13 +227,18 @@ def set_target(
     return TargetPublic.model_validate(record, update={"org": target.org})
 
 
-def _current(conn: Connection, catalog_key: str) -> pd.DataFrame:
-    latest = (
+def _current(
+    conn: Connection, catalog_key: str, orgs: Collection[str] | None = None
+) -> pd.DataFrame:
+    latest_ids = (
         sa.select(sa.func.max(col(Target.id)).label("id"))
         .where(col(Target.catalog_key) == catalog_key)
         .group_by(col(Target.org_id), col(Target.dimension_id))
-        .subquery()
     )
+    if orgs is not None:
+        wanted = sa.select(col(Organisation.id)).where(col(Organisation.key).in_(sorted(orgs)))
+        latest_ids = latest_ids.where(col(Target.org_id).in_(wanted))
+    latest = latest_ids.subquery()
     stmt = (
         sa.select(
             col(Target.org_id),
@@ -245,17 +251,24 @@ def _current(conn: Connection, catalog_key: str) -> pd.DataFrame:
         .join(Organisation, col(Organisation.id) == col(Target.org_id))
         .order_by(col(Organisation.key), col(Target.dimension_id))
     )
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         conn.execute(stmt).fetchall(),
         columns=["org_id", "org", "dimension_id", "target_level", "target_date"],
     )
+    # Typed also without rows, as the columns of rows are.
+    return frame.astype(
+        {"org_id": "int64", "org": "str", "dimension_id": "str", "target_level": "int64"}
+    )
 
 
-def targets_frame(conn: Connection, *, catalog_key: str) -> pd.DataFrame:
-    """The targets in force (the last recorded per organisation and dimension).
+def targets_frame(
+    conn: Connection, *, catalog_key: str, orgs: Collection[str] | None = None
+) -> pd.DataFrame:
+    """The targets in force (the last recorded per organisation and dimension), of the
+    organisations ``orgs`` (keys) only if given.
 
     Columns: org, dimension_id, target_level, target_date.
     """
-    frame = _current(conn, catalog_key).drop(columns=["org_id"])
+    frame = _current(conn, catalog_key, orgs).drop(columns=["org_id"])
     frame["target_date"] = pd.to_datetime(frame["target_date"])
     return frame.reset_index(drop=True)
