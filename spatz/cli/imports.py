@@ -40,7 +40,7 @@ def _run_import(
 
 @import_app.command("organisations")
 def import_organisations_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
-    """Organisationen: Spalten org,name,kind,land,ags,parent."""
+    """Organisationen: Spalten org,name,kind,land,ags,parent, optional named (ja/nein)."""
     from spatz.services.organisations import import_organisations
 
     _run_import(file, sheet, dry_run, import_organisations)
