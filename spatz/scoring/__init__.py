@@ -30,8 +30,9 @@ The rule, for a catalog with levels 1..N and threshold θ, organisation o, Stich
    measures; overall: sums over the dimensions.
 """
 
+from spatz.scoring._catalog import STATUSES
 from spatz.scoring._engine import TOLERANCE
-from spatz.scoring._events import STATUSES, EventsError
+from spatz.scoring._events import EventsError
 from spatz.scoring._planning import (
     FORECAST_COLUMNS,
     ROADMAP_COLUMNS,

@@ -9,11 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from spatz.catalog import OVERALL, Catalog
+from spatz.catalog import Catalog
 from spatz.scoring._catalog import CompiledCatalog, compile_catalog
 from spatz.scoring._engine import (
     Table,
-    completion_state,
+    effective_codes,
     evaluate_at,
     evaluate_dates,
     expiries,
@@ -23,7 +23,6 @@ from spatz.scoring._events import (
     NO_DAY,
     OPEN,
     OPEN_LABEL,
-    STATUSES,
     DateLike,
     day_values,
     encode_events,
@@ -49,7 +48,9 @@ EXPLAIN_COLUMNS: tuple[str, ...] = (
     "date",
     "done",
     "excluded",
+    "credit",
     "expires",
+    "open_prerequisites",
 )
 """Columns of :func:`explain`."""
 
@@ -143,21 +144,38 @@ def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = Non
     start = np.full(n_orgs * n_measures, NO_DAY, dtype=np.int64)
     start[pairs] = ev.day[rows]
     measure = np.tile(np.arange(n_measures), n_orgs)
-    done, excluded = completion_state(cc, status, start, measure, day)
-    labels = pd.array([*STATUSES, OPEN_LABEL], dtype="str")
+    flat = cc.m_offset[measure] + effective_codes(cc, status, start, measure, day)
+    credit = cc.credit[flat]
+    done = credit == 1.0
+    labels = pd.array([*cc.status_keys, OPEN_LABEL], dtype="str")
     return pd.DataFrame(
         {
             "org": pd.array(ev.orgs, dtype="str").take(np.repeat(np.arange(n_orgs), n_measures)),
             "dimension_id": pd.array(cc.dimension_ids, dtype="str").take(cc.m_dim[measure]),
             "level": cc.m_level[measure],
             "measure_id": pd.array(cc.measure_ids, dtype="str").take(measure),
-            "status": labels.take(np.where(status == OPEN, len(STATUSES), status)),
+            "status": labels.take(np.where(status == OPEN, cc.n_keys, status)),
             "date": day_values(start),
             "done": done,
-            "excluded": excluded,
+            "excluded": cc.excluded[flat],
+            "credit": credit,
             "expires": day_values(expiries(cc, status, start, measure)),
+            "open_prerequisites": open_prerequisites(cc, done.reshape(n_orgs, n_measures)),
         }
     )
+
+
+def open_prerequisites(cc: CompiledCatalog, done: npt.NDArray[np.bool_]) -> Any:
+    """Per (organisation, measure) of the grid ``done`` (O, M), row-major: the ids of the
+    prerequisites that are not done while the measure is done, comma-separated ("" else)."""
+    texts = np.full(done.shape, "", dtype=object)
+    for m, needed in enumerate(cc.prerequisites):
+        if not needed:
+            continue
+        noted = done[:, m] & ~done[:, list(needed)].all(axis=1)
+        for o in np.flatnonzero(noted).tolist():
+            texts[o, m] = ", ".join(cc.measure_ids[p] for p in needed if not done[o, p])
+    return pd.array(texts.reshape(-1), dtype="str")
 
 
 def _result_frame(
@@ -171,12 +189,10 @@ def _result_frame(
 
     The ``org`` and ``dimension_id`` columns of the B blocks are one block of strings
     repeated (Arrow chunks sharing their buffers), not B copies."""
-    per_org = cc.n_dims + 1
+    per_org = cc.n_rows
     blocks = table[0].size // (len(orgs) * per_org)
     org = pd.array(orgs, dtype="str").take(np.repeat(np.arange(len(orgs)), per_org))
-    dimension = pd.array([*cc.dimension_ids, OVERALL], dtype="str").take(
-        np.tile(np.arange(per_org), len(orgs))
-    )
+    dimension = pd.array(cc.row_ids, dtype="str").take(np.tile(np.arange(per_org), len(orgs)))
     level, value, completed, total = table
     columns: dict[str, Any] = {
         "org": _repeated(org, blocks),
@@ -215,6 +231,9 @@ _DTYPES = {
     "measures_total": "int64",
     "done": "bool",
     "excluded": "bool",
+    "credit": "float64",
+    "open_prerequisites": "str",
+    "reason": "str",
     "date": "datetime64[us]",
     "expires": "datetime64[us]",
     "as_of": "datetime64[us]",
