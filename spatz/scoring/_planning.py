@@ -62,14 +62,17 @@ def roadmap(
 ) -> pd.DataFrame:
     """The open measures between ``org`` and the next level of ``dimension_id``.
 
-    Open means neither done nor excluded at ``as_of`` (an expired completion is open).
-    Covered are the levels level(d) + 1 up to ``target_level`` if that is higher; none when
-    the dimension is at the top level. Rows are ordered by level, mandatory first, weight
-    descending, due date (NaT last), measure id. Columns :data:`ROADMAP_COLUMNS`:
-    ``status`` is the state (or ``"open"``), ``due_date`` the ``due_date`` of the state
-    event if ``events`` has that column, ``f_gain`` what completing the measure adds to
-    f(d, its level) (its weight / the non-excluded weight of that level) and
-    ``score_gain`` what completing it alone, today, adds to score(d).
+    Open means neither done nor excluded at ``as_of`` (a partial answer or an expired one
+    is open). Covered are the levels level(d) + 1 (with ``rule: additive``: 1) up to
+    ``target_level`` if that is higher; none when the dimension is at the top level. Rows
+    are ordered by level, mandatory first, weight descending, due date (NaT last), measure
+    id; then each measure is moved after those of its prerequisites (``depends_on``) that
+    are rows too. Columns :data:`ROADMAP_COLUMNS`: ``status`` is the state (or
+    ``"open"``), ``due_date`` the ``due_date`` of the state event if ``events`` has that
+    column, ``f_gain`` what completing the measure adds to f(d, its level) (its weight ·
+    (1 - its credit) / the non-excluded weight of that level), ``score_gain`` what
+    completing it alone, today, adds to score(d), and ``reason`` "Voraussetzung für X, Y"
+    when rows X, Y need it ("" otherwise).
 
     An organisation without events has every measure open. An unknown dimension raises
     :class:`~spatz.errors.NotFoundError`, a ``target_level`` outside 1..N
@@ -177,16 +180,18 @@ def forecast(
     targets: pd.DataFrame,
     as_of: DateLike | None = None,
 ) -> pd.DataFrame:
-    """Whether each target (org, dimension or ``"overall"``, target_level, target_date) holds.
+    """Whether each target (org, dimension, group or ``"overall"``, target_level,
+    target_date) holds.
 
     ``status`` of a target row is
 
     * ``achieved`` if the level at ``as_of`` is at least ``target_level``, else
     * ``overdue`` if ``target_date < as_of``, else
     * ``on_track`` if the rule, applied at ``target_date``, reaches ``target_level`` under
-      the assumption that every measure whose state at ``as_of`` is ``planned`` or
-      ``in_progress`` and whose state event has a ``due_date`` on or before the target
-      date is ``completed`` on that due date (completions may expire by the target date),
+      the assumption that every measure whose state at ``as_of`` has a credit below 1
+      (``planned``, ``in_progress``, a partial answer) and whose state event has a
+      ``due_date`` on or before the target date is ``completed`` on that due date
+      (completions may expire by the target date),
     * ``at_risk`` otherwise.
 
     The due date is the ``due_date`` column of ``events`` (optional; the caller fills it
