@@ -156,8 +156,6 @@ def state_codes(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
 class Evaluation:
     """Clauses 4–11 for a code grid (L, M)."""
 
-    f: FloatArray
-    """(L, D, N): f(d, l) (clause 4)."""
     open_weight: FloatArray
     """(L, D, N): Σ weight over the non-excluded measures of the cell."""
     level: IntArray
@@ -200,7 +198,6 @@ def evaluate(cc: CompiledCatalog, codes: npt.NDArray[np.integer[Any]]) -> Evalua
         dim_counts += counts[..., higher]
     rows = (n_lead, cc.n_rows)
     out = Evaluation(
-        f=f,
         open_weight=open_weight.reshape(shape),
         level=np.empty(rows, dtype=np.int64),
         score=np.empty(rows, dtype=np.float64),
