@@ -168,8 +168,19 @@ class Evaluation:
         return self.level, self.score, self.completed, self.total
 
 
-def evaluate(cc: CompiledCatalog, codes: npt.NDArray[np.integer[Any]]) -> Evaluation:
-    """Clauses 4–11 of the rule for a code grid ``codes`` (L, M).
+def cell_index(cc: CompiledCatalog, n_lead: int) -> IntArray:
+    """Per element of a code grid (n_lead, M), row-major: the index of its cell
+    (``lead * D * N + cell``)."""
+    size = n_lead * cc.n_cells
+    cells: IntArray = (np.arange(0, size, cc.n_cells, dtype=np.int64)[:, None] + cc.m_cell).ravel()
+    return cells
+
+
+def evaluate(
+    cc: CompiledCatalog, codes: npt.NDArray[np.integer[Any]], cells: IntArray | None = None
+) -> Evaluation:
+    """Clauses 4–11 of the rule for a code grid ``codes`` (L, M); ``cells`` is
+    :func:`cell_index` for L (computed if not given).
 
     The sums per cell are ``np.bincount`` over the grid in row-major order, so each adds
     the values of a cell's measures in catalog order starting from 0.0, as a plain loop
@@ -180,7 +191,8 @@ def evaluate(cc: CompiledCatalog, codes: npt.NDArray[np.integer[Any]]) -> Evalua
     shape = (n_lead, n_dims, n_levels)
     size = n_lead * cc.n_cells
     flat = (codes + cc.m_offset).ravel()
-    cells = (np.arange(0, size, cc.n_cells, dtype=np.int64)[:, None] + cc.m_cell).ravel()
+    if cells is None:
+        cells = cell_index(cc, n_lead)
     done_weight = np.bincount(cells, cc.done_weight[flat], size)
     open_weight = np.bincount(cells, cc.open_weight[flat], size).astype(np.float64, copy=False)
     f = np.divide(done_weight, open_weight, out=np.ones(size), where=open_weight > 0)
@@ -283,6 +295,7 @@ def evaluate_dates(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> Ta
         np.empty(shape, dtype=np.int64),
     )
     step = max(1, BLOCK_ELEMENTS // len(grid))
+    cells = cell_index(cc, min(step, n_days) * n_orgs)
     for lo in range(0, n_days, step):
         hi = min(lo + step, n_days)
         block: npt.NDArray[np.integer[Any]] = np.empty((hi - lo, len(grid)), dtype=code_type)
@@ -292,7 +305,8 @@ def evaluate_dates(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> Ta
             a, b = starts.bounds[j], starts.bounds[j + 1]
             grid[starts.pair[a:b]] = starts.code[a:b]
             block[j - lo] = grid
-        result = evaluate(cc, block.reshape(-1, cc.n_measures)).table()
+        grids = block.reshape(-1, cc.n_measures)
+        result = evaluate(cc, grids, cells if block.size == len(cells) else None).table()
         for target, values in zip(out, result, strict=True):
             target[lo:hi] = values.reshape(hi - lo, n_orgs, cc.n_rows)
     return out
