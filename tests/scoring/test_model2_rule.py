@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from spatz.catalog import Catalog
-from spatz.scoring import EventsError, explain, roadmap, score
+from spatz.scoring import EventsError, explain, forecast, roadmap, score
+from spatz.scoring._catalog import compile_catalog
 
 from .helpers import G, M, by_key, frame, make_catalog
 
@@ -265,3 +266,31 @@ def test_explain_gives_the_credit_of_every_state() -> None:
     assert credit == {"x": 0.5, "y": 1.0, "z": 0.25, "must": 0.0, "other": 0.0}
     excluded = explain(PARTIAL, frame([("o", "x", "not_applicable", "2024-01-01")]), "2024-06-01")
     assert math.isnan(excluded["credit"].iloc[0])
+
+
+def test_a_target_may_name_a_group() -> None:
+    catalog = make_catalog(
+        {"a": [M("a1", 1), M("a2", 2)], "b": [M("b1", 1), M("b2", 2)]},
+        groups=[G("g")],
+        dimension_groups={"a": "g", "b": "g"},
+    )
+    events = frame(
+        [("o", "a1", "completed", "2024-01-01"), ("o", "b1", "planned", "2024-01-01")]
+    ).assign(due_date=pd.to_datetime(pd.Series([None, "2024-09-01"], dtype=object)))
+    targets = pd.DataFrame(
+        {
+            "org": ["o", "o"],
+            "dimension_id": ["g", "g"],
+            "target_level": [1, 2],
+            "target_date": ["2024-12-31", "2024-12-31"],
+        }
+    )
+    result = forecast(catalog, events, targets, "2024-06-01")
+    assert list(result["current_level"]) == [0, 0]
+    assert list(result["forecast_level"]) == [1, 1]
+    assert list(result["status"]) == ["on_track", "at_risk"]
+
+
+def test_a_catalog_is_compiled_once_per_content() -> None:
+    assert compile_catalog(PARTIAL) is compile_catalog(PARTIAL.model_copy(deep=True))
+    assert compile_catalog(PARTIAL) is not compile_catalog(SPARSE)
