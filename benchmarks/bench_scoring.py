@@ -10,6 +10,8 @@
   Arrow-backed ``str`` columns also with the columns encoded one after the other instead of
   in threads (:data:`spatz.scoring._events.PARALLEL_MIN_ROWS`), i.e. on one core;
 * :func:`spatz.scoring.trend` over 60 month-ends and its ratio to one ``score``;
+* ``score`` and ``trend`` for the same catalog with groups and answer scales, on the same
+  events with partial answers (:func:`build_model2_catalog`);
 
 and the peak memory of ``score``: ``resource.getrusage(...).ru_maxrss`` of a subprocess
 that reads the events from Parquet and calls ``score`` once (the figure includes the
@@ -127,6 +129,48 @@ def build_events(catalog: Catalog) -> pd.DataFrame:
             "date": days.astype("datetime64[ns]"),
         }
     )
+
+
+GROUPS = {"dim0": "org", "dim1": "org", "dim2": "tech", "dim3": "net", "dim4": "net"}
+"""Groups of the dimensions in :func:`build_model2_catalog` (``dim5`` has none)."""
+
+
+def build_model2_catalog() -> Catalog:
+    """The benchmark catalog with groups (``net`` inside ``tech``), a catalog-wide answer
+    ``teilweise`` (credit 0.5) and the scale ``samm`` on every fifth measure."""
+    data = build_catalog().document()
+    data["id"] = "bench-model2"
+    data["groups"] = [
+        {"id": "org", "name": "Organisation", "weight": 2.0},
+        {"id": "tech", "name": "Technik"},
+        {"id": "net", "name": "Netze", "parent": "tech"},
+    ]
+    data["answers"] = [{"key": "teilweise", "label": "teilweise", "credit": 0.5}]
+    data["answer_scales"] = {
+        "samm": [
+            {"key": "einige", "label": "für einige", "credit": 0.25},
+            {"key": "meiste", "label": "für die meisten", "credit": 1.0},
+        ]
+    }
+    for dimension in data["dimensions"]:
+        if dimension["id"] in GROUPS:
+            dimension["group"] = GROUPS[dimension["id"]]
+        for measure in dimension["measures"]:
+            if measure["id"].endswith("-M4"):
+                measure["answers"] = "samm"
+    return Catalog.model_validate(data)
+
+
+def model2_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The events with half of the ``in_progress`` ones a partial answer (``einige`` on
+    measures of the scale ``samm``, else ``teilweise``)."""
+    rng = np.random.default_rng(SEED + 1)
+    status = events["status"].to_numpy(dtype=object)
+    own_scale = events["measure_id"].str.endswith("-M4").to_numpy()
+    partial = (status == "in_progress") & (rng.random(len(events)) < 0.5)
+    status[partial & own_scale] = "einige"
+    status[partial & ~own_scale] = "teilweise"
+    return events.assign(status=pd.array(status, dtype="str"))
 
 
 def baseline_score(catalog: Catalog, events: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -336,6 +380,22 @@ def main() -> None:
         "categorical columns",
     )
 
+    model2 = build_model2_catalog()
+    events2 = model2_events(events)
+    model2_score_s, scored2 = best_of(5, lambda: score(model2, events2, AS_OF))
+    # Per organisation 6 dimensions, 3 groups and overall.
+    assert len(scored2) == N_ORGS * (N_DIMS + len(set(GROUPS.values())) + 1)
+    dates = pd.date_range("2020-01-31", periods=60, freq="ME")
+    model2_trend_s, trended2 = best_of(2, lambda: trend(model2, events2, dates))
+    last2 = trended2[trended2["as_of"] == dates[-1]].drop(columns="as_of").reset_index(drop=True)
+    pd.testing.assert_frame_equal(last2, score(model2, events2, dates[-1]), check_exact=True)
+    print(
+        f"[groups and answer scale] spatz.score {model2_score_s:.3f} s "
+        f"({model2_score_s / plain.score:.2f}x the score of the plain catalog, "
+        f"{plain.baseline / model2_score_s:.1f}x faster than the plain baseline) | spatz.trend, "
+        f"60 month-ends {model2_trend_s:.3f} s ({model2_trend_s / model2_score_s:.1f}x one score)"
+    )
+
     tracemalloc.start()
     score(catalog, events, AS_OF)
     _, traced_peak = tracemalloc.get_traced_memory()
@@ -376,6 +436,12 @@ def main() -> None:
         "| `trend` (60 month-ends) | `trend` / `score` |\n"
         "| --- | --- | --- | --- | --- | --- | --- |\n"
         f"{rows}\n"
+        "The same catalog with groups (three, one inside another) and answer scales (a "
+        "catalog-wide partial answer, a scale of its own on every fifth measure; half of the "
+        "`in_progress` events a partial answer), `str` columns: `score` "
+        f"{model2_score_s:.3f} s ({plain.baseline / model2_score_s:.1f}× the baseline of the "
+        f"plain catalog), `trend` (60 month-ends) {model2_trend_s:.3f} s "
+        f"({model2_trend_s / model2_score_s:.1f}× `score`).\n\n"
         "Peak memory of `score` (`str` columns): "
         f"{rss_after / gib:.2f} GiB ru_maxrss of a subprocess that reads the events (Parquet) "
         f"and calls `score` once (whole process; {rss_before / gib:.2f} GiB before the call); "

@@ -1,50 +1,50 @@
-"""The rule on arrays: states at a Stichtag, done/excluded bitmasks, and their evaluation.
+"""The rule on arrays: state codes at a Stichtag (clauses 1–3) and their one evaluation
+(clauses 4–11, :func:`evaluate`).
 
-Shapes: ``O`` organisations, ``M`` measures, ``D`` dimensions, ``N`` levels, ``W`` mask
-words (usually 1). A mask array has shape ``(W, *lead, D, N)``; bit ``b`` of word ``w``
-of cell (d, l) is set when the measure in slot ``w * BITS + b`` of dimension d, level l is
-done (or excluded). ``lead`` is (O,) for one Stichtag, (B, O) for a batch of Stichtage.
+Shapes: ``O`` organisations, ``M`` measures, ``D`` dimensions, ``N`` levels, ``R`` result
+rows (the dimensions, the groups, overall). A *code grid* has shape (L, M): per lead row
+(an organisation, or an organisation at one of several Stichtage) and measure the code of
+its state (see :mod:`spatz.scoring._catalog`), with expiry already applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from spatz.scoring._catalog import (
-    BITS,
-    CHUNK,
-    CHUNKS_PER_WORD,
+    COUNT_SHIFT,
+    NO_CREDIT,
     BoolArray,
     CompiledCatalog,
     FloatArray,
     IntArray,
 )
-from spatz.scoring._events import COMPLETED, NO_DAY, NOT_APPLICABLE, EncodedEvents
+from spatz.scoring._events import NO_DAY, EncodedEvents
 
 TOLERANCE = 1e-12
-"""A level's share f counts as reaching the threshold θ when ``f >= θ - TOLERANCE``.
+"""A level's share f counts as reaching the threshold θ when ``f >= θ - TOLERANCE``; the
+additive rule's level is ``floor(score + TOLERANCE)``.
 
 f is a quotient of float64 sums of weights, so e.g. weights 0.1 + 0.2 of 0.3 may land one
 rounding step below a threshold they reach exactly on paper."""
 
 SCORE_CAP = 0.99
 """The fraction added to a level below the maximum is at most this, so that
-``floor(score) == level``."""
+``floor(score) == level`` (gated rule)."""
 
-BLOCK_ELEMENTS = 1_000_000
-"""Cell states (or mask elements) built and evaluated at once by :func:`evaluate_dates`;
-bounds the memory, and blocks of a few MB are faster than large ones (fewer fresh pages)."""
-
+BLOCK_ELEMENTS = 2_000_000
+"""Code grid elements (Stichtage × organisations × measures) evaluated at once by
+:func:`evaluate_dates`; at least one Stichtag per block."""
 
 SORT_KEY_BITS = 63
 """Bits available for the packed sort keys of :func:`evaluate_dates` (non-negative int64)."""
 
 Table = tuple[IntArray, FloatArray, IntArray, IntArray]
-"""Level, score, measures_completed, measures_total (:meth:`Evaluation.table`)."""
+"""Level, score, measures_completed, measures_total, each of shape (..., R)."""
 
 
 def add_months(days: IntArray, months: IntArray) -> IntArray:
@@ -73,7 +73,7 @@ def expiry(cc: CompiledCatalog, days: IntArray, months: IntArray) -> IntArray:
 
 
 def valid_from(cc: CompiledCatalog, day: int) -> IntArray:
-    """Per measure, the earliest completion date that is still done at Stichtag ``day``.
+    """Per measure, the earliest answer date whose credit still counts at Stichtag ``day``.
 
     ``add_months`` is monotone in the date, so ``day < date + k months`` holds exactly for
     the dates from some first day on; it is found by a search over the ``31 * (k + 1)``
@@ -87,26 +87,34 @@ def valid_from(cc: CompiledCatalog, day: int) -> IntArray:
     return first
 
 
-def completion_state(
-    cc: CompiledCatalog, status: IntArray, start: IntArray, measure: IntArray, day: int
-) -> tuple[BoolArray, BoolArray]:
-    """Done and excluded flags of states at Stichtag ``day`` (clauses 2 and 3).
+def _expiring(cc: CompiledCatalog, status: IntArray, measure: IntArray) -> BoolArray:
+    """Whether states (status codes, :data:`~spatz.scoring._events.OPEN` allowed) have a
+    credit > 0 on a measure that expires (clause 2)."""
+    flat = cc.m_offset[measure] + np.maximum(status, 0)
+    expiring: BoolArray = (status >= 0) & cc.positive[flat] & (cc.m_valid_months[measure] > 0)
+    return expiring
 
-    ``status``, ``start`` (date of the state event) and ``measure`` are arrays of one
-    shape. A ``completed`` state is done while ``day < start + valid_for_months`` (always
-    if the measure does not expire); a ``not_applicable`` state is excluded.
+
+def effective_codes(
+    cc: CompiledCatalog, status: IntArray, start: IntArray, measure: IntArray, day: int
+) -> IntArray:
+    """The codes the rule works with, of states at Stichtag ``day`` (clauses 1–2).
+
+    ``status`` (a status code or :data:`~spatz.scoring._events.OPEN`), ``start`` (date of
+    the state event) and ``measure`` are arrays of one shape. Open states and answers that
+    have expired at ``day`` get :data:`~spatz.scoring._catalog.NO_CREDIT`.
     """
-    done = (status == COMPLETED) & (start >= valid_from(cc, day)[measure])
-    return done, status == NOT_APPLICABLE
+    expired = _expiring(cc, status, measure) & (start < valid_from(cc, day)[measure])
+    codes: IntArray = np.where((status < 0) | expired, NO_CREDIT, status)
+    return codes
 
 
 def expiries(cc: CompiledCatalog, status: IntArray, start: IntArray, measure: IntArray) -> IntArray:
-    """First day on which a completion no longer counts; :data:`NO_DAY` where the state is
-    not ``completed`` or the measure does not expire."""
-    valid = cc.m_valid_months[measure]
+    """First day on which a state's credit no longer counts; :data:`NO_DAY` where its
+    credit is 0 (or it is excluded or open) or the measure does not expire."""
     expires = np.full(status.shape, NO_DAY, dtype=np.int64)
-    expiring = np.nonzero((status == COMPLETED) & (valid > 0))
-    expires[expiring] = expiry(cc, start[expiring], valid[expiring])
+    expiring = np.nonzero(_expiring(cc, status, measure))
+    expires[expiring] = expiry(cc, start[expiring], cc.m_valid_months[measure[expiring]])
     return expires
 
 
@@ -136,221 +144,197 @@ def last_events(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> tuple[IntAr
     return _last(cc, ev, day, np.arange(ev.n_rows), ev.n_rows)
 
 
-def masks(cc: CompiledCatalog, lead: IntArray, measure: IntArray, n_lead: int) -> IntArray:
-    """Masks (W, n_lead, D, N) with the bits of the listed (lead index, measure) pairs set.
-
-    Each pair must be listed at most once; the float64 sums are exact (see ``BITS``).
-    """
-    n_cells = cc.n_cells
-    flat = (cc.m_word[measure] * n_lead + lead) * n_cells + cc.m_cell[measure]
-    summed = np.bincount(
-        flat, weights=cc.m_bit_value[measure], minlength=cc.n_words * n_lead * n_cells
-    )
-    return summed.astype(np.int64).reshape(cc.n_words, n_lead, cc.n_dims, cc.n_levels)
-
-
-def grid_masks(cc: CompiledCatalog, flags: BoolArray) -> IntArray:
-    """Masks (W, O, D, N) of per-(organisation, measure) flags of shape (O, M)."""
-    lead, measure = np.nonzero(flags)
-    return masks(cc, lead, measure, flags.shape[0])
+def state_codes(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
+    """The code grid (O, M) of every organisation of ``ev`` at Stichtag ``day``."""
+    pairs, rows = last_events(cc, ev, day)
+    codes = np.full(ev.n_orgs * cc.n_measures, NO_CREDIT, dtype=np.int64)
+    codes[pairs] = effective_codes(cc, ev.status[rows], ev.day[rows], ev.measure[rows], day)
+    return codes.reshape(ev.n_orgs, cc.n_measures)
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Rule results; arrays have the lead shape of the masks, then D (then N)."""
+    """Clauses 4–11 for a code grid (L, M)."""
 
     open_weight: FloatArray
-    """(…, D, N): weight of the non-excluded measures."""
+    """(L, D, N): Σ weight over the non-excluded measures of the cell."""
     level: IntArray
+    """(L, R)."""
     score: FloatArray
     completed: IntArray
     total: IntArray
-    overall_level: IntArray
-    overall_score: FloatArray
 
-    def table(self) -> tuple[IntArray, FloatArray, IntArray, IntArray]:
-        """Level, score, measures_completed, measures_total as (…, D + 1), overall last."""
-        return (
-            np.concatenate([self.level, self.overall_level[..., None]], axis=-1),
-            np.concatenate([self.score, self.overall_score[..., None]], axis=-1),
-            np.concatenate([self.completed, self.completed.sum(axis=-1)[..., None]], axis=-1),
-            np.concatenate([self.total, self.total.sum(axis=-1)[..., None]], axis=-1),
-        )
+    def table(self) -> Table:
+        return self.level, self.score, self.completed, self.total
 
 
-def evaluate(cc: CompiledCatalog, done: IntArray, excluded: IntArray) -> Evaluation:
-    """Apply clauses 4–9 of the rule to done/excluded masks of shape (W, *lead, D, N).
+def cell_index(cc: CompiledCatalog, n_lead: int) -> IntArray:
+    """Per element of a code grid (n_lead, M), row-major: the index of its cell
+    (``lead * D * N + cell``)."""
+    size = n_lead * cc.n_cells
+    cells: IntArray = (np.arange(0, size, cc.n_cells, dtype=np.int64)[:, None] + cc.m_cell).ravel()
+    return cells
 
-    The weight sums come from the catalog's lookup tables, chunk by chunk, so they do not
-    depend on the batch shape: :func:`evaluate_dates` and a single Stichtag agree exactly.
-    With at most ``CHUNK`` measures per dimension and level they are also exactly the sums
-    of a plain loop over the measures in catalog order.
+
+def evaluate(
+    cc: CompiledCatalog, codes: npt.NDArray[np.integer[Any]], cells: IntArray | None = None
+) -> Evaluation:
+    """Clauses 4–11 of the rule for a code grid ``codes`` (L, M); ``cells`` is
+    :func:`cell_index` for L (computed if not given).
+
+    The sums per cell are ``np.bincount`` over the grid in row-major order, so each adds
+    the values of a cell's measures in catalog order starting from 0.0, as a plain loop
+    does.
     """
+    n_lead = codes.shape[0]
+    n_dims, n_levels = cc.n_dims, cc.n_levels
+    shape = (n_lead, n_dims, n_levels)
+    size = n_lead * cc.n_cells
+    flat = (codes + cc.m_offset).ravel()
+    if cells is None:
+        cells = cell_index(cc, n_lead)
+    done_weight = np.bincount(cells, cc.done_weight[flat], size)
+    open_weight = np.bincount(cells, cc.open_weight[flat], size).astype(np.float64, copy=False)
+    f = np.divide(done_weight, open_weight, out=np.ones(size), where=open_weight > 0)
+    f = f.reshape(shape)
+    if cc.additive:
+        value, level = _additive(cc, f)
+    else:
+        mandatory_open = None
+        if cc.m_mandatory.any():
+            mandatory_open = np.bincount(cells, cc.mandatory_open[flat], size).reshape(shape) > 0
+        value, level = _gated(cc, f, mandatory_open)
+    counts = np.bincount(cells, cc.counts[flat], size).astype(np.int64).reshape(shape)
+    dim_counts = counts[..., 0].copy()
+    for higher in range(1, n_levels):
+        dim_counts += counts[..., higher]
+    rows = (n_lead, cc.n_rows)
+    out = Evaluation(
+        open_weight=open_weight.reshape(shape),
+        level=np.empty(rows, dtype=np.int64),
+        score=np.empty(rows, dtype=np.float64),
+        completed=np.empty(rows, dtype=np.int64),
+        total=np.empty(rows, dtype=np.int64),
+    )
+    out.level[:, :n_dims] = level
+    out.score[:, :n_dims] = value
+    out.completed[:, :n_dims] = dim_counts & ((1 << COUNT_SHIFT) - 1)
+    out.total[:, :n_dims] = dim_counts >> COUNT_SHIFT
+    _aggregate(cc, out)
+    return out
+
+
+def _gated(
+    cc: CompiledCatalog, f: FloatArray, mandatory_open: BoolArray | None
+) -> tuple[FloatArray, IntArray]:
+    """Clauses 5–7: score and level per (L, D)."""
     n_levels = cc.n_levels
-    expand = (cc.n_words,) + (1,) * (done.ndim - 3) + (cc.n_dims, n_levels)
-    cell_base = (np.arange(cc.n_cells) << CHUNK).reshape(cc.n_dims, n_levels)
-    done_weight = cc.done_table[0].take(cell_base + _chunk_bits(cc, done, 0))
-    open_weight = cc.open_table[0].take(cell_base + _chunk_bits(cc, excluded, 0))
-    for chunk in range(1, cc.n_chunks):
-        done_weight += cc.done_table[chunk].take(cell_base + _chunk_bits(cc, done, chunk))
-        open_weight += cc.open_table[chunk].take(cell_base + _chunk_bits(cc, excluded, chunk))
-    # open_weight is exactly 0.0 iff all measures of the cell are excluded (weights > 0).
-    f = np.divide(done_weight, open_weight, out=np.ones_like(done_weight), where=open_weight > 0)
-    settled = done | excluded
-    np.invert(settled, out=settled)
-    settled &= cc.mandatory_mask.reshape(expand)
-    mandatory_open = settled.any(axis=0)
-    fulfilled = (f >= cc.threshold - TOLERANCE) & ~mandatory_open
+    fulfilled = f >= cc.threshold - TOLERANCE
+    if mandatory_open is not None:
+        fulfilled &= ~mandatory_open
     running = fulfilled[..., 0].copy()
     level = running.astype(np.int64)
     for higher in range(1, n_levels):
         running &= fulfilled[..., higher]
         level += running
     following = np.take_along_axis(f, np.minimum(level, n_levels - 1)[..., None], axis=-1)
-    score = np.where(
+    value = np.where(
         level == n_levels, float(n_levels), level + np.minimum(following[..., 0], SCORE_CAP)
     )
-    completed = _count_bits(done)
-    total = cc.dimension_count - _count_bits(excluded)
-    return Evaluation(
-        open_weight=open_weight,
-        level=level,
-        score=score,
-        completed=completed,
-        total=total,
-        overall_level=level.min(axis=-1),
-        overall_score=_overall_score(cc, score),
-    )
+    return value, level
 
 
-def _count_bits(mask: IntArray) -> IntArray:
-    """Set bits of masks (W, …, D, N) per (…, D); summed slice by slice, which is faster
-    than a reduction over the short last axes."""
-    counts = np.bitwise_count(mask)
-    total = np.zeros(mask.shape[1:-1], dtype=np.int64)
-    for word in range(mask.shape[0]):
-        for level in range(mask.shape[-1]):
-            total += counts[word, ..., level]
-    return total
+def _additive(cc: CompiledCatalog, f: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Clause 8: score = N · mean of f over the levels with measures, level = floor(score
+    + TOLERANCE), per (L, D)."""
+    total = np.zeros(f.shape[:-1], dtype=np.float64)
+    for level in range(cc.n_levels):
+        total += np.where(cc.has_measures[:, level], f[..., level], 0.0)
+    value: FloatArray = cc.n_levels * (total / cc.levels_with_measures)
+    return value, np.floor(value + TOLERANCE).astype(np.int64)
 
 
-def _chunk_bits(cc: CompiledCatalog, mask: IntArray, chunk: int) -> IntArray:
-    """The bits of slots ``chunk * CHUNK …`` of a mask (W, …) as numbers below 2**CHUNK."""
-    word, part = divmod(chunk, CHUNKS_PER_WORD)
-    bits: IntArray = mask[word] >> (part * CHUNK) if part else mask[word]
-    if part < CHUNKS_PER_WORD - 1 and chunk < cc.n_chunks - 1:
-        bits = bits & ((1 << CHUNK) - 1)
-    return bits
+def _aggregate(cc: CompiledCatalog, out: Evaluation) -> None:
+    """Clauses 10–11: the groups (children first) and the overall row from their members:
+    level the minimum, score the mean weighted by the members' weights (added in member
+    order), measures_completed and measures_total the sums."""
+    for aggregate in cc.aggregates:
+        members = list(aggregate.members)
+        out.level[:, aggregate.row] = out.level[:, members].min(axis=1)
+        out.completed[:, aggregate.row] = out.completed[:, members].sum(axis=1)
+        out.total[:, aggregate.row] = out.total[:, members].sum(axis=1)
+        weighted = np.zeros(len(out.score), dtype=np.float64)
+        for member, weight in zip(members, aggregate.weights, strict=True):
+            weighted += weight * out.score[:, member]
+        out.score[:, aggregate.row] = weighted / sum(aggregate.weights)
 
 
 def evaluate_at(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> Table:
-    """:meth:`Evaluation.table` for every organisation of ``ev`` at Stichtag ``day``:
-    arrays (O, D + 1). ``ev`` is not empty.
-
-    With at most :data:`CHUNK` measures per cell the cells are evaluated through
-    :class:`StateTables`, as by :func:`evaluate_dates`; else through bitmasks and
-    :func:`evaluate`.
-    """
-    flags = state_flags(cc, ev, day)
-    out = _empty_table(1, ev.n_orgs, cc.n_dims)
-    if cc.n_chunks == 1:
-        tables = state_tables(cc)
-        per_org = flags.reshape(ev.n_orgs, cc.n_measures)
-        # Per cell, its measures by slot (padded with a column of zeros), in the plane
-        # order (level, dimension) of the state codes.
-        slots = np.full((cc.n_levels, cc.n_dims, tables.n_slots), cc.n_measures)
-        slots[cc.m_level - 1, cc.m_dim, cc.m_word * BITS + cc.m_bit] = np.arange(cc.n_measures)
-        padded = np.concatenate([per_org, np.zeros((ev.n_orgs, 1), dtype=per_org.dtype)], axis=1)
-        codes = np.repeat(tables.cell_offset[:, None, :].astype(np.int32), ev.n_orgs, axis=1)
-        for slot in range(tables.n_slots):
-            state = padded[:, slots[:, :, slot]].astype(np.int32)  # (O, N, D)
-            state *= 3**slot
-            codes += state.transpose(1, 0, 2)
-        _evaluate_codes(cc, tables, codes[None], out, 0)
-    else:
-        pairs = np.flatnonzero(flags)
-        kind = flags[pairs] - 1
-        measure = pairs % cc.n_measures
-        both = masks(cc, kind * ev.n_orgs + pairs // cc.n_measures, measure, 2 * ev.n_orgs)
-        result = evaluate(cc, both[:, None, : ev.n_orgs], both[:, None, ev.n_orgs :])
-        _fill(out, 0, result.level, result.score, result.completed, result.total, cc)
-    return out[0][0], out[1][0], out[2][0], out[3][0]
-
-
-def state_flags(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
-    """Per pair (``org * M + measure``) at Stichtag ``day``: 1 if the measure is done,
-    2 if excluded, else 0 (clauses 1–3).
-
-    A scatter-max over the pairs of ``(date - first date) * 4n + 4 * row + s`` (n rows,
-    s = 1 for ``completed``, 2 for ``not_applicable``, else 0) finds the state event (the
-    key fits in int64: pandas dates span less than 2**28 days) and carries its s; a
-    ``completed`` state that has expired at ``day`` is then set to 0. No sort.
-    """
-    n = ev.n_rows
-    first = int(ev.day.min())
-    key = ev.day - first
-    key *= 4 * n
-    key += np.arange(0, 4 * n, 4, dtype=np.int64)
-    key += _STATE_OF_STATUS[ev.status]
-    # The least int64 is a multiple of 4: & 3 gives 0 for a pair without a state.
-    late = ev.day > day
-    if late.any():
-        key[late] = _NO_KEY
-    best = np.full(ev.n_orgs * cc.n_measures, _NO_KEY, dtype=np.int64)
-    np.maximum.at(best, ev.pair, key)
-    flags = best & 3
-    expiring = np.flatnonzero(cc.m_valid_months)
-    if len(expiring):
-        # Only the columns of measures that expire, in the (organisation, measure) grid.
-        grid = flags.reshape(ev.n_orgs, cc.n_measures)
-        start = best.reshape(ev.n_orgs, cc.n_measures)[:, expiring] // (4 * n) + first
-        expired = (grid[:, expiring] == 1) & (start < valid_from(cc, day)[expiring])
-        grid[:, expiring] = np.where(expired, 0, grid[:, expiring])
-    return flags
-
-
-_STATE_OF_STATUS = np.zeros(4, dtype=np.int64)
-_STATE_OF_STATUS[COMPLETED] = 1
-_STATE_OF_STATUS[NOT_APPLICABLE] = 2
-_NO_KEY = np.iinfo(np.int64).min
+    """The result table (O, R) of every organisation of ``ev`` at Stichtag ``day``.
+    ``ev`` is not empty."""
+    return evaluate(cc, state_codes(cc, ev, day)).table()
 
 
 def evaluate_dates(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> Table:
-    """:meth:`Evaluation.table` for every organisation at each of the sorted ``days``.
+    """The result tables (len(days), O, R) at each of the sorted ``days``.
 
-    One pass over the events: each event is the state of its pair for the Stichtage with
-    index in ``[start, end)`` (see :func:`state_intervals`), and counts as done or
-    excluded on a part of that range. Each such event adds its contribution to its cell at
-    the start index and removes it at the stop index; cumulative sums over the Stichtage
-    give the cell states, which are built and evaluated a block of Stichtage at a time
-    (:data:`BLOCK_ELEMENTS`). With at most :data:`CHUNK` measures per cell a cell's state
-    is one number looked up in :class:`StateTables`, else a pair of bitmasks evaluated by
-    :func:`evaluate`. Returns arrays (len(days), O, D + 1). ``ev`` and ``days`` are not
-    empty.
+    The code grid is carried from one Stichtag to the next and changed only where an event
+    becomes the state of its pair or an answer expires (:func:`state_changes`); the grids
+    of a block of Stichtage (:data:`BLOCK_ELEMENTS`) are evaluated together. ``ev`` and
+    ``days`` are not empty.
     """
-    intervals = state_intervals(cc, ev, days)
-    out = _empty_table(len(days), ev.n_orgs, cc.n_dims)
-    if cc.n_chunks == 1:
-        _evaluate_states(cc, ev.n_orgs, intervals, out)
-    else:
-        _evaluate_masks(cc, ev.n_orgs, intervals, out)
+    n_days, n_orgs = len(days), ev.n_orgs
+    starts, resets = state_changes(cc, ev, days)
+    code_type = np.int8 if cc.n_keys <= np.iinfo(np.int8).max else np.int64
+    grid: npt.NDArray[np.integer[Any]] = np.full(n_orgs * cc.n_measures, NO_CREDIT, dtype=code_type)
+    shape = (n_days, n_orgs, cc.n_rows)
+    out: Table = (
+        np.empty(shape, dtype=np.int64),
+        np.empty(shape, dtype=np.float64),
+        np.empty(shape, dtype=np.int64),
+        np.empty(shape, dtype=np.int64),
+    )
+    step = max(1, BLOCK_ELEMENTS // len(grid))
+    cells = cell_index(cc, min(step, n_days) * n_orgs)
+    for lo in range(0, n_days, step):
+        hi = min(lo + step, n_days)
+        block: npt.NDArray[np.integer[Any]] = np.empty((hi - lo, len(grid)), dtype=code_type)
+        for j in range(lo, hi):
+            a, b = resets.bounds[j], resets.bounds[j + 1]
+            grid[resets.pair[a:b]] = NO_CREDIT
+            a, b = starts.bounds[j], starts.bounds[j + 1]
+            grid[starts.pair[a:b]] = starts.code[a:b]
+            block[j - lo] = grid
+        grids = block.reshape(-1, cc.n_measures)
+        result = evaluate(cc, grids, cells if block.size == len(cells) else None).table()
+        for target, values in zip(out, result, strict=True):
+            target[lo:hi] = values.reshape(hi - lo, n_orgs, cc.n_rows)
     return out
 
 
-Intervals = tuple[IntArray, IntArray, IntArray, IntArray, BoolArray]
-"""``(pair, measure, start, stop, excluded)`` of the events that are done or excluded at
-the Stichtage with index in ``[start, stop)`` (``start < stop``)."""
+@dataclass(frozen=True)
+class Changes:
+    """Code changes of the grid by Stichtag index: those of index j are at
+    ``[bounds[j], bounds[j + 1])``; a pair occurs at most once per index."""
+
+    pair: IntArray
+    code: IntArray
+    bounds: IntArray
 
 
-def state_intervals(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> Intervals:
-    """The events that are done or excluded at some of the sorted ``days``, and where.
+def state_changes(
+    cc: CompiledCatalog, ev: EncodedEvents, days: IntArray
+) -> tuple[Changes, Changes]:
+    """Where the code grid changes over the sorted ``days``: the events that become the
+    state of their pair (with their code), and the answers whose credit expires (reset to
+    :data:`~spatz.scoring._catalog.NO_CREDIT`; applied before the new states of the same
+    index).
 
     Sorted by (pair, date, row), each event is the state of its pair for the Stichtage with
     index in ``[j(date), j(next date of the pair))``, where ``j(x) = searchsorted(days,
-    x)`` (an event followed by one of the same date gets an empty range: the later row
-    wins). A ``completed`` event is done up to its expiry if that comes first; a
-    ``not_applicable`` event is excluded over its whole range. Events after the last
-    Stichtag are never a state and are dropped first.
+    x)``; an event followed by one of the same range is never a state (the later row
+    wins). An expiring answer with credit > 0 counts up to ``j(expiry)`` if that comes
+    first. Events after the last Stichtag are dropped first.
     """
     n_days = len(days)
     pair, day, status = ev.pair, ev.day, ev.status
@@ -358,28 +342,47 @@ def state_intervals(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> I
         keep = np.flatnonzero(day <= days[-1])
         pair, day, status = pair[keep], day[keep], status[keep]
     if not len(day):
-        none = np.zeros(0, dtype=np.int64)
-        return none, none, none, none, np.zeros(0, dtype=np.bool_)
+        nothing = np.zeros(0, dtype=np.int64)
+        empty = Changes(nothing, nothing, np.zeros(n_days + 1, dtype=np.int64))
+        return empty, empty
     first = int(day.min())
     span = int(day.max()) - first + 1
-    pair, day, status = _sort_events(pair, day - first, status, ev.n_orgs * cc.n_measures, span)
+    n_pairs = ev.n_orgs * cc.n_measures
+    pair, day, status = _sort_events(cc, pair, day - first, status, n_pairs, span)
     start = np.searchsorted(days, np.arange(first, first + span))[day]
     end = np.full(len(day), n_days, dtype=np.int64)
     end[:-1] = np.where(pair[1:] == pair[:-1], start[1:], n_days)
+    live = np.flatnonzero(start < end)
+    pair, day, status, start, end = pair[live], day[live], status[live], start[live], end[live]
     measure = pair % cc.n_measures
-    completed = status == COMPLETED
-    excluded = status == NOT_APPLICABLE
-    # Index of the first Stichtag at which the event no longer counts as done/excluded.
-    stop = end
-    expiring = np.flatnonzero(completed & (cc.m_valid_months[measure] > 0))
+    stop = end.copy()
+    expiring = np.flatnonzero(_expiring(cc, status, measure))
     expires = expiry(cc, day[expiring] + first, cc.m_valid_months[measure[expiring]])
     stop[expiring] = np.minimum(end[expiring], np.searchsorted(days, expires))
-    active = np.flatnonzero((completed | excluded) & (start < stop))
-    return pair[active], measure[active], start[active], stop[active], excluded[active]
+    code = np.where(stop > start, status, NO_CREDIT)
+    ending = np.flatnonzero((start < stop) & (stop < end))
+    return (
+        _by_index(start, pair, code, n_days),
+        _by_index(stop[ending], pair[ending], np.full(len(ending), NO_CREDIT), n_days),
+    )
+
+
+def _by_index(index: IntArray, pair: IntArray, code: IntArray, n_days: int) -> Changes:
+    order = np.argsort(index.astype(np.min_scalar_type(n_days)), kind="stable")
+    return Changes(
+        pair=pair[order],
+        code=code[order],
+        bounds=np.searchsorted(index[order], np.arange(n_days + 1)),
+    )
 
 
 def _sort_events(
-    pair: IntArray, offset: IntArray, status: IntArray, n_pairs: int, span: int
+    cc: CompiledCatalog,
+    pair: IntArray,
+    offset: IntArray,
+    status: IntArray,
+    n_pairs: int,
+    span: int,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """``pair``, ``offset`` (day - first day, below ``span``) and ``status`` sorted by
     (pair, offset, row).
@@ -391,219 +394,18 @@ def _sort_events(
     """
     n = len(pair)
     day_bits, row_bits = (span - 1).bit_length(), (n - 1).bit_length()
-    if (n_pairs - 1).bit_length() + day_bits + row_bits + 2 > SORT_KEY_BITS:
+    status_bits = (cc.n_keys - 1).bit_length()
+    if (n_pairs - 1).bit_length() + day_bits + row_bits + status_bits > SORT_KEY_BITS:
         order = np.argsort(pair * span + offset, kind="stable")
         return pair[order], offset[order], status[order]
-    key = pair << (day_bits + row_bits + 2)
-    key |= offset << (row_bits + 2)
-    key |= np.arange(0, 4 * n, 4, dtype=np.int64)  # row << 2
+    low = row_bits + status_bits
+    key = pair << (day_bits + low)
+    key |= offset << low
+    key |= np.arange(n, dtype=np.int64) << status_bits
     key |= status
     key.sort()
-    sorted_status = key & 3
-    key >>= row_bits + 2
+    sorted_status = key & ((1 << status_bits) - 1)
+    key >>= low
     sorted_offset = key & ((1 << day_bits) - 1)
     key >>= day_bits
     return key, sorted_offset, sorted_status
-
-
-def _by_stichtag(
-    start: IntArray, stop: IntArray, target: IntArray, value: FloatArray, n_days: int
-) -> tuple[IntArray, IntArray, FloatArray, IntArray]:
-    """The contributions ``+value`` at ``start`` and ``-value`` at ``stop`` (Stichtag
-    indices) of ``target``, sorted by Stichtag index; and where each index begins."""
-    index = np.concatenate([start, stop])
-    by_day = np.argsort(index.astype(np.min_scalar_type(n_days)), kind="stable")
-    index = index[by_day]
-    targets = np.concatenate([target, target])[by_day]
-    values = np.concatenate([value, -value])[by_day]
-    return index, targets, values, np.searchsorted(index, np.arange(n_days + 1))
-
-
-def _accumulate(
-    contributions: tuple[IntArray, IntArray, FloatArray, IntArray],
-    initial: FloatArray,
-    n_days: int,
-) -> Iterator[tuple[int, FloatArray]]:
-    """Blocks (width, len(initial)) of ``initial`` plus the running sums of the
-    contributions over the Stichtage, about :data:`BLOCK_ELEMENTS` at a time, each with
-    the index of its first Stichtag."""
-    index, target, value, bounds = contributions
-    per_day = len(initial)
-    step = max(1, BLOCK_ELEMENTS // per_day)
-    carry = initial
-    for lo in range(0, n_days, step):
-        hi = min(lo + step, n_days)
-        width = hi - lo
-        a, b = bounds[lo], bounds[hi]
-        counts = np.bincount(
-            (index[a:b] - lo) * per_day + target[a:b], weights=value[a:b], minlength=width * per_day
-        )
-        block = counts.astype(np.float64, copy=False).reshape(width, per_day)
-        block[0] += carry
-        np.cumsum(block, axis=0, out=block)
-        carry = block[-1].copy()
-        yield lo, block
-
-
-def _evaluate_masks(cc: CompiledCatalog, n_orgs: int, intervals: Intervals, out: Table) -> None:
-    """:func:`evaluate_dates` with done/excluded bitmasks per cell and Stichtag; planes
-    (kind: 0 done / 1 excluded, word, org, cell) per Stichtag."""
-    pair, measure, start, stop, excluded = intervals
-    n_words, n_cells = cc.n_words, cc.n_cells
-    excl_offset = n_words * n_orgs * n_cells
-    position = (cc.m_word[measure] * n_orgs + pair // cc.n_measures) * n_cells
-    position += cc.m_cell[measure] + excluded * excl_offset
-    n_days = len(out[0])
-    contributions = _by_stichtag(start, stop, position, cc.m_bit_value[measure], n_days)
-    for lo, block in _accumulate(contributions, np.zeros(2 * excl_offset), n_days):
-        width = len(block)
-        shaped = np.moveaxis(
-            block.astype(np.int64).reshape(width, 2 * n_words, n_orgs, cc.n_dims, cc.n_levels),
-            1,
-            0,
-        )
-        result = evaluate(cc, shaped[:n_words], shaped[n_words:])
-        _fill(out, lo, result.level, result.score, result.completed, result.total, cc)
-
-
-@dataclass(frozen=True)
-class StateTables:
-    """The rule per cell *state*, for catalogs with at most :data:`CHUNK` measures per
-    cell.
-
-    The state of a cell is ``sum(3**slot * s)`` over its measures, with s = 1 for a done
-    measure, 2 for an excluded one and 0 otherwise; ``cell * size + state`` indexes the
-    tables. The values are those :func:`evaluate` computes from the same cell (same
-    lookup tables, same operations), so both agree exactly."""
-
-    n_slots: int
-    size: int
-    """``3 ** n_slots``: the number of states of a cell."""
-    cell_offset: IntArray
-    """(N, D): ``cell * size`` of the cell (dimension d, level l + 1) at [l, d]."""
-    f: FloatArray
-    """f(d, l) (clause 4)."""
-    fulfilled: BoolArray
-    """Whether the level is fulfilled (clause 5)."""
-    counts: npt.NDArray[np.int32]
-    """Done measures + 2**16 * excluded measures."""
-    digit: FloatArray
-    """Per measure, ``3.0 ** slot``."""
-
-
-def state_tables(cc: CompiledCatalog) -> StateTables:
-    """:class:`StateTables` of a catalog with ``n_chunks == 1``."""
-    slot = cc.m_word * BITS + cc.m_bit
-    n_slots = int(slot.max()) + 1
-    size = 3**n_slots
-    digits = (np.arange(size)[:, None] // 3 ** np.arange(n_slots)) % 3
-    values = 1 << np.arange(n_slots)
-    done_bits = (digits == 1) @ values
-    excluded_bits = (digits == 2) @ values
-    done_weight = cc.done_table[0][:, done_bits]
-    open_weight = cc.open_table[0][:, excluded_bits]
-    f = np.divide(done_weight, open_weight, out=np.ones_like(done_weight), where=open_weight > 0)
-    mandatory = cc.mandatory_mask[0].reshape(-1, 1)
-    mandatory_open = (mandatory & ~(done_bits | excluded_bits)) != 0
-    fulfilled = (f >= cc.threshold - TOLERANCE) & ~mandatory_open
-    counts = np.bitwise_count(done_bits) + (np.bitwise_count(excluded_bits).astype(np.int32) << 16)
-    cell = np.arange(cc.n_dims) * cc.n_levels + np.arange(cc.n_levels)[:, None]
-    return StateTables(
-        n_slots=n_slots,
-        size=size,
-        cell_offset=cell * size,
-        f=f.reshape(-1),
-        fulfilled=fulfilled.reshape(-1),
-        counts=np.tile(counts.astype(np.int32), cc.n_cells),
-        digit=(3.0**slot).astype(np.float64),
-    )
-
-
-def _evaluate_states(cc: CompiledCatalog, n_orgs: int, intervals: Intervals, out: Table) -> None:
-    """:func:`evaluate_dates` with one state number per cell and Stichtag (see
-    :class:`StateTables`); planes (level, org, dimension) per Stichtag, so that the loop
-    over the levels runs over contiguous planes."""
-    pair, measure, start, stop, excluded = intervals
-    tables = state_tables(cc)
-    n_dims, n_levels = cc.n_dims, cc.n_levels
-    plane = n_orgs * n_dims
-    position = (cc.m_level[measure] - 1) * plane + (pair // cc.n_measures) * n_dims
-    position += cc.m_dim[measure]
-    value = tables.digit[measure] * (1.0 + excluded)
-    n_days = len(out[0])
-    contributions = _by_stichtag(start, stop, position, value, n_days)
-    initial = np.repeat(tables.cell_offset.astype(np.float64), n_orgs, axis=0).reshape(-1)
-    for lo, block in _accumulate(contributions, initial, n_days):
-        codes = block.astype(np.int32).reshape(len(block), n_levels, n_orgs, n_dims)
-        del block
-        _evaluate_codes(cc, tables, codes, out, lo)
-
-
-def _evaluate_codes(
-    cc: CompiledCatalog, tables: StateTables, codes: npt.NDArray[np.int32], out: Table, lo: int
-) -> None:
-    """Clauses 4–9 for cell codes ``cell * size + state`` of shape (B, N, O, D); results
-    into ``out[i][lo : lo + B]``."""
-    n_levels = cc.n_levels
-    fulfilled = tables.fulfilled.take(codes)
-    running = fulfilled[:, 0].copy()
-    level = running.astype(np.int64)
-    for higher in range(1, n_levels):
-        running &= fulfilled[:, higher]
-        level += running
-    del fulfilled, running
-    following = np.take_along_axis(codes, np.minimum(level, n_levels - 1)[:, None], axis=1)
-    value_at = tables.f.take(following[:, 0])
-    score = np.where(level == n_levels, float(n_levels), level + np.minimum(value_at, SCORE_CAP))
-    counts = tables.counts.take(codes).sum(axis=1, dtype=np.int64)
-    completed = counts & 0xFFFF
-    total = cc.dimension_count - (counts >> 16)
-    _fill(out, lo, level, score, completed, total, cc)
-
-
-def _overall_score(cc: CompiledCatalog, score: FloatArray) -> FloatArray:
-    """Clause 8: the mean of the dimensions' scores (last axis) by dimension weight."""
-    weighted = np.zeros(score.shape[:-1], dtype=np.float64)
-    for d, w in enumerate(cc.dimension_weights):
-        weighted += w * score[..., d]
-    overall: FloatArray = weighted / sum(cc.dimension_weights)
-    return overall
-
-
-def _empty_table(n_days: int, n_orgs: int, n_dims: int) -> Table:
-    shape = (n_days, n_orgs, n_dims + 1)
-    return (
-        np.empty(shape, dtype=np.int64),
-        np.empty(shape, dtype=np.float64),
-        np.empty(shape, dtype=np.int64),
-        np.empty(shape, dtype=np.int64),
-    )
-
-
-def _fill(
-    out: Table,
-    lo: int,
-    level: IntArray,
-    score: FloatArray,
-    completed: IntArray,
-    total: IntArray,
-    cc: CompiledCatalog,
-) -> None:
-    """Write per-dimension results (width, O, D) and the overall values into
-    ``out[i][lo : lo + width]`` (:meth:`Evaluation.table`). The reductions over the short
-    dimension axis run slice by slice, which is faster than numpy's reductions."""
-    hi = lo + len(level)
-    n_dims = cc.n_dims
-    for target, values in zip(out, (level, score, completed, total), strict=True):
-        target[lo:hi, :, :n_dims] = values
-    out[1][lo:hi, :, n_dims] = _overall_score(cc, score)
-    overall_level = out[0][lo:hi, :, n_dims]
-    overall_completed = out[2][lo:hi, :, n_dims]
-    overall_total = out[3][lo:hi, :, n_dims]
-    overall_level[...] = level[..., 0]
-    overall_completed[...] = completed[..., 0]
-    overall_total[...] = total[..., 0]
-    for d in range(1, n_dims):
-        np.minimum(overall_level, level[..., d], out=overall_level)
-        overall_completed += completed[..., d]
-        overall_total += total[..., d]

@@ -3,7 +3,7 @@
 Every check is vectorised: a column is factorised once and only its distinct values are
 looked at; the row of an offending value is searched only when an error is raised.
 Arrow-backed string columns (pandas' default ``str`` dtype) are encoded by Arrow kernels:
-``measure_id`` and ``status`` are looked up in the catalog's ids and :data:`STATUSES`
+``measure_id`` and ``status`` are looked up in the catalog's ids and status keys
 directly (one hashing pass, codes in the wanted order, unknown values come out as nulls),
 ``org`` is dictionary-encoded; a column whose values all have one width of at most
 :data:`WORD_BYTES` bytes is hashed as 64-bit integers. For large frames these run in
@@ -28,9 +28,6 @@ import pandas as pd
 from spatz.errors import ArgumentError, SpatzError
 from spatz.scoring._catalog import CompiledCatalog, IntArray
 
-STATUSES: tuple[str, ...] = ("planned", "in_progress", "completed", "not_applicable")
-"""The status keys the engine accepts, in code order."""
-PLANNED, IN_PROGRESS, COMPLETED, NOT_APPLICABLE = range(4)
 OPEN = -1
 """Status code of a measure without an event on or before the Stichtag."""
 OPEN_LABEL = "open"
@@ -86,7 +83,7 @@ class EncodedEvents:
     pair: IntArray
     """``org * M + measure``: the (organisation, measure) pair."""
     status: IntArray
-    """Index into :data:`STATUSES`."""
+    """Index into the catalog's status keys (``CompiledCatalog.status_keys``)."""
     day: IntArray
     """Days since 1970-01-01 (the time of day is dropped)."""
     due: IntArray | None
@@ -111,15 +108,25 @@ def encode_events(
     missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
     if missing:
         raise EventsError(f"Ereignisse: Spalte(n) {', '.join(map(repr, missing))} fehlen")
-    hint = f" (erlaubt: {', '.join(STATUSES)})"
     with _executor(events) as pool:
         org_task = pool.submit(_factorize, events["org"], "org")
-        measure_task = pool.submit(_lookup, events["measure_id"], "measure_id", cc.measure_ids, "")
-        status_task = pool.submit(_lookup, events["status"], "status", STATUSES, hint)
+        measure_task = pool.submit(
+            _lookup, events["measure_id"], "measure_id", cc.measure_ids, lambda _: ""
+        )
+        status_task = pool.submit(
+            _lookup, events["status"], "status", cc.status_keys, _status_hint(cc, events)
+        )
         day_task = pool.submit(_days, events["date"], "date", allow_missing=False)
     # Errors in column order, as if the columns had been checked one after the other.
     org_codes, org_values = org_task.result()
-    measure, status, day = measure_task.result(), status_task.result(), day_task.result()
+    measure, status = measure_task.result(), status_task.result()
+    refused = None if cc.all_allowed else ~cc.allowed[cc.m_offset[measure] + status]
+    if refused is not None and refused.any():
+        row = int(np.argmax(refused))
+        value = events["status"].iloc[row]
+        hint = _status_hint(cc, events)(row)
+        raise EventsError(_where(row, "status", f"unbekannter Wert {value!r}{hint}"))
+    day = day_task.result()
     org_names = np.array([v if isinstance(v, str) else str(v) for v in org_values], dtype=object)
     orgs, org_of_value = np.unique(org_names, return_inverse=True)
     due = None
@@ -137,6 +144,21 @@ def encode_events(
         day=day,
         due=due,
     )
+
+
+def _status_hint(cc: CompiledCatalog, events: pd.DataFrame) -> Callable[[int], str]:
+    """The statuses allowed in a row: those of the row's measure (all of the catalog when
+    the measure is unknown)."""
+
+    def hint(row: int) -> str:
+        measure_id = events["measure_id"].iloc[row]
+        if measure_id in cc.measure_ids:
+            keys = cc.keys_of(cc.measure_ids.index(measure_id))
+        else:
+            keys = list(cc.status_keys)
+        return f" (erlaubt: {', '.join(keys)})"
+
+    return hint
 
 
 class _Inline(Executor):
@@ -285,14 +307,18 @@ def _first(codes: IntArray, code: int) -> int:
     return int(np.argmax(codes == code))
 
 
-def _lookup(column: pd.Series[Any], name: str, allowed: Sequence[str], hint: str) -> IntArray:
-    """Index of each value of the column in ``allowed``; raise for the first unknown value."""
+def _lookup(
+    column: pd.Series[Any], name: str, allowed: Sequence[str], hint: Callable[[int], str]
+) -> IntArray:
+    """Index of each value of the column in ``allowed``; raise for the first unknown value
+    (``hint(row)`` is added to the message)."""
     data = _arrow_strings(column)
     if data is not None:
         _check_present(column, name, data)
         looked_up, row = _arrow_lookup(data, allowed)
         if row >= 0:
-            raise EventsError(_where(row, name, f"unbekannter Wert {column.iloc[row]!r}{hint}"))
+            message = f"unbekannter Wert {column.iloc[row]!r}{hint(row)}"
+            raise EventsError(_where(row, name, message))
         return looked_up
     codes, values = _factorize(column, name)
     index = {key: i for i, key in enumerate(allowed)}
@@ -304,7 +330,8 @@ def _lookup(column: pd.Series[Any], name: str, allowed: Sequence[str], hint: str
         # Distinct values are numbered in order of first appearance: the first unknown one
         # is the one in the earliest row.
         k = int(unknown[0])
-        raise EventsError(_where(_first(codes, k), name, f"unbekannter Wert {values[k]!r}{hint}"))
+        row = _first(codes, k)
+        raise EventsError(_where(row, name, f"unbekannter Wert {values[k]!r}{hint(row)}"))
     return mapped[codes]
 
 

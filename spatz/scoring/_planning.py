@@ -7,18 +7,14 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spatz.catalog import OVERALL, Catalog
+from spatz.catalog import Catalog
 from spatz.errors import ArgumentError, NotFoundError, SpatzError
-from spatz.scoring._catalog import CompiledCatalog, IntArray, compile_catalog
-from spatz.scoring._engine import completion_state, evaluate, grid_masks, last_events
+from spatz.scoring._catalog import COMPLETED, CompiledCatalog, IntArray, compile_catalog
+from spatz.scoring._engine import effective_codes, evaluate, last_events
 from spatz.scoring._events import (
-    COMPLETED,
-    IN_PROGRESS,
     NO_DAY,
     OPEN,
     OPEN_LABEL,
-    PLANNED,
-    STATUSES,
     DateLike,
     day_values,
     encode_events,
@@ -36,6 +32,7 @@ ROADMAP_COLUMNS: tuple[str, ...] = (
     "due_date",
     "f_gain",
     "score_gain",
+    "reason",
 )
 """Columns of :func:`roadmap`."""
 
@@ -65,14 +62,17 @@ def roadmap(
 ) -> pd.DataFrame:
     """The open measures between ``org`` and the next level of ``dimension_id``.
 
-    Open means neither done nor excluded at ``as_of`` (an expired completion is open).
-    Covered are the levels level(d) + 1 up to ``target_level`` if that is higher; none when
-    the dimension is at the top level. Rows are ordered by level, mandatory first, weight
-    descending, due date (NaT last), measure id. Columns :data:`ROADMAP_COLUMNS`:
-    ``status`` is the state (or ``"open"``), ``due_date`` the ``due_date`` of the state
-    event if ``events`` has that column, ``f_gain`` what completing the measure adds to
-    f(d, its level) (its weight / the non-excluded weight of that level) and
-    ``score_gain`` what completing it alone, today, adds to score(d).
+    Open means neither done nor excluded at ``as_of`` (a partial answer or an expired one
+    is open). Covered are the levels level(d) + 1 (with ``rule: additive``: 1) up to
+    ``target_level`` if that is higher; none when the dimension is at the top level. Rows
+    are ordered by level, mandatory first, weight descending, due date (NaT last), measure
+    id; then each measure is moved after those of its prerequisites (``depends_on``) that
+    are rows too. Columns :data:`ROADMAP_COLUMNS`: ``status`` is the state (or
+    ``"open"``), ``due_date`` the ``due_date`` of the state event if ``events`` has that
+    column, ``f_gain`` what completing the measure adds to f(d, its level) (its weight ·
+    (1 - its credit) / the non-excluded weight of that level), ``score_gain`` what
+    completing it alone, today, adds to score(d), and ``reason`` "Voraussetzung für X, Y"
+    when rows X, Y need it ("" otherwise).
 
     An organisation without events has every measure open. An unknown dimension raises
     :class:`~spatz.errors.NotFoundError`, a ``target_level`` outside 1..N
@@ -84,45 +84,94 @@ def roadmap(
         raise ArgumentError(f"Zielstufe {target_level!r} ist keine Stufe 1..{cc.n_levels}")
     day = to_day(as_of)
     status, start, due = _org_states(cc, events, [org], day)
-    done, excluded = completion_state(cc, status, start, _measures(cc, 1), day)
-    current = evaluate(cc, grid_masks(cc, done), grid_masks(cc, excluded))
+    codes = effective_codes(cc, status, start, _measures(cc, 1), day)
+    current = evaluate(cc, codes)
+    credit = cc.credit[cc.m_offset + codes[0]]
+    excluded = cc.excluded[cc.m_offset + codes[0]]
     level = int(current.level[0, d])
     upto = min(cc.n_levels, max(level + 1, target_level or 0))
+    lowest = 1 if cc.additive else level + 1
     candidates = np.flatnonzero(
-        (cc.m_dim == d) & (cc.m_level > level) & (cc.m_level <= upto) & ~done[0] & ~excluded[0]
+        (cc.m_dim == d)
+        & (cc.m_level >= lowest)
+        & (cc.m_level <= upto)
+        & (credit != 1.0)
+        & ~excluded
     )
     if not len(candidates):
         return empty_frame(ROADMAP_COLUMNS)
-    variants = np.repeat(done, len(candidates), axis=0)
-    variants[np.arange(len(candidates)), candidates] = True
-    gained = evaluate(
-        cc, grid_masks(cc, variants), grid_masks(cc, np.repeat(excluded, len(variants), 0))
-    )
+    variants = np.repeat(codes, len(candidates), axis=0)
+    variants[np.arange(len(candidates)), candidates] = COMPLETED
+    gained = evaluate(cc, variants)
     levels = cc.m_level[candidates]
     titles = [m.title for _, m in catalog.measures()]
     row_status = status[0, candidates]
+    weight = cc.m_weight[candidates]
     frame = pd.DataFrame(
         {
             "measure_id": pd.array([cc.measure_ids[i] for i in candidates], dtype="str"),
             "level": levels,
             "title": pd.array([titles[i] for i in candidates], dtype="str"),
             "mandatory": cc.m_mandatory[candidates],
-            "weight": cc.m_weight[candidates],
+            "weight": weight,
             "status": pd.array(
-                [OPEN_LABEL if s == OPEN else STATUSES[s] for s in row_status], dtype="str"
+                [OPEN_LABEL if s == OPEN else cc.status_keys[s] for s in row_status], dtype="str"
             ),
             "due_date": day_values(due[0, candidates]),
-            "f_gain": cc.m_weight[candidates] / current.open_weight[0, d, levels - 1],
+            "f_gain": weight * (1.0 - credit[candidates]) / current.open_weight[0, d, levels - 1],
             "score_gain": gained.score[:, d] - current.score[0, d],
+            "reason": pd.array([""] * len(candidates), dtype="str"),
         }
     )
-    return frame.sort_values(
+    ordered = frame.sort_values(
         ["level", "mandatory", "weight", "due_date", "measure_id"],
         ascending=[True, False, False, True, True],
         na_position="last",
         kind="stable",
         ignore_index=True,
     )
+    return _prerequisites_first(cc, ordered)
+
+
+def _prerequisites_first(cc: CompiledCatalog, plan: pd.DataFrame) -> pd.DataFrame:
+    """``plan`` with each of its measures after those of its prerequisites that are in
+    ``plan`` too (otherwise in its order), and their ``reason``: "Voraussetzung für" the
+    measures of ``plan`` that need them."""
+    ids = [str(i) for i in plan["measure_id"]]
+    row = {measure_id: i for i, measure_id in enumerate(ids)}
+    needs = [
+        [
+            row[cc.measure_ids[p]]
+            for p in cc.prerequisites[cc.measure_ids.index(measure_id)]
+            if cc.measure_ids[p] in row
+        ]
+        for measure_id in ids
+    ]
+    if not any(needs):
+        return plan
+    needed_by: list[list[str]] = [[] for _ in ids]
+    for i, needed in enumerate(needs):
+        for p in needed:
+            needed_by[p].append(ids[i])
+    order: list[int] = []
+    placed: set[int] = set()
+
+    def place(i: int) -> None:
+        if i in placed:
+            return
+        placed.add(i)
+        for p in needs[i]:
+            place(p)
+        order.append(i)
+
+    for i in range(len(ids)):
+        place(i)
+    result = plan.iloc[order].reset_index(drop=True)
+    reasons = [
+        f"Voraussetzung für {', '.join(needed_by[i])}" if needed_by[i] else "" for i in order
+    ]
+    result["reason"] = pd.array(reasons, dtype="str")
+    return result
 
 
 def forecast(
@@ -131,16 +180,18 @@ def forecast(
     targets: pd.DataFrame,
     as_of: DateLike | None = None,
 ) -> pd.DataFrame:
-    """Whether each target (org, dimension or ``"overall"``, target_level, target_date) holds.
+    """Whether each target (org, dimension, group or ``"overall"``, target_level,
+    target_date) holds.
 
     ``status`` of a target row is
 
     * ``achieved`` if the level at ``as_of`` is at least ``target_level``, else
     * ``overdue`` if ``target_date < as_of``, else
     * ``on_track`` if the rule, applied at ``target_date``, reaches ``target_level`` under
-      the assumption that every measure whose state at ``as_of`` is ``planned`` or
-      ``in_progress`` and whose state event has a ``due_date`` on or before the target
-      date is ``completed`` on that due date (completions may expire by the target date),
+      the assumption that every measure whose state at ``as_of`` has a credit below 1
+      (``planned``, ``in_progress``, a partial answer) and whose state event has a
+      ``due_date`` on or before the target date is ``completed`` on that due date
+      (completions may expire by the target date),
     * ``at_risk`` otherwise.
 
     The due date is the ``due_date`` column of ``events`` (optional; the caller fills it
@@ -157,24 +208,25 @@ def forecast(
     row_org = np.searchsorted(np.array(names, dtype=object), np.array(orgs, dtype=object))
     status, start, due = _org_states(cc, events, names, day)
     measure = _measures(cc, len(names))
-    done, excluded = completion_state(cc, status, start, measure, day)
-    level, value, _, _ = evaluate(cc, grid_masks(cc, done), grid_masks(cc, excluded)).table()
+    codes = effective_codes(cc, status, start, measure, day)
+    level, value, _, _ = evaluate(cc, codes).table()
     current_level = level[row_org, dims]
     achieved = current_level >= wanted
     overdue = ~achieved & (target_days < day)
     pending = ~achieved & ~overdue
     forecast_level = current_level.copy()
-    planned = np.isin(status, (PLANNED, IN_PROGRESS)) & (due != NO_DAY)
+    answer = cc.m_offset[measure] + np.maximum(status, 0)
+    planned = (status >= 0) & (cc.credit[answer] < 1.0) & (due != NO_DAY)
     for target_day in np.unique(target_days[pending]).tolist():
         assumed = planned & (due <= target_day)
-        done_then, excluded_then = completion_state(
+        codes_then = effective_codes(
             cc,
             np.where(assumed, COMPLETED, status),
             np.where(assumed, due, start),
             measure,
             target_day,
         )
-        then = evaluate(cc, grid_masks(cc, done_then), grid_masks(cc, excluded_then)).table()[0]
+        then = evaluate(cc, codes_then).table()[0]
         rows = pending & (target_days == target_day)
         forecast_level[rows] = then[row_org[rows], dims[rows]]
     verdict = np.where(
@@ -242,7 +294,7 @@ def _read_targets(
     missing = [c for c in TARGET_COLUMNS if c not in targets.columns]
     if missing:
         raise TargetsError(f"Ziele: Spalte(n) {', '.join(map(repr, missing))} fehlen")
-    dimension_index = {d: i for i, d in enumerate((*cc.dimension_ids, OVERALL))}
+    dimension_index = {d: i for i, d in enumerate(cc.row_ids)}
     orgs: list[str] = []
     dims: list[int] = []
     levels: list[int] = []

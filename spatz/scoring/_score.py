@@ -9,11 +9,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from spatz.catalog import OVERALL, Catalog
+from spatz.catalog import Catalog
 from spatz.scoring._catalog import CompiledCatalog, compile_catalog
 from spatz.scoring._engine import (
     Table,
-    completion_state,
+    effective_codes,
     evaluate_at,
     evaluate_dates,
     expiries,
@@ -23,7 +23,6 @@ from spatz.scoring._events import (
     NO_DAY,
     OPEN,
     OPEN_LABEL,
-    STATUSES,
     DateLike,
     day_values,
     encode_events,
@@ -49,7 +48,9 @@ EXPLAIN_COLUMNS: tuple[str, ...] = (
     "date",
     "done",
     "excluded",
+    "credit",
     "expires",
+    "open_prerequisites",
 )
 """Columns of :func:`explain`."""
 
@@ -58,33 +59,53 @@ def score(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None)
     """Maturity level and score of every organisation in ``events`` at Stichtag ``as_of``.
 
     ``events`` has the columns ``org``, ``measure_id``, ``status`` and ``date`` (more are
-    ignored); ``as_of`` defaults to today. The rule, for levels 1..N and threshold θ:
+    ignored); ``as_of`` defaults to today. The rule, for levels 1..N (a named level 0 is
+    where an organisation stands before level 1), threshold θ:
 
     1. The state of (organisation, measure) is its event with the greatest date
        ``<= as_of``; among events of one date the later row wins; no such event: open.
-    2. A measure is done iff its state is ``completed`` and it does not expire
-       (``valid_for_months`` null) or ``as_of < completion date + valid_for_months``
-       calendar months, the day clipped to the month's end (2023-01-31 + 1 month =
-       2023-02-28, from which day on it is no longer done).
-    3. A measure whose state is ``not_applicable`` is excluded: neither done nor open.
-    4. f(d, l) = weight of the done measures of dimension d on level l / weight of its
-       non-excluded measures; 1.0 when all are excluded.
+    2. The credit of a measure is the credit of its state's status in its answer scale
+       (``planned``, ``in_progress`` 0, ``completed`` 1, ``not_applicable`` none, the
+       catalog's ``answers`` or the measure's ``answer_scales`` entry with their credit);
+       open: 0. A credit > 0 of a measure with ``valid_for_months`` is 0 unless
+       ``as_of < date of the state event + valid_for_months`` calendar months, the day
+       clipped to the month's end (2023-01-31 + 1 month = 2023-02-28, from which day on it
+       no longer counts).
+    3. A measure whose status has no credit (``not_applicable``) is excluded: neither done
+       nor open. A measure is done iff its credit is 1.
+    4. f(d, l) = Σ weight · credit / Σ weight over the non-excluded measures of dimension d
+       on level l; 1.0 when there are none (all excluded, or no measures on the level).
+
+    ``rule: gated`` (the default):
+
     5. Level l of d is fulfilled iff ``f(d, l) >= θ`` (compared as ``f >= θ - 1e-12``, see
        :data:`~spatz.scoring.TOLERANCE`) and every mandatory non-excluded measure of d on
        level l is done.
     6. level(d) = the largest l in 0..N with levels 1..l all fulfilled.
     7. score(d) = N if level(d) = N, else ``level(d) + min(f(d, level(d) + 1), 0.99)``; so
        ``floor(score) == level``.
-    8. overall: level = minimum of the dimensions' levels, score = mean of their scores
-       weighted by dimension weight.
+
+    ``rule: additive``:
+
+    8. score(d) = N · (mean of f(d, l) over the levels l on which d has measures, excluded
+       or not); level(d) = ``floor(score(d) + 1e-12)``. θ and ``mandatory`` do not apply.
+
+    Both rules:
+
     9. measures_completed = number of done measures, measures_total = number of
-       non-excluded measures (overall: sums over the dimensions).
+       non-excluded measures.
+    10. A group's members are its dimensions (catalog order), then its child groups (order
+        of ``groups``): level = minimum of the members' levels, score = mean of their
+        scores weighted by their weights, measures_completed and measures_total = sums.
+    11. overall: the same over the top-level members, the dimensions without a group and
+        then the groups without a parent (without groups: all dimensions).
 
     Returns one row per organisation of ``events`` (whatever its event dates) and dimension
-    in catalog order, then a row with ``dimension_id == "overall"``; columns
-    :data:`RESULT_COLUMNS` (str, str, int64, float64, int64, int64), sorted by
-    organisation, index 0..n-1. Raises :class:`~spatz.scoring.EventsError` for an invalid
-    events frame.
+    in catalog order, then one per group in the order of ``catalog.groups``, then a row
+    with ``dimension_id == "overall"``; columns :data:`RESULT_COLUMNS` (str, str, int64,
+    float64, int64, int64), sorted by organisation, index 0..n-1. Raises
+    :class:`~spatz.scoring.EventsError` for an invalid events frame (also for a status
+    that is not an answer of the row's measure).
     """
     cc = compile_catalog(catalog)
     day = to_day(as_of)
@@ -126,10 +147,13 @@ def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = Non
 
     Organisations sorted, measures in catalog order. Columns :data:`EXPLAIN_COLUMNS`:
     ``status`` is the status of the state event (clause 1 of the rule) or ``"open"``,
-    ``date`` its date (NaT when open), ``done`` and ``excluded`` clauses 2 and 3, and
-    ``expires`` the first day on which a completion no longer counts (NaT if the state is
-    not ``completed`` or the measure does not expire; a date on or before ``as_of`` means
-    expired).
+    ``date`` its date (NaT when open), ``done`` and ``excluded`` clause 3, ``credit`` the
+    credit of clause 2 (after expiry; NaN when excluded), ``expires`` the first day on
+    which the credit no longer counts (NaT if the status has no credit > 0 or the measure
+    does not expire; a date on or before ``as_of`` means expired), and
+    ``open_prerequisites`` the ids of the measure's prerequisites (``depends_on``) that
+    are not done while it is done, separated by ", " ("" otherwise): a plausibility note,
+    the rule does not use it.
     """
     cc = compile_catalog(catalog)
     day = to_day(as_of)
@@ -143,21 +167,38 @@ def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = Non
     start = np.full(n_orgs * n_measures, NO_DAY, dtype=np.int64)
     start[pairs] = ev.day[rows]
     measure = np.tile(np.arange(n_measures), n_orgs)
-    done, excluded = completion_state(cc, status, start, measure, day)
-    labels = pd.array([*STATUSES, OPEN_LABEL], dtype="str")
+    flat = cc.m_offset[measure] + effective_codes(cc, status, start, measure, day)
+    credit = cc.credit[flat]
+    done = credit == 1.0
+    labels = pd.array([*cc.status_keys, OPEN_LABEL], dtype="str")
     return pd.DataFrame(
         {
             "org": pd.array(ev.orgs, dtype="str").take(np.repeat(np.arange(n_orgs), n_measures)),
             "dimension_id": pd.array(cc.dimension_ids, dtype="str").take(cc.m_dim[measure]),
             "level": cc.m_level[measure],
             "measure_id": pd.array(cc.measure_ids, dtype="str").take(measure),
-            "status": labels.take(np.where(status == OPEN, len(STATUSES), status)),
+            "status": labels.take(np.where(status == OPEN, cc.n_keys, status)),
             "date": day_values(start),
             "done": done,
-            "excluded": excluded,
+            "excluded": cc.excluded[flat],
+            "credit": credit,
             "expires": day_values(expiries(cc, status, start, measure)),
+            "open_prerequisites": open_prerequisites(cc, done.reshape(n_orgs, n_measures)),
         }
     )
+
+
+def open_prerequisites(cc: CompiledCatalog, done: npt.NDArray[np.bool_]) -> Any:
+    """Per (organisation, measure) of the grid ``done`` (O, M), row-major: the ids of the
+    prerequisites that are not done while the measure is done, comma-separated ("" else)."""
+    texts = np.full(done.shape, "", dtype=object)
+    for m, needed in enumerate(cc.prerequisites):
+        if not needed:
+            continue
+        noted = done[:, m] & ~done[:, list(needed)].all(axis=1)
+        for o in np.flatnonzero(noted).tolist():
+            texts[o, m] = ", ".join(cc.measure_ids[p] for p in needed if not done[o, p])
+    return pd.array(texts.reshape(-1), dtype="str")
 
 
 def _result_frame(
@@ -171,12 +212,10 @@ def _result_frame(
 
     The ``org`` and ``dimension_id`` columns of the B blocks are one block of strings
     repeated (Arrow chunks sharing their buffers), not B copies."""
-    per_org = cc.n_dims + 1
+    per_org = cc.n_rows
     blocks = table[0].size // (len(orgs) * per_org)
     org = pd.array(orgs, dtype="str").take(np.repeat(np.arange(len(orgs)), per_org))
-    dimension = pd.array([*cc.dimension_ids, OVERALL], dtype="str").take(
-        np.tile(np.arange(per_org), len(orgs))
-    )
+    dimension = pd.array(cc.row_ids, dtype="str").take(np.tile(np.arange(per_org), len(orgs)))
     level, value, completed, total = table
     columns: dict[str, Any] = {
         "org": _repeated(org, blocks),
@@ -215,6 +254,9 @@ _DTYPES = {
     "measures_total": "int64",
     "done": "bool",
     "excluded": "bool",
+    "credit": "float64",
+    "open_prerequisites": "str",
+    "reason": "str",
     "date": "datetime64[us]",
     "expires": "datetime64[us]",
     "as_of": "datetime64[us]",
