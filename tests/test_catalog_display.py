@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 import spatz
 from spatz.io.catalog_text import EMPTY_LEVEL, percent
+from spatz.model import MeasureEventCreate, Status
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 AS_OF = dt.date(2024, 12, 31)
@@ -192,7 +193,7 @@ def test_workbook_lists_levels_without_measures_and_the_new_columns(model2_url: 
     book = load_workbook(io.BytesIO(spatz.open(model2_url).workbook_bytes(AS_OF)))
     sheet = book["Maßnahmen"]
     header = [c.value for c in sheet[1]]
-    assert header[-2:] == ["Voraussetzungen", "Bezüge"]
+    assert header[-3:] == ["Voraussetzungen", "Bezüge", "umgesetzt, aber Voraussetzung offen"]
     rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
     organisation = [
         (r["Stufe"], r["Maßnahme"], r["Titel"]) for r in rows if r["Dimension"] == "Organisation"
@@ -234,3 +235,38 @@ def test_report_says_so_where_the_roadmap_passes_a_level_without_measures(
         [EMPTY_LEVEL, "2"],
         ["ORP.1.A8 Betriebsmittel", "3"],
     ]
+
+
+def test_a_measure_done_while_its_prerequisite_is_open_is_pointed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path}/model2.db"
+    fill_model2_database(url)
+    store = spatz.open(url)
+    # NET.1.1.A4 needs NET.1.1.A1: done first, then A1 reopened after a review.
+    for measure_id, status, day in [
+        ("NET.1.1.A4", Status.completed, dt.date(2024, 6, 1)),
+        ("NET.1.1.A1", Status.in_progress, dt.date(2024, 9, 1)),
+    ]:
+        store.record_event(
+            MeasureEventCreate(org=ORG, measure_id=measure_id, status=status, date=day)
+        )
+    at = _app(url, monkeypatch, "views/dimension.py", dimension="net1")
+    assert [visible(str(w.value)) for w in at.warning] == [
+        "Plausibilität: NET.1.1.A4 ist als umgesetzt erfasst, die Voraussetzung NET.1.1.A1 "
+        "aber noch nicht."
+    ]
+    # The level counts it as done all the same: shown, never corrected.
+    assert store.explain(AS_OF).set_index("measure_id").loc["NET.1.1.A4", "done"]
+    book = load_workbook(io.BytesIO(store.workbook_bytes(AS_OF)))
+    sheet = book["Maßnahmen"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    flagged = {
+        r["Maßnahme"]: r["umgesetzt, aber Voraussetzung offen"]
+        for r in rows
+        if r["umgesetzt, aber Voraussetzung offen"]
+    }
+    assert flagged == {"NET.1.1.A4": "NET.1.1.A1"}
+    roadmap = store.roadmap(ORG, "net1", AS_OF)
+    assert roadmap["measure_id"].tolist()[0] == "NET.1.1.A1"

@@ -329,6 +329,7 @@ HEADERS_KEYS = {
         "recorded_at",
         "depends_on",
         "references",
+        "open_prerequisites",
     ],
     "Projekte": [
         "org",

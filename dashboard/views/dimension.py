@@ -118,14 +118,16 @@ else:
                 "Erfüllung der Stufe +": (plan["f_gain"] * 100).round(0).astype(int).astype(str)
                 + " %",
                 "Punktwert +": plan["score_gain"].map(fmt.number),
+                "Grund": plan["reason"],
             }
-        ),
+        ).drop(columns=[] if plan["reason"].any() else ["Grund"]),
         hide_index=True,
         width="stretch",
     )
     st.caption(
-        "Reihenfolge: Pflichtmaßnahmen zuerst, dann nach Gewicht und Fälligkeit. "
-        "„Punktwert +“ zeigt, wie sehr die Umsetzung allein den Punktwert heute hebt."
+        "Reihenfolge: Pflichtmaßnahmen zuerst, dann nach Gewicht und Fälligkeit; eine offene "
+        "Voraussetzung steht vor der Maßnahme, die sie braucht. „Punktwert +“ zeigt, wie sehr "
+        "die Umsetzung allein den Punktwert heute hebt."
     )
     sections.adopters(
         sel.org,
@@ -137,6 +139,13 @@ else:
 st.header("Die Stufen")
 states = data.explain(sel.as_of, sel.org).query("dimension_id == @dimension_id")
 state_by_measure = data.rows_by(states, "measure_id")
+# A measure recorded as done while a prerequisite is open: shown, never corrected.
+for m_id, missing in zip(states["measure_id"], states["open_prerequisites"], strict=True):
+    if missing:
+        st.warning(
+            f"Plausibilität: {fmt.plain(m_id)} ist als umgesetzt erfasst, die Voraussetzung "
+            f"{fmt.plain(missing)} aber noch nicht."
+        )
 details = data.state_details(sel.org, sel.as_of)
 # Level 0 is what an organisation is before level 1: it has no measures.
 for lv in reversed([lv for lv in catalog.levels if lv.level >= 1]):

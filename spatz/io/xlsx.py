@@ -85,6 +85,7 @@ MEASURES = Sheet(
         Column("recorded_at", "erfasst am", "datetime"),
         Column("depends_on", "Voraussetzungen"),
         Column("references", "Bezüge"),
+        Column("open_prerequisites", "umgesetzt, aber Voraussetzung offen"),
     ),
 )
 """One row per organisation and measure, and one per level of a dimension without measures

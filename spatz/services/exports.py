@@ -206,12 +206,14 @@ def _measure_states(
 ) -> pd.DataFrame:
     """Every measure of every organisation: its state at the Stichtag (open where nothing
     was recorded) and what was written down with the event behind it; in between, in the
-    order of the levels, each level of a dimension without measures, without a state."""
+    order of the levels, each level of a dimension without measures, without a state. A
+    measure recorded as done while a prerequisite is open names that prerequisite
+    (``open_prerequisites``): shown, never corrected."""
     grid = pd.DataFrame({"org": pd.Series(orgs, dtype="str")}).merge(
         _catalog_lines(catalog), how="cross"
     )
     states = scoring.explain(catalog, events, stichtag)[
-        ["org", "measure_id", "status", "date", "done", "expires"]
+        ["org", "measure_id", "status", "date", "done", "expires", "open_prerequisites"]
     ]
     rows = grid.merge(states, on=["org", "measure_id"], how="left")
     measure = rows["measure_id"].notna()
