@@ -22,10 +22,10 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from measured import measured
 from results_file import RESULTS, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,27 +50,17 @@ class Figure:
 
 def run_help(source: Path, arguments: tuple[str, ...]) -> Figure:
     """The fastest of ``RUNS`` runs of ``spatz ARGUMENTS`` from ``source``, and its memory."""
-    env = {**os.environ, "PYTHONPATH": str(source)}
     best: Figure | None = None
     for _ in range(RUNS):
-        with tempfile.TemporaryFile() as output:
-            start = time.perf_counter()
-            process = subprocess.Popen(
-                [sys.executable, "-c", ENTRY, *arguments],
-                cwd=source,
-                env=env,
-                stdout=output,
-                stderr=output,
-            )
-            _, status, usage = os.wait4(process.pid, 0)  # reaped here, with its rusage
-            seconds = time.perf_counter() - start
-            process.returncode = os.waitstatus_to_exitcode(status)
-            output.seek(0)
-            shown = output.read().decode()
-        if process.returncode != 0 or "Aufruf: spatz" not in shown:
-            sys.exit(f"spatz {' '.join(arguments)} failed ({process.returncode}):\n{shown}")
-        if best is None or seconds < best.seconds:
-            best = Figure(seconds, usage.ru_maxrss / 1024)
+        outcome = measured(
+            [sys.executable, "-c", ENTRY, *arguments],
+            cwd=source,
+            env={"PYTHONPATH": str(source)},
+        )
+        if outcome.exit_code != 0 or "Aufruf: spatz" not in outcome.output:
+            sys.exit(f"spatz {' '.join(arguments)} failed ({outcome.exit_code}):\n{outcome.output}")
+        if best is None or outcome.seconds < best.seconds:
+            best = Figure(outcome.seconds, outcome.peak_mb)
     assert best is not None
     return best
 

@@ -23,14 +23,13 @@ import csv
 import datetime as dt
 import os
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from measured import Outcome, measured
 from results_file import RESULTS, write_section
 
 from spatz.catalog import default_catalog
@@ -58,32 +57,10 @@ duplicate check and the rows to insert 12 %.\
 """
 
 
-@dataclass(frozen=True)
-class Outcome:
-    exit_code: int
-    seconds: float
-    peak_mb: float
-    output: str
-
-
 def spatz(url: str, *arguments: str, cwd: Path, env: dict[str, str] | None = None) -> Outcome:
     """One command in a fresh process in ``cwd``: exit code, wall time, peak memory, what it
     printed."""
-    with tempfile.TemporaryFile() as output:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            [str(SPATZ), "--db", url, *arguments],
-            cwd=cwd,
-            env={**os.environ, **(env or {})},
-            stdout=output,
-            stderr=output,
-        )
-        _, status, usage = os.wait4(process.pid, 0)  # reaped here, with its rusage
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        output.seek(0)
-        text = output.read().decode()
-    return Outcome(process.returncode, seconds, usage.ru_maxrss / 1024, text.strip())
+    return measured([str(SPATZ), "--db", url, *arguments], cwd=cwd, env=env)
 
 
 def write_progress(path: Path, n: int, orgs: list[str], measures: list[str]) -> None:

@@ -34,6 +34,23 @@ def _comparison(demo_url: str, org: str, monkeypatch: pytest.MonkeyPatch) -> App
     return at
 
 
+def _signed_in(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch, actor: Actor, **state: Any
+) -> AppTest:
+    """The dashboard as ``actor`` sees it first, Halle at 31.12.2024 selected."""
+    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["org"] = HALLE
+    at.session_state["as_of"] = dt.date(2024, 12, 31)
+    at.session_state["actor"] = actor
+    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    assert not at.exception
+    return at
+
+
 def _heatmap(at: AppTest) -> dict[str, Any]:
     figure: dict[str, Any] = json.loads(at.get("plotly_chart")[0].proto.spec)
     return figure
@@ -85,14 +102,7 @@ def test_a_kommune_sees_its_position_on_the_overview(
 ) -> None:
     actor = spatz.store.login(demo_url, name, password).actor
     assert actor is not None and actor.scope is not None
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["org"] = HALLE
-    at.session_state["as_of"] = dt.date(2024, 12, 31)
-    at.session_state["actor"] = actor
-    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
-    at.run()
-    assert not at.exception
+    at = _signed_in(demo_url, monkeypatch, actor)
     assert "Einordnung im Land" in [s.value for s in at.header]
     table = next(t.value for t in at.dataframe if "Quartil" in t.value.columns)
     expected = spatz.open(demo_url).position(HALLE, "2024-12-31")
@@ -138,14 +148,7 @@ def test_a_kommune_sees_who_did_an_open_measure_among_those_that_agreed(
         and len(admin.adopters(measure, "2024-12-31")) > len(listed)
     ]
     dimension_id, measure, listed = candidates[0]
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["org"] = HALLE
-    at.session_state["as_of"] = dt.date(2024, 12, 31)
-    at.session_state["actor"] = actor
-    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
-    at.session_state["dimension"] = dimension_id
-    at.run()
+    at = _signed_in(demo_url, monkeypatch, actor, dimension=dimension_id)
     at.switch_page("views/dimension.py").run()
     assert not at.exception
     assert "Wer hat es schon umgesetzt?" in [h.value for h in at.header]

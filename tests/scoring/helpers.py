@@ -432,3 +432,22 @@ def model2_events(catalog: Catalog) -> st.SearchStrategy[list[Event]]:
         )
 
     return st.lists(st.sampled_from(sorted(keys)).flatmap(event), max_size=40)
+
+
+def assert_trend_is_score_per_date(
+    catalog: Catalog, events: Sequence[Event], stichtage: Sequence[dt.date]
+) -> None:
+    """``trend`` equals ``score`` at each Stichtag, concatenated (exactly)."""
+    from spatz.scoring import score, trend
+
+    frame = as_frame(events)
+    result = trend(catalog, frame, stichtage)
+    if events and stichtage:
+        expected = pd.concat(
+            [score(catalog, frame, d).assign(as_of=pd.Timestamp(d)) for d in stichtage],
+            ignore_index=True,
+        )
+        expected["as_of"] = expected["as_of"].astype("datetime64[us]")
+        pd.testing.assert_frame_equal(result, expected, check_exact=True)
+    else:
+        assert result.empty

@@ -6,18 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from spatz.catalog import Catalog
-from spatz.scoring import explain, score, trend
+from spatz.scoring import explain, score
 
 from .helpers import (
     MODEL2_PROFILE,
     Event,
     as_frame,
+    assert_trend_is_score_per_date,
     by_key,
     dates,
     model2_catalogs,
@@ -119,14 +119,4 @@ def test_additive_score_is_monotone_in_every_credit(
 @given(scenarios(), st.lists(dates(), max_size=6))
 def test_trend_equals_score_per_date(scenario: Scenario, stichtage: list[dt.date]) -> None:
     catalog, events, _ = scenario
-    frame = as_frame(events)
-    result = trend(catalog, frame, stichtage)
-    if events and stichtage:
-        expected = pd.concat(
-            [score(catalog, frame, d).assign(as_of=pd.Timestamp(d)) for d in stichtage],
-            ignore_index=True,
-        )
-        expected["as_of"] = expected["as_of"].astype("datetime64[us]")
-        pd.testing.assert_frame_equal(result, expected, check_exact=True)
-    else:
-        assert result.empty
+    assert_trend_is_score_per_date(catalog, events, stichtage)

@@ -12,12 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spatz.catalog import Catalog
-from spatz.scoring import score, trend
+from spatz.scoring import score
 
 from .helpers import (
     PROFILE,
     Event,
     as_frame,
+    assert_trend_is_score_per_date,
     by_key,
     catalogs,
     dates,
@@ -121,17 +122,7 @@ def test_trend_equals_score_per_date(
     scenario: tuple[Catalog, list[Event], dt.date], stichtage: list[dt.date]
 ) -> None:
     catalog, events, _ = scenario
-    frame = as_frame(events)
-    result = trend(catalog, frame, stichtage)
-    if events and stichtage:
-        expected = pd.concat(
-            [score(catalog, frame, d).assign(as_of=pd.Timestamp(d)) for d in stichtage],
-            ignore_index=True,
-        )
-        expected["as_of"] = expected["as_of"].astype("datetime64[us]")
-        pd.testing.assert_frame_equal(result, expected, check_exact=True)
-    else:
-        assert result.empty
+    assert_trend_is_score_per_date(catalog, events, stichtage)
 
 
 @PROFILE
