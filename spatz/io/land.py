@@ -19,7 +19,6 @@ and reports each problem as ``FILE:LINE: Spalte NAME: message``.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from spatz.io.dialect import Dialect as Dialect
 from spatz.io.limits import FileLimits, quote, shorten
 from spatz.io.reader import XLSX_MAGIC, ProblemCollector, Table, read_file_bytes, read_table_bytes
 from spatz.io.rows import RowReader, rows_of
-from spatz.io.values import parse_date, parse_int, parse_kind
+from spatz.io.values import is_missing, parse_date, parse_int, parse_kind
 from spatz.model.common import OrgKind
 from spatz.model.organisation import AGS_PATTERN, KEY_PATTERN
 
@@ -80,15 +79,6 @@ _DTYPES: dict[str, str] = {
 }
 
 
-def _missing(value: Any) -> bool:
-    return (
-        value is None
-        or value is pd.NaT
-        or value is pd.NA
-        or (isinstance(value, float) and math.isnan(value))
-    )
-
-
 def _column_cells(column: str, values: pd.Series[Any], dialect: Dialect) -> list[str]:
     """The cells of one column as written: missing values empty, ``score`` with two
     decimals (decimal comma in ``excel-de``), dates ISO, text cells neutralised in
@@ -99,12 +89,12 @@ def _column_cells(column: str, values: pd.Series[Any], dialect: Dialect) -> list
     items = values.tolist()
     if column == "score":
         point = "," if excel else "."
-        return ["" if _missing(v) else f"{float(v):.2f}".replace(".", point) for v in items]
+        return ["" if is_missing(v) else f"{float(v):.2f}".replace(".", point) for v in items]
     delimiter = ";" if excel else ","
     neutralise = excel and column in _TEXT_COLUMNS
 
     def render(value: Any) -> str:
-        if _missing(value):
+        if is_missing(value):
             return ""
         if isinstance(value, pd.Timestamp):
             return value.date().isoformat()

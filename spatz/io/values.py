@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from functools import lru_cache
+from typing import Any
+
+import pandas as pd
 
 from spatz.io.limits import quote
 from spatz.model.common import STATUS_LABELS, OrgKind, Status
@@ -86,6 +90,13 @@ def parse_kind(text: str) -> OrgKind:
             f"unbekannte Art {quote(text)} (erlaubt: {', '.join(k.value for k in OrgKind)})"
         )
     return kind
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a cell value of a frame stands for "no value": None, NaT, NA or NaN."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 _YES = {"ja", "j", "true", "wahr", "1", "x"}

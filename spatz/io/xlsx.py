@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from spatz.io.values import is_missing
 from spatz.model.common import MEASURE_STATUS_LABELS, TARGET_STATUS_LABELS
 
 DATE_FORMAT = "DD.MM.YYYY"
@@ -157,12 +157,6 @@ _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 
 
-def _missing(value: Any) -> bool:
-    if value is None or value is pd.NaT or value is pd.NA:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def as_text(value: Any) -> str:
     """Text that Excel can store: characters it refuses (control characters) removed."""
     return str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
@@ -228,7 +222,7 @@ def write_sheet(workbook: Workbook, sheet: Sheet, frame: pd.DataFrame) -> None:
     keys = [c.key for c in sheet.columns]
     for row_index, record in enumerate(frame[keys].itertuples(index=False), start=2):
         for index, (column, value) in enumerate(zip(sheet.columns, record, strict=True), start=1):
-            if _missing(value):
+            if is_missing(value):
                 continue
             shown, width = _display(column, value)
             if shown == "":
