@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
+from spatz.db import begin_snapshot
 from spatz.errors import DataImportError, NotFoundError, Problem
 from spatz.io.land import (
     LAND_COLUMNS,
@@ -414,14 +415,7 @@ def adopters(
     role. Columns :data:`ADOPTER_COLUMNS` (``date``: of the completion), the earliest
     first."""
     authorize(actor, Permission.view_overview)
-    everyone = Reading(session, Actor.operator(actor.name), catalog_id)
-    try:
-        everyone.catalog.measure(measure_id)
-    except KeyError:
-        raise NotFoundError(
-            f"Maßnahme {measure_id!r} gibt es im Katalog {everyone.catalog.key} nicht"
-        ) from None
-    day = everyone.day(as_of)
+    begin_snapshot(session)
     orgs = session.execute(
         sa.select(
             col(Organisation.key), col(Organisation.name), col(Organisation.named_in_comparison)
@@ -432,8 +426,15 @@ def adopters(
         for key, name, named in orgs
         if named or allows(actor, Permission.view_detail, key)
     }
-    events = everyone.events
-    states = scoring.explain(everyone.catalog, events[events["org"].isin(names)], day)
+    # Only the events of the organisations that may be named are read.
+    named = Reading(session, Actor.operator(actor.name), catalog_id, names)
+    try:
+        named.catalog.measure(measure_id)
+    except KeyError:
+        raise NotFoundError(
+            f"Maßnahme {measure_id!r} gibt es im Katalog {named.catalog.key} nicht"
+        ) from None
+    states = scoring.explain(named.catalog, named.events, named.day(as_of))
     done = states[(states["measure_id"] == measure_id) & states["done"]]
     result = pd.DataFrame(
         {
