@@ -155,7 +155,7 @@ else:
 # Open measures of the organisation: only for accounts that see its measures.
 if session.can(Permission.view_detail, sel.org):
     states = data.explain(sel.as_of, sel.org)
-    mine = states[(states["org"] == sel.org) & ~states["done"] & ~states["excluded"]]
+    mine = states[~states["done"] & ~states["excluded"]]
     sections.adopters(
         sel.org,
         sel.as_of,
