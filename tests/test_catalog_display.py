@@ -7,11 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from apptest import dashboard_as
 from developer_text import developer_sentences, normalised
 from markdown_it import MarkdownIt
 from model2_data import ADMIN, ORG, fill_model2_database
@@ -23,7 +23,6 @@ import spatz
 from spatz.io.catalog_text import EMPTY_LEVEL, percent
 from spatz.model import MeasureEventCreate, Status
 
-APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 AS_OF = dt.date(2024, 12, 31)
 
 
@@ -35,14 +34,7 @@ def model2_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _app(url: str, monkeypatch: pytest.MonkeyPatch, page: str, **state: Any) -> AppTest:
-    monkeypatch.setenv("SPATZ_DATABASE_URL", url)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["org"] = ORG
-    at.session_state["as_of"] = AS_OF
-    at.session_state["actor"] = ADMIN
-    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
-    for key, value in state.items():
-        at.session_state[key] = value
+    at = dashboard_as(url, monkeypatch, ADMIN, state.pop("org", ORG), AS_OF, **state)
     at.run()
     at.switch_page(page).run()
     assert not at.exception

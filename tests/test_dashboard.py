@@ -6,10 +6,10 @@ import datetime as dt
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
+from apptest import APP, dashboard_as, log_in
 from rendered import visible
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
@@ -25,24 +25,14 @@ from spatz.io.land import land_csv
 from spatz.model import MeasureEventCreate, Status, TargetCreate
 from spatz.services.common import Actor
 
-APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 HALLE = "15002000"
 
 
 @pytest.fixture
 def app(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["org"] = HALLE
-    at.session_state["as_of"] = dt.date(2024, 12, 31)
-    log_in(at, Actor.operator("tester"))
-    return at
-
-
-def log_in(at: AppTest, actor: Actor) -> None:
-    """As the login form does after a correct password."""
-    at.session_state["actor"] = actor
-    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    return dashboard_as(
+        demo_url, monkeypatch, Actor.operator("tester"), HALLE, dt.date(2024, 12, 31)
+    )
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
-from pathlib import Path
 from typing import Any
 
 import pytest
+from apptest import dashboard_as
 from rendered import visible
 from streamlit.testing.v1 import AppTest
 
@@ -17,17 +16,12 @@ import spatz
 import spatz.store
 from spatz.services.common import Actor
 
-APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 HALLE = "15002000"
+DAY = dt.date(2024, 12, 31)
 
 
 def _comparison(demo_url: str, org: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["org"] = org
-    at.session_state["as_of"] = dt.date(2024, 12, 31)
-    at.session_state["actor"] = Actor.operator("tester")
-    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
+    at = dashboard_as(demo_url, monkeypatch, Actor.operator("tester"), org, DAY)
     at.run()
     at.switch_page("views/comparison.py").run()
     assert not at.exception
@@ -38,14 +32,7 @@ def _signed_in(
     demo_url: str, monkeypatch: pytest.MonkeyPatch, actor: Actor, **state: Any
 ) -> AppTest:
     """The dashboard as ``actor`` sees it first, Halle at 31.12.2024 selected."""
-    monkeypatch.setenv("SPATZ_DATABASE_URL", demo_url)
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.session_state["org"] = HALLE
-    at.session_state["as_of"] = dt.date(2024, 12, 31)
-    at.session_state["actor"] = actor
-    at.session_state["login_since"] = at.session_state["login_seen"] = time.time()
-    for key, value in state.items():
-        at.session_state[key] = value
+    at = dashboard_as(demo_url, monkeypatch, actor, HALLE, DAY, **state)
     at.run()
     assert not at.exception
     return at
