@@ -104,18 +104,26 @@ if orgs.empty:
     st.stop()
 
 labels = {row.org: f"{row.name} ({row.org})" for row in orgs.itertuples()}
-# The selection lives in the session state ("org", "as_of"; pages read it there). A link
-# may name the organisation (?org=KEY); otherwise the account's own or the most active one
-# is shown. The sidebar's widgets have keys of their own, take their value from the
-# selection and hand every change back to it, so that each change holds.
+catalog_labels = {c.id: f"{c.name} ({c.id})" for c in data.catalogs()}
+# The selection lives in the session state ("org", "catalog", "as_of"; pages read it
+# there). A link may name the organisation (?org=KEY) and the catalog (?catalog=ID);
+# otherwise the account's own or the most active organisation and the default catalog are
+# shown. The sidebar's widgets have keys of their own, take their value from the selection
+# and hand every change back to it, so that each change holds.
 if st.session_state.get("org") not in labels:
     linked = st.query_params.get("org")
     st.session_state["org"] = linked if linked in labels else data.first_org()
+if catalog_labels and st.session_state.get("catalog") not in catalog_labels:
+    linked = st.query_params.get("catalog")
+    st.session_state["catalog"] = linked if linked in catalog_labels else data.default_catalog()
+if len(catalog_labels) > 1:
+    # The catalog shown is part of the address, so that a link shows the same view.
+    st.query_params["catalog"] = st.session_state["catalog"]
 if not isinstance(st.session_state.get("as_of"), dt.date):
     st.session_state["as_of"] = data.data_as_of()
-SIDEBAR_KEYS = {"org": "sidebar_org", "as_of": "sidebar_as_of"}
+SIDEBAR_KEYS = {"org": "sidebar_org", "catalog": "sidebar_catalog", "as_of": "sidebar_as_of"}
 for key, widget_key in SIDEBAR_KEYS.items():
-    st.session_state[widget_key] = st.session_state[key]
+    st.session_state[widget_key] = st.session_state.get(key)
 
 
 def keep(key: str) -> None:
@@ -133,6 +141,16 @@ with st.sidebar:
         on_change=keep,
         args=("org",),
     )
+    if len(catalog_labels) > 1:
+        st.selectbox(
+            "Katalog",
+            options=list(catalog_labels),
+            format_func=catalog_labels.__getitem__,
+            help="Der Katalog, nach dem die Seiten die Reife zeigen.",
+            key=SIDEBAR_KEYS["catalog"],
+            on_change=keep,
+            args=("catalog",),
+        )
     st.date_input(
         "Stichtag",
         format="DD.MM.YYYY",

@@ -32,6 +32,7 @@ from spatz.model import (
     TargetPublic,
 )
 from spatz.scoring import month_ends
+from spatz.services.catalogs import CatalogInfo
 from spatz.services.common import Actor, ImportSummary
 
 _P = ParamSpec("_P")
@@ -41,13 +42,20 @@ TTL = 60
 
 
 @st.cache_resource(max_entries=1000)
-def _store(url: str, who: Actor) -> spatz.Store:
-    return spatz.open(url, actor=who)
+def _store(url: str, who: Actor, catalog_id: str | None = None) -> spatz.Store:
+    return spatz.open(url, catalog_id=catalog_id, actor=who)
+
+
+def selected_catalog() -> str | None:
+    """The id of the catalog the sidebar selected (``None``: the default catalog)."""
+    chosen: str | None = st.session_state.get("catalog")
+    return chosen
 
 
 def store() -> spatz.Store:
-    """The store of the database named by SPATZ_DATABASE_URL for the logged-in account."""
-    return _store(database_url(), actor())
+    """The store of the database named by SPATZ_DATABASE_URL for the logged-in account, in
+    the selected catalog."""
+    return _store(database_url(), actor(), selected_catalog())
 
 
 def _shown(
@@ -64,9 +72,23 @@ def _shown(
         st.stop()
 
 
+def _in_catalog(
+    read: Callable[Concatenate[str, Actor, str | None, _P], _R],
+    *args: _P.args,
+    **kwargs: _P.kwargs,
+) -> _R:
+    """:func:`_shown` for a read of the selected catalog (cached per catalog)."""
+    return _shown(read, selected_catalog(), *args, **kwargs)
+
+
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _catalog(url: str, who: Actor) -> Catalog:
-    return _store(url, who).catalog()
+def _catalog(url: str, who: Actor, catalog_id: str | None) -> Catalog:
+    return _store(url, who, catalog_id).catalog()
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _catalogs(url: str, who: Actor) -> list[CatalogInfo]:
+    return _store(url, who).catalogs()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -75,38 +97,48 @@ def _organisations(url: str, who: Actor) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _activity(url: str, who: Actor, org: str | None = None) -> pd.DataFrame:
-    return _store(url, who).activity(org=org)
+def _activity(url: str, who: Actor, catalog_id: str | None, org: str | None = None) -> pd.DataFrame:
+    return _store(url, who, catalog_id).activity(org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _stichtag(url: str, who: Actor) -> dt.date:
-    return _store(url, who).stichtag()
+def _stichtag(url: str, who: Actor, catalog_id: str | None) -> dt.date:
+    return _store(url, who, catalog_id).stichtag()
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _score(url: str, who: Actor, as_of: dt.date, org: str | None) -> pd.DataFrame:
-    return _store(url, who).score(as_of, org=org)
+def _score(
+    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str | None
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).score(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _target_status(url: str, who: Actor, as_of: dt.date, org: str | None) -> pd.DataFrame:
-    return _store(url, who).target_status(as_of, org=org)
+def _target_status(
+    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str | None
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).target_status(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _trend(url: str, who: Actor, dates: tuple[pd.Timestamp, ...], org: str) -> pd.DataFrame:
-    return _store(url, who).trend(dates, org=org)
+def _trend(
+    url: str, who: Actor, catalog_id: str | None, dates: tuple[pd.Timestamp, ...], org: str
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).trend(dates, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _explain(url: str, who: Actor, as_of: dt.date, org: str | None) -> pd.DataFrame:
-    return _store(url, who).explain(as_of, org=org)
+def _explain(
+    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str | None
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).explain(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _roadmap(url: str, who: Actor, org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).roadmap(org, dimension_id, as_of)
+def _roadmap(
+    url: str, who: Actor, catalog_id: str | None, org: str, dimension_id: str, as_of: dt.date
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).roadmap(org, dimension_id, as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -115,8 +147,10 @@ def _history(url: str, who: Actor, org: str) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _state_details(url: str, who: Actor, as_of: dt.date, org: str) -> pd.DataFrame:
-    return _store(url, who).state_details(as_of, org=org)
+def _state_details(
+    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).state_details(as_of, org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -130,47 +164,69 @@ def _milestones(url: str, who: Actor, org: str) -> list[MilestonePublic]:
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _land_export(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).land_export(as_of)
+def _land_export(url: str, who: Actor, catalog_id: str | None, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who, catalog_id).land_export(as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _land_comparison(url: str, who: Actor, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).land_comparison(as_of)
+def _land_comparison(url: str, who: Actor, catalog_id: str | None, as_of: dt.date) -> pd.DataFrame:
+    return _store(url, who, catalog_id).land_comparison(as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _land_summary(url: str, who: Actor, as_of: dt.date, by: Grouping | None) -> pd.DataFrame:
-    return _store(url, who).land_summary(as_of, by=by)
+def _land_summary(
+    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, by: Grouping | None
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).land_summary(as_of, by=by)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _position(url: str, who: Actor, org: str, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).position(org, as_of)
+def _position(
+    url: str, who: Actor, catalog_id: str | None, org: str, as_of: dt.date
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).position(org, as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _adopters(url: str, who: Actor, measure_id: str, as_of: dt.date) -> pd.DataFrame:
-    return _store(url, who).adopters(measure_id, as_of)
+def _adopters(
+    url: str, who: Actor, catalog_id: str | None, measure_id: str, as_of: dt.date
+) -> pd.DataFrame:
+    return _store(url, who, catalog_id).adopters(measure_id, as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _workbook(url: str, who: Actor, as_of: dt.date) -> bytes:
-    return _store(url, who).workbook_bytes(as_of)
+def _workbook(url: str, who: Actor, catalog_id: str | None, as_of: dt.date) -> bytes:
+    return _store(url, who, catalog_id).workbook_bytes(as_of)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _report(url: str, who: Actor, org: str, as_of: dt.date) -> str:
-    return _store(url, who).report(org, as_of)
+def _report(url: str, who: Actor, catalog_id: str | None, org: str, as_of: dt.date) -> str:
+    return _store(url, who, catalog_id).report(org, as_of)
 
 
-def _report_pdf(url: str, who: Actor, org: str, as_of: dt.date) -> bytes:
+def _report_pdf(url: str, who: Actor, catalog_id: str | None, org: str, as_of: dt.date) -> bytes:
     # Not cached: made on request only, and a PDF is large.
-    return _store(url, who).report_pdf(org, as_of)
+    return _store(url, who, catalog_id).report_pdf(org, as_of)
 
 
-def catalog() -> Catalog:
-    return _shown(_catalog)
+def catalog(catalog_id: str | None = None) -> Catalog:
+    """The catalog ``catalog_id`` (newest version), else the selected one."""
+    return _shown(_catalog, catalog_id or selected_catalog())
+
+
+def catalogs() -> list[CatalogInfo]:
+    """The loaded catalogs, one per id, in the order first loaded."""
+    return _shown(_catalogs)
+
+
+def default_catalog() -> str:
+    """The id of the catalog the library uses when none is named: the preselection."""
+    return _shown(_catalog, None).id
+
+
+def catalog_scores(catalog_id: str, as_of: dt.date, org: str) -> pd.DataFrame:
+    """:func:`scores` of ``org`` in the catalog ``catalog_id`` instead of the selected one."""
+    return _shown(_score, catalog_id, as_of, org)
 
 
 def organisations() -> pd.DataFrame:
@@ -184,7 +240,7 @@ def first_org() -> str:
     keys = list(organisations()["org"])
     if own in keys:
         return str(own)
-    activity = _shown(_activity)
+    activity = _in_catalog(_activity)
     if activity.empty:
         return str(keys[0])
     return str(activity.sort_values("events", kind="stable")["org"].iloc[-1])
@@ -192,25 +248,25 @@ def first_org() -> str:
 
 def data_as_of() -> dt.date:
     """The default Stichtag: the Datenstand (:meth:`spatz.Store.stichtag`)."""
-    return _shown(_stichtag)
+    return _in_catalog(_stichtag)
 
 
 def scores(as_of: dt.date, org: str | None = None) -> pd.DataFrame:
     """Levels and scores at the Stichtag (of ``org`` only, if given: only its events are
     read)."""
-    return _shown(_score, as_of, org)
+    return _in_catalog(_score, as_of, org)
 
 
 def target_status(as_of: dt.date, org: str | None = None) -> pd.DataFrame:
-    return _shown(_target_status, as_of, org)
+    return _in_catalog(_target_status, as_of, org)
 
 
 def monthly_trend(org: str, until: dt.date) -> pd.DataFrame:
     """Month-ends from the organisation's first event up to the Stichtag, plus the Stichtag."""
-    own = _shown(_activity, org)
+    own = _in_catalog(_activity, org)
     if own.empty:
         return pd.DataFrame()
-    trend = _shown(_trend, tuple(month_ends(own["first"].iloc[0], until)), org)
+    trend = _in_catalog(_trend, tuple(month_ends(own["first"].iloc[0], until)), org)
     return trend.reset_index(drop=True)
 
 
@@ -244,11 +300,11 @@ def rows_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
 
 
 def explain(as_of: dt.date, org: str | None = None) -> pd.DataFrame:
-    return _shown(_explain, as_of, org)
+    return _in_catalog(_explain, as_of, org)
 
 
 def roadmap(org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
-    return _shown(_roadmap, org, dimension_id, as_of)
+    return _in_catalog(_roadmap, org, dimension_id, as_of)
 
 
 def history(org: str) -> pd.DataFrame:
@@ -259,7 +315,7 @@ def history(org: str) -> pd.DataFrame:
 def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:
     """Per measure the recorded event that is its state at the Stichtag (note, evidence,
     who recorded it)."""
-    return rows_by(_shown(_state_details, as_of, org), "measure_id")
+    return rows_by(_in_catalog(_state_details, as_of, org), "measure_id")
 
 
 def projects(orgs: tuple[str, ...]) -> pd.DataFrame:
@@ -294,7 +350,7 @@ def milestones(orgs: tuple[str, ...]) -> pd.DataFrame:
 
 def land_rows(as_of: dt.date) -> pd.DataFrame:
     """Levels of every own organisation in the Land export format."""
-    return _shown(_land_export, as_of)
+    return _in_catalog(_land_export, as_of)
 
 
 def comparison_rows(as_of: dt.date) -> pd.DataFrame:
@@ -303,38 +359,38 @@ def comparison_rows(as_of: dt.date) -> pd.DataFrame:
     in the catalog in use; one row per organisation and dimension. Organisational units
     are not compared, and a Land is the one comparing, not one of the compared Kommunen
     (it records no measures of its own)."""
-    rows = _shown(_land_comparison, as_of)
+    rows = _in_catalog(_land_comparison, as_of)
     rows = rows[(rows["catalog_id"] == catalog().id) & (rows["as_of"] <= pd.Timestamp(as_of))]
     return compared(rows).reset_index(drop=True)
 
 
 def land_summary(as_of: dt.date, by: Grouping | None = None) -> pd.DataFrame:
     """:meth:`spatz.Store.land_summary` at the Stichtag (small groups suppressed)."""
-    return _shown(_land_summary, as_of, by)
+    return _in_catalog(_land_summary, as_of, by)
 
 
 def position(org: str, as_of: dt.date) -> pd.DataFrame:
     """:meth:`spatz.Store.position`: where the organisation stands per dimension."""
-    return _shown(_position, org, as_of)
+    return _in_catalog(_position, org, as_of)
 
 
 def adopters(measure_id: str, as_of: dt.date) -> pd.DataFrame:
     """:meth:`spatz.Store.adopters`: who has done the measure and may be named."""
-    return _shown(_adopters, measure_id, as_of)
+    return _in_catalog(_adopters, measure_id, as_of)
 
 
 def workbook(as_of: dt.date) -> bytes:
     """The XLSX export of all organisations at the Stichtag."""
-    return _shown(_workbook, as_of)
+    return _in_catalog(_workbook, as_of)
 
 
 def report(org: str, as_of: dt.date) -> str:
-    return _shown(_report, org, as_of)
+    return _in_catalog(_report, org, as_of)
 
 
 def report_pdf(org: str, as_of: dt.date) -> bytes:
     """The report for the Stadtrat as an A4 PDF."""
-    return _shown(_report_pdf, org, as_of)
+    return _in_catalog(_report_pdf, org, as_of)
 
 
 def import_land(files: list[tuple[str, bytes]], *, dry_run: bool) -> list[ImportSummary]:

@@ -82,7 +82,7 @@ def sign_out(*, reason: LogoutReason = "user") -> None:
     """End the session (logged with ``reason``); a session the user ends, or whose account
     changed, ends at the single sign-on provider too."""
     actor: Actor | None = st.session_state.get("actor")
-    for key in ("actor", "login_since", "login_seen", "org"):
+    for key in ("actor", "login_since", "login_seen", "org", "catalog"):
         st.session_state.pop(key, None)
     if actor is not None:
         logout(database_url(), actor, reason=reason)

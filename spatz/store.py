@@ -32,7 +32,7 @@ from spatz.model import (
 from spatz.services import audit, exports, imports, land, progress, scores, users
 from spatz.services import projects as planning
 from spatz.services import targets as goals
-from spatz.services.catalogs import get_catalog
+from spatz.services.catalogs import CatalogInfo, get_catalog, list_catalogs
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.scores import DateLike
 
@@ -70,6 +70,12 @@ class Store:
         """A stored catalog: ``ID`` or ``ID@VERSION``; default the one in use."""
         with Session(self.engine) as session:
             return get_catalog(session=session, ref=id or self.catalog_id)
+
+    def catalogs(self) -> list[CatalogInfo]:
+        """The loaded catalogs, one per id (its newest version), in the order first loaded."""
+        with Session(self.engine) as session:
+            newest = {info.id: info for info in list_catalogs(session=session)}
+        return list(newest.values())
 
     def stichtag(self) -> dt.date:
         """The Stichtag of every read without one (:func:`spatz.services.scores.stichtag`)."""
