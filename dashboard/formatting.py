@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
+from spatz.catalog import Catalog
 from spatz.io.catalog_text import EMPTY_LEVEL as EMPTY_LEVEL
 from spatz.io.catalog_text import answers_text as answers_text
+from spatz.io.catalog_text import dimension_path_text as dimension_path_text
+from spatz.io.catalog_text import dimensions_below as dimensions_below
 from spatz.io.catalog_text import group_path_text as group_path_text
 from spatz.io.catalog_text import members as members
 from spatz.io.catalog_text import prerequisites_text as prerequisites_text
@@ -53,6 +57,37 @@ def bullets(items: Sequence[tuple[int, object]]) -> str:
     """A nested Markdown list of (depth, text) items, depth 0 the outermost, each text
     escaped (:func:`plain`); an item is one deeper than the one before it at most."""
     return "\n".join(f"{'  ' * depth}- {plain(text)}" for depth, text in items)
+
+
+def level_text(row: Mapping[str, Any], names: Mapping[int, str]) -> str:
+    """The name of a result row's level and its score (``Definiert · Punktwert 2,50``),
+    not escaped."""
+    return f"{names.get(int(row['level']), 'noch keine Stufe')} · Punktwert {number(row['score'])}"
+
+
+def member_items(
+    catalog: Catalog,
+    group_id: str,
+    rows: Mapping[str, Mapping[str, Any]],
+    current: str | None = None,
+    depth: int = 0,
+) -> list[tuple[int, str]]:
+    """A group's members as :func:`bullets` items with their level and score (``rows``:
+    result rows by ``dimension_id``; a member without one is at level 0): its dimensions,
+    then its groups with theirs. ``current`` is marked as the one shown."""
+    names = {lv.level: lv.name for lv in catalog.levels}
+    none = {"level": 0, "score": 0.0}
+
+    def item(name: str, member_id: str) -> str:
+        row = rows.get(member_id, none)
+        mark = " (diese Dimension)" if member_id == current else ""
+        return f"{name}{mark}: Stufe {row['level']} – {level_text(row, names)}"
+
+    items = [(depth, item(d.name, d.id)) for d in members(catalog, group_id)]
+    for sub in subgroups(catalog, group_id):
+        items.append((depth, item(f"Gruppe {sub.name}", sub.id)))
+        items += member_items(catalog, sub.id, rows, current, depth + 1)
+    return items
 
 
 def chart_text(values: pd.Series) -> pd.Series:

@@ -130,6 +130,7 @@ NOT_USER_TEXT = {
     "level",
     "reached",
     "done",
+    "count",
     "goal",
     "counts[status]",
     "label",
@@ -140,7 +141,7 @@ NOT_USER_TEXT = {
     "level_names.get(level, 'noch keine Stufe')",
     "TARGET_STATUS_LABELS[TargetStatus(row['status'])]",
     "target_line(OVERALL)",
-    "target_line(dim.id)",
+    "target_line(member_id)",
     "fmt.EMPTY_LEVEL",
 }
 """Values shown unescaped on purpose: none of them holds text a user entered."""

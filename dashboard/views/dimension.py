@@ -23,8 +23,10 @@ from spatz import (
 
 sel = data.selection()
 catalog = data.catalog()
-names = {d.id: d.name for d in catalog.dimensions}
-st.session_state.setdefault("dimension", catalog.dimensions[0].id)
+# In a catalog with groups an option names the dimension's groups too (Gruppe › Dimension).
+names = {d.id: fmt.dimension_path_text(catalog, d) for d in catalog.dimensions}
+if st.session_state.get("dimension") not in names:  # none chosen yet, or of another catalog
+    st.session_state["dimension"] = catalog.dimensions[0].id
 # The title names the chosen dimension but stands above its selector, below the groups
 # the dimension belongs to.
 path = st.empty()
@@ -41,6 +43,10 @@ level = int(current["level"])
 
 if dimension.group is not None:
     path.caption(fmt.plain(fmt.group_path_text(catalog, dimension)))
+    group = catalog.group(dimension.group)
+    count = len(fmt.dimensions_below(catalog, group.id))
+    with st.expander(f"Gruppe {fmt.plain(group.name)}: {count} Dimensionen"):
+        st.markdown(fmt.bullets(fmt.member_items(catalog, group.id, scores, dimension_id)))
 heading.title(f"{fmt.plain(dimension.name)} – {fmt.plain(sel.org_name)}")
 st.caption(f"Stichtag {fmt.date(sel.as_of)} · {fmt.plain(dimension.description)}")
 cols = st.columns(3)

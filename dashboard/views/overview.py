@@ -16,13 +16,40 @@ from spatz import OVERALL, TARGET_STATUS_LABELS, Permission, TargetStatus
 sel = data.selection()
 catalog = data.catalog()
 level_names = {lv.level: lv.name for lv in catalog.levels}
-dimension_names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
+groups = {g.id: g for g in catalog.groups}
+dimension_names = (
+    {d.id: d.name for d in catalog.dimensions}
+    | {g.id: g.name for g in catalog.groups}
+    | {OVERALL: "Gesamt"}
+)
+# What overall combines and the page shows: the dimensions without a group, then the
+# top-level groups (a catalog without groups: its dimensions).
+shown = [d.id for d in fmt.members(catalog, None)] + [g.id for g in fmt.subgroups(catalog, None)]
 
 st.title(f"Digitale Reife – {fmt.plain(sel.org_name)}")
 st.caption(
     f"Stichtag {fmt.date(sel.as_of)} · Katalog {fmt.plain(catalog.name)} "
     f"{fmt.plain(catalog.version)}"
 )
+
+
+choices = data.catalogs()
+if len(choices) > 1:
+    # Each catalog's overall level for the organisation, the selected one marked.
+    st.header("Kataloge")
+    catalog_cards = st.columns(min(len(choices), 4))
+    for index, choice in enumerate(choices):
+        levels = {lv.level: lv.name for lv in data.catalog(choice.id).levels}
+        overall_rows = data.rows_by(
+            data.catalog_scores(choice.id, sel.as_of, sel.org), "dimension_id"
+        )
+        row = overall_rows.get(OVERALL, {"level": 0, "score": 0.0})
+        chosen = choice.id == catalog.id
+        with catalog_cards[index % 4], st.container(border=True):
+            st.metric(fmt.plain(choice.name), f"Stufe {row['level']}")
+            st.caption(
+                fmt.plain(fmt.level_text(row, levels)) + (" · **ausgewählt**" if chosen else "")
+            )
 
 with st.spinner("Reifegrad wird berechnet …"):
     own_scores = data.scores(sel.as_of, sel.org)
@@ -33,6 +60,9 @@ if not own:
     st.info("Für diese Organisation sind noch keine Maßnahmen erfasst: alle Stufen sind 0.")
     zero = {"level": 0, "score": 0.0, "measures_completed": 0}
     own = {d.id: {**zero, "measures_total": len(d.measures)} for d in catalog.dimensions}
+    for group in catalog.groups:
+        below = fmt.dimensions_below(catalog, group.id)
+        own[group.id] = {**zero, "measures_total": sum(len(d.measures) for d in below)}
     own[OVERALL] = {**zero, "measures_total": sum(len(d.measures) for d in catalog.dimensions)}
 targets = data.rows_by(statuses, "dimension_id")
 
@@ -54,9 +84,10 @@ with top[0]:
         help="Die Gesamtstufe ist die niedrigste Stufe aller Dimensionen.",
     )
     st.caption(
-        f"{fmt.plain(level_names.get(int(overall['level']), 'noch keine Stufe'))} · Punktwert "
-        f"{fmt.number(overall['score'])} · {overall['measures_completed']} von "
-        f"{overall['measures_total']} Maßnahmen umgesetzt"
+        fmt.plain(
+            f"{fmt.level_text(overall, level_names)} · {overall['measures_completed']} von "
+            f"{overall['measures_total']} Maßnahmen umgesetzt"
+        )
     )
     st.markdown(target_line(OVERALL))
 with top[1]:
@@ -65,23 +96,35 @@ with top[1]:
     for col, (status, label) in zip(cols, TARGET_STATUS_LABELS.items(), strict=True):
         col.metric(f"Ziele {label}", counts[status])
 
-st.header("Dimensionen")
+
+if not catalog.groups:
+    st.header("Dimensionen")
+elif fmt.members(catalog, None):
+    st.header("Gruppen und Dimensionen")
+else:
+    st.header("Gruppen")
 cards = st.columns(4)
-for index, dim in enumerate(catalog.dimensions):
-    row = own[dim.id]
+for index, member_id in enumerate(shown):
+    row = own[member_id]
     with cards[index % 4], st.container(border=True):
-        st.metric(fmt.plain(dim.name), f"Stufe {row['level']}")
+        st.metric(fmt.plain(dimension_names[member_id]), f"Stufe {row['level']}")
         st.caption(
-            f"{fmt.plain(level_names.get(int(row['level']), 'noch keine Stufe'))} · Punktwert "
-            f"{fmt.number(row['score'])} · {row['measures_completed']}/"
-            f"{row['measures_total']} Maßnahmen"
+            fmt.plain(
+                f"{fmt.level_text(row, level_names)} · {row['measures_completed']}/"
+                f"{row['measures_total']} Maßnahmen"
+            )
         )
-        st.markdown(target_line(dim.id))
+        if member_id in groups:
+            count = len(fmt.dimensions_below(catalog, member_id))
+            with st.expander(f"{count} Dimensionen der Gruppe {fmt.plain(groups[member_id].name)}"):
+                st.markdown(fmt.bullets(fmt.member_items(catalog, member_id, own)))
+        else:
+            st.markdown(target_line(member_id))
 
 st.header("Ist und Soll")
-names = [d.name for d in catalog.dimensions]
-ist = [float(own[d.id]["score"]) for d in catalog.dimensions]
-soll = [targets[d.id]["target_level"] if d.id in targets else None for d in catalog.dimensions]
+names = [dimension_names[m] for m in shown]
+ist = [float(own[m]["score"]) for m in shown]
+soll = [targets[m]["target_level"] if m in targets else None for m in shown]
 figure = go.Figure()
 figure.add_bar(
     y=names,
@@ -108,15 +151,15 @@ figure.update_layout(
     legend={"orientation": "h"},
 )
 st.plotly_chart(figure, width="stretch")
-best = max(catalog.dimensions, key=lambda d: float(own[d.id]["score"]))
-worst = min(catalog.dimensions, key=lambda d: float(own[d.id]["score"]))
+best = max(shown, key=lambda m: float(own[m]["score"]))
+worst = min(shown, key=lambda m: float(own[m]["score"]))
 with_goal = [d for d in catalog.dimensions if d.id in targets]
 short = [d for d in with_goal if int(own[d.id]["level"]) < int(targets[d.id]["target_level"])]
 st.caption(
     fmt.plain(
-        f"Kurz: Den höchsten Punktwert hat {best.name} "
-        f"({fmt.number(float(own[best.id]['score']))}), den niedrigsten {worst.name} "
-        f"({fmt.number(float(own[worst.id]['score']))}); {len(with_goal)} von "
+        f"Kurz: Den höchsten Punktwert hat {dimension_names[best]} "
+        f"({fmt.number(float(own[best]['score']))}), den niedrigsten {dimension_names[worst]} "
+        f"({fmt.number(float(own[worst]['score']))}); {len(with_goal)} von "
         f"{len(catalog.dimensions)} Dimensionen haben eine Zielstufe, noch nicht erreicht ist "
         f"sie in {len(short)}."
     )
@@ -150,27 +193,29 @@ else:
     # Eight lines are hard to tell apart: one can be brought forward, the others step back.
     highlight = st.selectbox(
         "Hervorheben",
-        [None, *dimension_names],
+        [None, *shown, OVERALL],
         format_func=lambda d: "alle gleich" if d is None else dimension_names[d],
         key="trend_highlight",
     )
     line = go.Figure()
-    for index, dim in enumerate(catalog.dimensions):
-        series = trend[trend["dimension_id"] == dim.id]
-        forward = highlight in (None, dim.id)
+    for index, member_id in enumerate(shown):
+        series = trend[trend["dimension_id"] == member_id]
+        forward = highlight in (None, member_id)
         line.add_scatter(
             x=series["as_of"],
             y=series["score"],
             mode="lines+markers",
-            name=dim.name,
+            name=dimension_names[member_id],
             opacity=1.0 if forward else 0.25,
             line={
                 "color": fmt.PALETTE[index % len(fmt.PALETTE)],
                 "dash": fmt.DASHES[index % len(fmt.DASHES)],
-                "width": 4 if highlight == dim.id else 2,
+                "width": 4 if highlight == member_id else 2,
             },
             marker={"symbol": fmt.MARKERS[index % len(fmt.MARKERS)], "size": 7, "maxdisplayed": 12},
-            hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>" + dim.name + "</extra>",
+            hovertemplate="%{x|%d.%m.%Y}: %{y:.2f}<extra>"
+            + dimension_names[member_id]
+            + "</extra>",
         )
     overall_series = trend[trend["dimension_id"] == OVERALL]
     line.add_scatter(
@@ -221,7 +266,7 @@ else:
     )
     with st.expander("Daten anzeigen"):
         wide = trend.pivot(index="as_of", columns="dimension_id", values="score")
-        wide = wide[[d.id for d in catalog.dimensions] + [OVERALL]]
+        wide = wide[[*shown, OVERALL]]
         wide.columns = [dimension_names[c] for c in wide.columns]
         wide.index = [fmt.date(d) for d in wide.index]
         st.dataframe(wide.round(2), width="stretch")

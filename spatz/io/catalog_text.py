@@ -52,6 +52,11 @@ def group_path_text(catalog: Catalog, dimension: Dimension) -> str:
     return PATH_SEPARATOR.join(g.name for g in group_path(catalog, dimension))
 
 
+def dimension_path_text(catalog: Catalog, dimension: Dimension) -> str:
+    """``Technik › Netze › Netzarchitektur``; the name alone for a dimension without a group."""
+    return PATH_SEPARATOR.join([*(g.name for g in group_path(catalog, dimension)), dimension.name])
+
+
 def empty_levels(catalog: Catalog, dimension: Dimension) -> list[int]:
     """The levels 1..N on which the dimension has no measure."""
     used = {m.level for m in dimension.measures}
@@ -66,3 +71,8 @@ def subgroups(catalog: Catalog, parent: str | None) -> list[Group]:
 def members(catalog: Catalog, group: str | None) -> list[Dimension]:
     """The dimensions directly in ``group`` (``None``: those without a group), in file order."""
     return [d for d in catalog.dimensions if d.group == group]
+
+
+def dimensions_below(catalog: Catalog, group: str) -> list[Dimension]:
+    """The dimensions in ``group`` and in the groups below it, in file order."""
+    return [d for d in catalog.dimensions if group in {g.id for g in group_path(catalog, d)}]
