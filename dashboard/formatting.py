@@ -65,6 +65,11 @@ def level_text(row: Mapping[str, Any], names: Mapping[int, str]) -> str:
     return f"{names.get(int(row['level']), 'noch keine Stufe')} · Punktwert {number(row['score'])}"
 
 
+def dimensions_count(count: int) -> str:
+    """``1 Dimension``, ``20 Dimensionen``."""
+    return f"{count} {'Dimension' if count == 1 else 'Dimensionen'}"
+
+
 def member_items(
     catalog: Catalog,
     group_id: str,

@@ -83,6 +83,68 @@ def test_catalog_page_shows_level_0_and_the_groups_as_a_tree(
     assert _html(after) == "<ul><li>Betrieb (1 Maßnahme)</li></ul>"
 
 
+def _rows(url: str) -> dict[str, dict[str, Any]]:
+    frame = spatz.open(url).score(AS_OF, org=ORG).set_index("dimension_id")
+    return {str(key): dict(row) for key, row in frame.iterrows()}
+
+
+def _card(row: dict[str, Any], names: dict[int, str]) -> str:
+    score = f"{row['score']:.2f}".replace(".", ",")
+    return f"Stufe {row['level']} – {names[int(row['level'])]} · Punktwert {score}"
+
+
+def test_overview_shows_the_top_level_members_of_nested_groups_as_cards(
+    model2_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(model2_url, monkeypatch, "views/overview.py")
+    rows = _rows(model2_url)
+    names = {lv.level: lv.name for lv in spatz.open(model2_url).catalog().levels}
+    assert "Gruppen und Dimensionen" in [visible(h.value) for h in at.header]
+    cards = {visible(m.label): str(m.value) for m in at.metric}
+    # Betrieb has no group; Organisation and Technik are the top-level groups.
+    for label, member in [("Betrieb", "ops"), ("Organisation", "org"), ("Technik", "technik")]:
+        assert cards[label] == f"Stufe {rows[member]['level']}"
+    assert not {"Sicherheitsmanagement", "Netzarchitektur", "Netze"} & set(cards)
+    technik = next(e for e in at.expander if visible(e.label) == "1 Dimension der Gruppe Technik")
+    net, netz = rows["net1"], rows["netz"]
+    assert _html(technik.markdown[0].value) == (
+        f"<ul><li>Gruppe Netze: {_card(netz, names)}"
+        f"<ul><li>Netzarchitektur: {_card(net, names)}</li></ul></li></ul>"
+    )
+    assert [visible(e.label) for e in at.expander if "der Gruppe" in e.label] == [
+        "2 Dimensionen der Gruppe Organisation",
+        "1 Dimension der Gruppe Technik",
+    ]
+
+
+def test_dimension_page_shows_the_group_of_the_dimension_with_its_members(
+    model2_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(model2_url, monkeypatch, "views/dimension.py", dimension="org1")
+    chooser = at.selectbox(key="dimension")
+    assert chooser.options == [
+        "Organisation › Sicherheitsmanagement",
+        "Organisation › Organisation",
+        "Technik › Netze › Netzarchitektur",
+        "Betrieb",
+    ]
+    rows = _rows(model2_url)
+    names = {lv.level: lv.name for lv in spatz.open(model2_url).catalog().levels}
+    tree = next(e for e in at.expander if visible(e.label).startswith("Gruppe "))
+    assert visible(tree.label) == "Gruppe Organisation: 2 Dimensionen"
+    assert _html(tree.markdown[0].value) == (
+        f"<ul><li>Sicherheitsmanagement: {_card(rows['isms'], names)}</li>"
+        f"<li>Organisation (diese Dimension): {_card(rows['org1'], names)}</li></ul>"
+    )
+
+
+def test_a_dimension_without_a_group_has_no_group_to_open(
+    model2_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(model2_url, monkeypatch, "views/dimension.py", dimension="ops")
+    assert not [e for e in at.expander if e.label.startswith("Gruppe ")]
+
+
 def test_bullets_escape_each_item() -> None:
     fmt = dashboard_formatting()
     items = [(0, "a *b*"), (1, "[c](http://x)"), (0, "1. d")]

@@ -10,10 +10,12 @@ from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 import spatz
+from spatz.catalog import DEFAULT_CATALOG_PATH, parse_catalog
 from spatz.cli import app
 from spatz.db import make_engine, migrate, session_scope
 from spatz.errors import CatalogError
-from spatz.services.catalogs import get_catalog
+from spatz.services.catalogs import get_catalog, store_catalog
+from spatz.services.common import Actor
 
 DATA = Path(__file__).parent / "data"
 MODEL2 = DATA / "model2.yaml"
@@ -95,3 +97,17 @@ def test_a_damaged_document_is_a_german_error(sqlite_url: str) -> None:
         conn.execute(CATALOGS.update().values(document='{"id": "model2"}'))
     with pytest.raises(CatalogError, match=r"^Katalog model2@1: ungültiger Katalog: version: "):
         _read(sqlite_url)
+
+
+def test_the_store_lists_each_loaded_catalog_once_with_its_newest_version(
+    sqlite_url: str,
+) -> None:
+    migrate(sqlite_url)
+    _load(sqlite_url, MODEL2)
+    _load(sqlite_url, DEFAULT_CATALOG_PATH)
+    newer = MODEL2.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"')
+    with session_scope(make_engine(sqlite_url)) as session:
+        store_catalog(session=session, actor=Actor.operator("tester"), catalog=parse_catalog(newer))
+    listed = spatz.open(sqlite_url).catalogs()
+    assert [(c.id, c.version) for c in listed] == [("model2", "2"), ("spatz-kommunal", "1.0")]
+    assert [c.name for c in listed] == ["Sicherheitskatalog (Test)", "SPATZ Kommunal"]

@@ -44,8 +44,8 @@ level = int(current["level"])
 if dimension.group is not None:
     path.caption(fmt.plain(fmt.group_path_text(catalog, dimension)))
     group = catalog.group(dimension.group)
-    count = len(fmt.dimensions_below(catalog, group.id))
-    with st.expander(f"Gruppe {fmt.plain(group.name)}: {count} Dimensionen"):
+    count = fmt.dimensions_count(len(fmt.dimensions_below(catalog, group.id)))
+    with st.expander(f"Gruppe {fmt.plain(group.name)}: {count}"):
         st.markdown(fmt.bullets(fmt.member_items(catalog, group.id, scores, dimension_id)))
 heading.title(f"{fmt.plain(dimension.name)} – {fmt.plain(sel.org_name)}")
 st.caption(f"Stichtag {fmt.date(sel.as_of)} · {fmt.plain(dimension.description)}")

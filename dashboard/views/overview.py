@@ -115,8 +115,8 @@ for index, member_id in enumerate(shown):
             )
         )
         if member_id in groups:
-            count = len(fmt.dimensions_below(catalog, member_id))
-            with st.expander(f"{count} Dimensionen der Gruppe {fmt.plain(groups[member_id].name)}"):
+            count = fmt.dimensions_count(len(fmt.dimensions_below(catalog, member_id)))
+            with st.expander(f"{count} der Gruppe {fmt.plain(groups[member_id].name)}"):
                 st.markdown(fmt.bullets(fmt.member_items(catalog, member_id, own)))
         else:
             st.markdown(target_line(member_id))
