@@ -4,6 +4,7 @@ catalog of 300 dimensions in 15 groups that the pages show group by group."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 
 import pytest
@@ -168,6 +169,22 @@ def test_a_catalog_of_300_dimensions_shows_its_15_groups_as_cards(
     for item, dimension in zip(items, members, strict=True):
         level = levels[dimension.id]
         assert item.startswith(f"{dimension.name}: Stufe {level} – {names[level]} · Punktwert ")
+
+
+def test_the_charts_of_a_catalog_with_groups_show_the_groups(
+    two_catalogs: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _app(two_catalogs, monkeypatch, catalog=OZG_ID)
+    at.run()
+    groups = [g.name for g in spatz.open(two_catalogs).catalog(OZG_ID).groups]
+    levels, trend = (json.loads(chart.proto.spec) for chart in at.get("plotly_chart"))
+    bars = next(t for t in levels["data"] if t["type"] == "bar")
+    assert bars["y"] == groups
+    lines = [t["name"] for t in trend["data"] if t.get("mode") == "lines+markers"]
+    assert lines == groups
+    assert all(len(t["x"]) > 1 for t in trend["data"] if t.get("mode") == "lines+markers")
+    highlight = at.selectbox(key="trend_highlight")
+    assert highlight.options == ["alle gleich", *groups, "Gesamt"]
 
 
 def test_the_dimension_page_chooses_by_group_and_shows_the_group_of_the_dimension(
