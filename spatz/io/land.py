@@ -322,6 +322,7 @@ def _expected_rows(catalog: Catalog, version: int) -> list[str]:
     return [i for i, (kind, _) in _positions(catalog).items() if version > 1 or kind != GROUP]
 
 
+_ROW_KIND_LENGTH = 20
 _KIND_NAMES = {DIMENSION: "Dimension", GROUP: "Gruppe", OVERALL: "Gesamtzeile"}
 
 
@@ -344,14 +345,16 @@ def _row_kind(r: RowReader, p: _RowParser, version: int, dimension_id: str) -> s
     if version == 1:
         return OVERALL if dimension_id == OVERALL else DIMENSION
     r.parse("format_version", _parse_version)
-    kind = p.text(ROW_KIND, max_length=20)
-    if kind and kind not in ROW_KINDS:
+    kind = p.text(ROW_KIND, max_length=_ROW_KIND_LENGTH)
+    if not kind or len(kind) > _ROW_KIND_LENGTH:
+        return None
+    if kind not in ROW_KINDS:
         r.error(ROW_KIND, f"unbekannte Zeilenart {quote(kind)} (erlaubt: {', '.join(ROW_KINDS)})")
         return None
-    if kind and (kind == OVERALL) != (dimension_id == OVERALL):
+    if (kind == OVERALL) != (dimension_id == OVERALL):
         r.error(ROW_KIND, "row_kind overall gehört zu dimension_id overall und nur zu ihr")
         return None
-    return kind or None
+    return kind
 
 
 def _parse_row(
