@@ -217,10 +217,16 @@ def test_version_1_and_2_read_together_give_the_row_kinds(url_a: str, tmp_path: 
             2,
             "format_version",
             "3",
-            "Version 3 des Landesformats kann diese SPATZ-Version nicht lesen (lesbar: 1 bis 2; "
-            "die Spalten row_kind und format_version gibt es ab Version 2)",
+            "Version 3 des Landesformats kann diese SPATZ-Version nicht lesen "
+            "(lesbar sind die Versionen 1 und 2; bitte SPATZ aktualisieren)",
         ),
         (3, "format_version", "", "Wert fehlt"),
+        (
+            4,
+            "format_version",
+            "1",
+            "die Spalten row_kind und format_version hat erst Version 2, nicht Version 1",
+        ),
         (
             4,
             "row_kind",

@@ -329,12 +329,15 @@ _KIND_NAMES = {DIMENSION: "Dimension", GROUP: "Gruppe", OVERALL: "Gesamtzeile"}
 def _parse_version(text: str) -> int:
     """The ``format_version`` of a row with the columns of version 2: exactly 2."""
     version = parse_int(text, minimum=1)
-    if version != LAND_FORMAT_VERSION:
+    if version < LAND_FORMAT_VERSION:
+        raise ValueError(
+            f"die Spalten row_kind und format_version hat erst Version {LAND_FORMAT_VERSION}, "
+            f"nicht Version {version}"
+        )
+    if version > LAND_FORMAT_VERSION:
         raise ValueError(
             f"Version {shorten(str(version))} des Landesformats kann diese SPATZ-Version "
-            "nicht lesen "
-            f"(lesbar: 1 bis {LAND_FORMAT_VERSION}; die Spalten row_kind und format_version "
-            "gibt es ab Version 2)"
+            "nicht lesen (lesbar sind die Versionen 1 und 2; bitte SPATZ aktualisieren)"
         )
     return version
 
