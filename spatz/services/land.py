@@ -18,6 +18,7 @@ from spatz.catalog import OVERALL, Catalog
 from spatz.db import begin_snapshot
 from spatz.errors import DataImportError, NotFoundError, Problem
 from spatz.io.land import (
+    DIMENSION,
     GROUP,
     LAND_COLUMNS,
     ROW_KIND,
@@ -262,7 +263,7 @@ def land_rows(reading: Reading, day: pd.Timestamp, orgs: list[str] | None) -> pd
     if orgs is not None:
         organisations = organisations[organisations["org"].isin(orgs)]
     scores = scoring.score(catalog, reading.events, day)
-    kinds = [(d.id, d.name, "dimension") for d in catalog.dimensions]
+    kinds = [(d.id, d.name, DIMENSION) for d in catalog.dimensions]
     kinds += [(g.id, g.name, GROUP) for g in catalog.groups]
     kinds.append((OVERALL, "Gesamt", OVERALL))
     grid = pd.DataFrame(
@@ -274,15 +275,12 @@ def land_rows(reading: Reading, day: pd.Timestamp, orgs: list[str] | None) -> pd
         columns=["org", "position", "dimension_id", "dimension", ROW_KIND],
     )
     rows = grid.merge(scores, on=["org", "dimension_id"], how="left")
-    unassessed = rows["level"].isna()
-    if unassessed.any():
+    if rows["level"].isna().any():
         base = _without_events(catalog, reading.events, day)
         for column in ("level", "score", "measures_completed", "measures_total"):
             rows[column] = rows[column].fillna(rows["dimension_id"].map(base[column]))
-    rows = rows.astype(
-        {"level": "int64", "score": "float64", "measures_completed": "int64"}
-        | {"measures_total": "int64"}
-    )
+    counts = {"level": "int64", "measures_completed": "int64", "measures_total": "int64"}
+    rows = rows.astype(counts | {"score": "float64"})
     rows = rows.merge(reading.targets, on=["org", "dimension_id"], how="left")
     rows["target_level"] = rows["target_level"].astype("Int64")
     rows = rows.merge(organisations.rename(columns={"name": "organisation"}), on="org", how="left")
