@@ -72,10 +72,12 @@ def land_summary(
     organisation can be singled out.
 
     Returns one row per catalog, group (sorted) and dimension (in the order of ``frame``,
-    i.e. catalog order with ``overall`` last): :data:`SUMMARY_COLUMNS`, then ``level_0`` …
-    ``level_N``, the number of organisations on each level (``N``: ``n_levels``, default the
-    highest level in ``frame``). ``q1``, ``median`` and ``q3`` are quartiles of the score
-    with linear interpolation (as :meth:`pandas.Series.quantile`).
+    i.e. catalog order with ``overall`` last; the rows of a catalog's groups, in format
+    version 2, count as dimensions of their own, after the dimensions):
+    :data:`SUMMARY_COLUMNS`, then ``level_0`` … ``level_N``, the number of organisations on
+    each level (``N``: ``n_levels``, default the highest level in ``frame``). ``q1``,
+    ``median`` and ``q3`` are quartiles of the score with linear interpolation (as
+    :meth:`pandas.Series.quantile`).
     """
     import pandas as pd  # here, so that MIN_GROUP (the command line) loads without pandas
 

@@ -140,7 +140,8 @@ cols[0].download_button(
     land_csv(rows, Dialect.rfc4180),
     file_name=f"spatz-landesexport-{stamp}.csv",
     mime="text/csv",
-    help="Austauschformat Version 1: Komma, UTF-8, für den Landesvergleich",
+    help="Austauschformat Version 1 (Version 2 mit Zeilen je Gruppe, wenn der Katalog Gruppen "
+    "hat): Komma, UTF-8, für den Landesvergleich",
 )
 cols[1].download_button(
     "Landesexport (Excel, deutsch)",

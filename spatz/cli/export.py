@@ -80,7 +80,8 @@ def export_land(
         ),
     ] = False,
 ) -> None:
-    """Landesexport im Austauschformat Version 1: eine Zeile je Organisation und Dimension."""
+    """Landesexport im Austauschformat: eine Zeile je Organisation und Dimension (Version 1),
+    bei einem Katalog mit Gruppen auch je Gruppe (Version 2)."""
     from spatz.io.land import land_csv
     from spatz.services.land import land_comparison
 

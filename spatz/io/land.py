@@ -7,7 +7,16 @@ Format version 1. Header (exactly)::
 
 One row per organisation and dimension in catalog order, then ``overall``; organisations
 sorted by ``org``; ``score`` with two decimals; dates ISO; empty cells where there is no
-target. Dialect ``rfc4180`` (default): ``,``, UTF-8 without BOM, ``\\n``. Dialect
+target.
+
+Format version 2, written for catalogs with groups: the columns of version 1, then
+``row_kind`` (``dimension``, ``group`` or ``overall``) and ``format_version`` (``2`` in every
+row). After an organisation's dimensions come its groups (order of the catalog's
+``groups``, the group's id and name in ``dimension_id`` and ``dimension``), then
+``overall``. A frame holds rows of version 2 iff it has the column ``row_kind``
+(``format_version`` belongs to the file only).
+
+Dialect ``rfc4180`` (default): ``,``, UTF-8 without BOM, ``\\n``. Dialect
 ``excel-de``: ``;``, decimal comma, UTF-8 with BOM, ``\\r\\n``, and text cells starting with
 ``= + - @`` (after any number of ``'``) are prefixed with ``'`` so that spreadsheets never run
 them as formulas; reading removes exactly that ``'`` again.
@@ -38,8 +47,8 @@ from spatz.io.values import is_missing, parse_date, parse_int, parse_kind
 from spatz.model.common import OrgKind
 from spatz.model.organisation import AGS_PATTERN, KEY_PATTERN
 
-LAND_FORMAT_VERSION = 1
-"""Version of the format described in this module (and in the README)."""
+LAND_FORMAT_VERSION = 2
+"""The newest version of the format described in this module (and in the README)."""
 
 LAND_COLUMNS = [
     "org",
@@ -59,9 +68,15 @@ LAND_COLUMNS = [
     "measures_completed",
     "measures_total",
 ]
+ROW_KIND = "row_kind"
+"""The column of version 2 that says what a row describes: one of :data:`ROW_KINDS`."""
+DIMENSION, GROUP = "dimension", "group"
+ROW_KINDS = (DIMENSION, GROUP, OVERALL)
+LAND_COLUMNS_V2 = [*LAND_COLUMNS, ROW_KIND, "format_version"]
+"""The header of format version 2."""
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 _TEXT_COLUMNS = {"org", "ags", "organisation", "kind", "land", "catalog_id", "catalog_version"}
-_TEXT_COLUMNS |= {"dimension_id", "dimension"}
+_TEXT_COLUMNS |= {"dimension_id", "dimension", ROW_KIND}
 _NEEDS_PREFIX = re.compile(r"'*[=+\-@]")
 _NEUTRALISED = re.compile(r"''*[=+\-@]")
 _DECIMAL = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
@@ -76,6 +91,7 @@ _DTYPES: dict[str, str] = {
     "target_date": "datetime64[us]",
     "measures_completed": "int64",
     "measures_total": "int64",
+    ROW_KIND: "str",
 }
 
 
@@ -115,14 +131,25 @@ def _column_cells(column: str, values: pd.Series[Any], dialect: Dialect) -> list
     return cells
 
 
+def frame_columns(frame: pd.DataFrame) -> list[str]:
+    """The columns of the Land format that ``frame`` holds: :data:`LAND_COLUMNS`, and
+    :data:`ROW_KIND` after them if its rows are of format version 2."""
+    return [*LAND_COLUMNS, ROW_KIND] if ROW_KIND in frame.columns else list(LAND_COLUMNS)
+
+
 def land_csv(frame: pd.DataFrame, dialect: Dialect = Dialect.rfc4180) -> bytes:
-    """Write rows in the Land export format (columns :data:`LAND_COLUMNS`), column by
-    column."""
+    """Write rows in the Land export format, column by column: version 2
+    (:data:`LAND_COLUMNS_V2`) if ``frame`` has the column :data:`ROW_KIND`, else version 1
+    (:data:`LAND_COLUMNS`)."""
     excel = dialect is Dialect.excel_de
     delimiter = ";" if excel else ","
     newline = "\r\n" if excel else "\n"
-    columns = [_column_cells(c, frame[c], dialect) for c in LAND_COLUMNS]
-    lines = [delimiter.join(LAND_COLUMNS), *map(delimiter.join, zip(*columns, strict=True))]
+    columns = [_column_cells(c, frame[c], dialect) for c in frame_columns(frame)]
+    header = LAND_COLUMNS
+    if ROW_KIND in frame.columns:
+        header = LAND_COLUMNS_V2
+        columns.append(["2"] * len(frame))
+    lines = [delimiter.join(header), *map(delimiter.join, zip(*columns, strict=True))]
     data = "".join(line + newline for line in lines).encode("utf-8")
     return _BOM + data if excel else data
 
@@ -133,8 +160,15 @@ def unneutralise(text: str) -> str:
 
 
 def typed_land_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """The :data:`LAND_COLUMNS` of ``frame`` with the dtypes of :func:`read_land`."""
-    return frame[LAND_COLUMNS].astype(_DTYPES)
+    """The columns of the format in ``frame`` (:func:`frame_columns`) with the dtypes of
+    :func:`read_land`."""
+    columns = frame_columns(frame)
+    return frame[columns].astype({c: _DTYPES[c] for c in columns})
+
+
+def row_kinds(dimension_ids: pd.Series[Any]) -> pd.Series[Any]:
+    """The :data:`ROW_KIND` of rows of format version 1: ``overall`` or ``dimension``."""
+    return dimension_ids.where(dimension_ids == OVERALL, DIMENSION).astype("str")
 
 
 def empty_land_frame() -> pd.DataFrame:
@@ -179,10 +213,13 @@ class LandRecord:
     target_date: dt.date | None
     measures_completed: int
     measures_total: int
+    row_kind: str
+    """:data:`ROW_KIND`; in a file of version 1 ``overall`` or ``dimension``."""
 
     def values(self) -> dict[str, Any]:
-        """The columns of the format (without line and position); ``kind`` as text."""
-        return {c: getattr(self, c) for c in LAND_COLUMNS} | {"kind": self.kind.value}
+        """The columns of the format (without line, position and format version);
+        ``kind`` as text."""
+        return {c: getattr(self, c) for c in [*LAND_COLUMNS, ROW_KIND]} | {"kind": self.kind.value}
 
 
 @dataclass(frozen=True)
@@ -191,6 +228,8 @@ class LandFile:
 
     file: str
     records: list[LandRecord] = field(default_factory=list)
+    version: int = 1
+    """The format version the file is written in."""
 
 
 def dialect_of(data: bytes) -> Dialect:
@@ -268,14 +307,61 @@ class _RowParser:
         return unneutralise(value) if self.dialect is Dialect.excel_de else value
 
 
-def _dimension_positions(catalog: Catalog) -> dict[str, int]:
-    positions = {d.id: i for i, d in enumerate(catalog.dimensions)}
-    positions[OVERALL] = len(catalog.dimensions)
-    return positions
+def _positions(catalog: Catalog) -> dict[str, tuple[str, int]]:
+    """Every id a row may name, with its :data:`ROW_KIND` and its place in the order of the
+    format: the dimensions, the groups, ``overall``."""
+    ids = [(d.id, DIMENSION) for d in catalog.dimensions]
+    ids += [(g.id, GROUP) for g in catalog.groups]
+    ids.append((OVERALL, OVERALL))
+    return {row_id: (kind, i) for i, (row_id, kind) in enumerate(ids)}
+
+
+def _expected_rows(catalog: Catalog, version: int) -> list[str]:
+    """The ids of the rows a file of ``version`` has for one organisation: group rows
+    only in version 2."""
+    return [i for i, (kind, _) in _positions(catalog).items() if version > 1 or kind != GROUP]
+
+
+_ROW_KIND_LENGTH = 20
+_KIND_NAMES = {DIMENSION: "Dimension", GROUP: "Gruppe", OVERALL: "Gesamtzeile"}
+
+
+def _parse_version(text: str) -> int:
+    """The ``format_version`` of a row with the columns of version 2: exactly 2."""
+    version = parse_int(text, minimum=1)
+    if version < LAND_FORMAT_VERSION:
+        raise ValueError(
+            f"die Spalten row_kind und format_version hat erst Version {LAND_FORMAT_VERSION}, "
+            f"nicht Version {version}"
+        )
+    if version > LAND_FORMAT_VERSION:
+        raise ValueError(
+            f"Version {shorten(str(version))} des Landesformats kann diese SPATZ-Version "
+            "nicht lesen (lesbar sind die Versionen 1 und 2; bitte SPATZ aktualisieren)"
+        )
+    return version
+
+
+def _row_kind(r: RowReader, p: _RowParser, version: int, dimension_id: str) -> str | None:
+    """The kind of the row: the column :data:`ROW_KIND` (version 2, where it is checked
+    along with ``format_version``) or what ``dimension_id`` says (version 1)."""
+    if version == 1:
+        return OVERALL if dimension_id == OVERALL else DIMENSION
+    r.parse("format_version", _parse_version)
+    kind = p.text(ROW_KIND, max_length=_ROW_KIND_LENGTH)
+    if not kind or len(kind) > _ROW_KIND_LENGTH:
+        return None
+    if kind not in ROW_KINDS:
+        r.error(ROW_KIND, f"unbekannte Zeilenart {quote(kind)} (erlaubt: {', '.join(ROW_KINDS)})")
+        return None
+    if (kind == OVERALL) != (dimension_id == OVERALL):
+        r.error(ROW_KIND, "row_kind overall gehört zu dimension_id overall und nur zu ihr")
+        return None
+    return kind
 
 
 def _parse_row(
-    r: RowReader, dialect: Dialect, find: Callable[[str, str], Catalog | None]
+    r: RowReader, dialect: Dialect, find: Callable[[str, str], Catalog | None], version: int
 ) -> LandRecord | None:
     p = _RowParser(r, dialect)
     org = p.text("org", max_length=50)
@@ -297,12 +383,18 @@ def _parse_row(
             "(erst laden: spatz catalog load DATEI)",
         )
     dimension_id = p.text("dimension_id", max_length=100)
-    positions = _dimension_positions(catalog) if catalog else {}
-    if catalog and dimension_id and dimension_id not in positions:
-        r.error(
-            "dimension_id",
-            f"unbekannte Dimension {quote(dimension_id)} (erlaubt: {', '.join(sorted(positions))})",
-        )
+    row_kind = _row_kind(r, p, version, dimension_id)
+    positions = _positions(catalog) if catalog else {}
+    if catalog and dimension_id and row_kind is not None:
+        # Version 1 tells an overall row by its id only, so overall is among the ids allowed.
+        kinds = (row_kind, OVERALL) if version == 1 else (row_kind,)
+        allowed = [i for i, (kind, _) in positions.items() if kind in kinds]
+        if positions.get(dimension_id, ("", 0))[0] != row_kind:
+            r.error(
+                "dimension_id",
+                f"unbekannte {_KIND_NAMES[row_kind]} {quote(dimension_id)} "
+                f"(erlaubt: {', '.join(sorted(allowed))})",
+            )
     dimension = p.text("dimension", max_length=200)
     as_of = r.parse("as_of", parse_date)
     n = catalog.n_levels if catalog else None
@@ -315,11 +407,11 @@ def _parse_row(
         shown = r.row.get("score")
         if not 0 <= score <= n:
             r.error("score", f"muss zwischen 0 und {n} liegen, ist {shown}")
-        elif level is not None and dimension_id == OVERALL and score < level:
+        elif level is not None and row_kind != DIMENSION and score < level:
             r.error(
                 "score", f"Punktwert {shown} passt nicht zur Stufe {level} (erwartet ≥ {level})"
             )
-        elif level is not None and dimension_id != OVERALL and not level <= score < level + 1:
+        elif level is not None and row_kind == DIMENSION and not level <= score < level + 1:
             r.error(
                 "score",
                 f"Punktwert {shown} passt nicht zur Stufe {level} "
@@ -340,10 +432,10 @@ def _parse_row(
     if not r.ok:
         return None
     assert kind is not None and as_of is not None and level is not None and score is not None
-    assert completed is not None and total is not None
+    assert completed is not None and total is not None and row_kind is not None
     return LandRecord(
         line=r.row.line,
-        position=positions[dimension_id],
+        position=positions[dimension_id][1],
         org=org,
         ags=ags,
         organisation=organisation,
@@ -360,6 +452,7 @@ def _parse_row(
         target_date=target_date,
         measures_completed=completed,
         measures_total=total,
+        row_kind=row_kind,
     )
 
 
@@ -373,9 +466,11 @@ def _check_groups(
     records: list[LandRecord],
     find: Callable[[str, str], Catalog | None],
     seen_in: dict[_GroupKey, tuple[str, int]],
+    version: int,
 ) -> list[Problem]:
-    """One file: no row twice, every dimension present, one value per organisation of the
-    columns that describe it, no organisation and Stichtag that an earlier file has."""
+    """One file: no row twice, every dimension (in version 2 also every group of the
+    catalog) present, one value per organisation of the columns that describe it, no
+    organisation and Stichtag that an earlier file has."""
     problems: list[Problem] = []
     groups: dict[_GroupKey, list[LandRecord]] = {}
     for record in records:
@@ -415,16 +510,30 @@ def _check_groups(
                     )
         catalog = find(catalog_id, first.catalog_version)
         assert catalog is not None
-        missing = [d for d in _dimension_positions(catalog) if d not in lines]
+        missing = [d for d in _expected_rows(catalog, version) if d not in lines]
         if missing:
             problems.append(
                 table.problem(
                     first.line,
                     "dimension_id",
-                    f"für {where} fehlen Zeilen der Dimension(en) {', '.join(missing)}",
+                    f"für {where} fehlen Zeilen der {_missing_kinds(catalog, missing)} "
+                    f"{', '.join(missing)}",
                 )
             )
     return problems
+
+
+def _missing_kinds(catalog: Catalog, missing: list[str]) -> str:
+    """What the missing rows are: ``Dimension(en)``, ``Gruppe(n)`` or both."""
+    groups = {g.id for g in catalog.groups}
+    if all(i in groups for i in missing):
+        return "Gruppe(n)"
+    return "Dimension(en) und Gruppe(n)" if groups & set(missing) else "Dimension(en)"
+
+
+def _version_of(table: Table) -> int:
+    """Version 2 if the header has a column that only version 2 has, else 1."""
+    return 2 if set(table.columns) & set(LAND_COLUMNS_V2[len(LAND_COLUMNS) :]) else 1
 
 
 def _cached(lookup: CatalogLookup) -> CatalogLookup:
@@ -443,11 +552,13 @@ def parse_land(
 ) -> list[LandFile]:
     """Validate Land exports; all or nothing over all files.
 
-    Every file needs exactly the columns of the format. Each row is checked (types, the
-    catalog and its dimensions, the level range 0..N, a score that fits the level), then
-    each organisation and Stichtag of a file (every dimension exactly once, one name, kind,
-    AGS, Land and catalog version) and across files (an organisation and Stichtag in one
-    file only). ``problems`` (e.g. of unreadable files) are reported along with the rest.
+    Every file needs exactly the columns of one format version (1, or 2 with
+    ``row_kind`` and ``format_version``). Each row is checked (types, the catalog and its
+    dimensions or, in version 2, groups, the level range 0..N, a score that fits the level),
+    then each organisation and Stichtag of a file (every dimension, and in version 2 every
+    group, exactly once, one name, kind, AGS, Land and catalog version) and across files (an
+    organisation and Stichtag in one file only). ``problems`` (e.g. of unreadable files)
+    are reported along with the rest.
     Raises :class:`DataImportError` with up to 50 problems.
     """
     find = _cached(catalogs)
@@ -458,8 +569,10 @@ def parse_land(
     seen_in: dict[_GroupKey, tuple[str, int]] = {}
     for source in tables:
         table = source.table
-        missing = [c for c in LAND_COLUMNS if c not in table.columns]
-        extra = [c for c in table.columns if c not in LAND_COLUMNS]
+        version = _version_of(table)
+        expected = LAND_COLUMNS_V2 if version == 2 else LAND_COLUMNS
+        missing = [c for c in expected if c not in table.columns]
+        extra = [c for c in table.columns if c not in expected]
         if missing or extra:
             for column in missing:
                 collector.add(
@@ -472,7 +585,7 @@ def parse_land(
                     table.problem(
                         table.header_line,
                         column,
-                        f"keine Spalte des Landesformats (Version {LAND_FORMAT_VERSION})",
+                        f"keine Spalte des Landesformats (Version {version})",
                     )
                 )
             continue
@@ -480,23 +593,28 @@ def parse_land(
         records = [
             record
             for r in rows_of(table, file_problems)
-            if (record := _parse_row(r, source.dialect, find)) is not None
+            if (record := _parse_row(r, source.dialect, find, version)) is not None
         ]
         # Rows first: which rows belong together only counts once every row is valid.
-        in_file = file_problems.problems or _check_groups(table, records, find, seen_in)
+        in_file = file_problems.problems or _check_groups(table, records, find, seen_in, version)
         for problem in sorted(in_file, key=lambda p: p.line or 0):
             collector.add(problem)
-        result.append(LandFile(table.file, records))
+        result.append(LandFile(table.file, records, version))
     collector.raise_if_any()
     return result
 
 
 def land_frame(files: Iterable[LandFile]) -> pd.DataFrame:
-    """The rows of parsed files as a frame: :data:`LAND_COLUMNS`, typed (see :func:`read_land`)."""
+    """The rows of parsed files as a frame, typed (see :func:`read_land`):
+    :data:`LAND_COLUMNS`, and :data:`ROW_KIND` if one of the files is of version 2."""
+    files = list(files)
     rows = [record.values() for f in files for record in f.records]
     if not rows:
         return empty_land_frame()
-    return typed_land_frame(pd.DataFrame(rows, columns=LAND_COLUMNS))
+    frame = pd.DataFrame(rows, columns=[*LAND_COLUMNS, ROW_KIND])
+    if all(f.version == 1 for f in files):
+        frame = frame.drop(columns=ROW_KIND)
+    return typed_land_frame(frame)
 
 
 def read_land(
@@ -504,7 +622,9 @@ def read_land(
 ) -> pd.DataFrame:
     """Read Land export files of either dialect into one frame, rows in file order.
 
-    Columns :data:`LAND_COLUMNS`: text as ``str``, ``level``, ``measures_completed`` and
+    Columns :data:`LAND_COLUMNS` (and :data:`ROW_KIND` after them if one of the files is
+    of format version 2; the rows of version 1 then say ``dimension`` or ``overall``):
+    text as ``str``, ``level``, ``measures_completed`` and
     ``measures_total`` as ``int64``, ``score`` as ``float64``, ``target_level`` as
     ``Int64`` (missing: ``<NA>``), ``as_of`` and ``target_date`` as ``datetime64``. The
     catalogs the files name must be shipped with SPATZ or given in ``catalogs``. Raises

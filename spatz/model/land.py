@@ -1,8 +1,9 @@
 """Comparison rows: the Land exports of other Kommunen, imported for the Landesvergleich.
 
-One row per organisation, catalog, Stichtag and dimension, with every column of the Land
-export format (:data:`spatz.io.land.LAND_COLUMNS`). Importing a file again replaces the rows
-of each (organisation, catalog, Stichtag) it contains.
+One row per organisation, catalog, Stichtag and dimension (or group, from files of format
+version 2), with every column of the Land export format
+(:data:`spatz.io.land.LAND_COLUMNS`) and the kind of the row. Importing a file again
+replaces the rows of each (organisation, catalog, Stichtag) it contains.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from spatz.model.common import OrgKind, enum_column_type, tz_datetime, utcnow
 
 
 class LandRowBase(SQLModel):
-    """The columns of the Land export format, version 1."""
+    """The columns of the Land export format, version 2 (without ``format_version``, a
+    property of the file)."""
 
     org: str = Field(max_length=50)
     ags: str | None = Field(default=None, max_length=8)
@@ -34,6 +36,10 @@ class LandRowBase(SQLModel):
     target_date: dt.date | None = None
     measures_completed: int = Field(ge=0)
     measures_total: int = Field(ge=0)
+    row_kind: str = Field(
+        default="dimension", max_length=20, sa_column_kwargs={"server_default": "dimension"}
+    )
+    """``dimension``, ``group`` or ``overall`` (format version 2; version 1 has no groups)."""
 
 
 class LandRow(LandRowBase, table=True):
@@ -46,7 +52,8 @@ class LandRow(LandRowBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     position: int
-    """The dimension's place in the catalog (``overall`` last): the order of the format."""
+    """The row's place in the catalog (dimensions, groups, ``overall``): the order of the
+    format."""
     source: str = Field(max_length=255)
     """Name of the imported file."""
     recorded_by: str = Field(max_length=100)

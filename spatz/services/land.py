@@ -18,7 +18,10 @@ from spatz.catalog import OVERALL, Catalog
 from spatz.db import begin_snapshot
 from spatz.errors import DataImportError, NotFoundError, Problem
 from spatz.io.land import (
+    DIMENSION,
+    GROUP,
     LAND_COLUMNS,
+    ROW_KIND,
     CatalogLookup,
     LandFile,
     LandRecord,
@@ -26,6 +29,7 @@ from spatz.io.land import (
     empty_land_frame,
     parse_land,
     read_land_table_bytes,
+    row_kinds,
     shipped_catalogs,
     typed_land_frame,
 )
@@ -40,12 +44,16 @@ from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.scores import DateLike, Reading, catalog_checked
 
-IMPORTED_COLUMNS = [*LAND_COLUMNS, "position", "source", "recorded_by", "recorded_at"]
-"""Columns of :func:`imported_land`."""
+_BOOKKEEPING = ["position", "source", "recorded_by", "recorded_at"]
+IMPORTED_COLUMNS = [*LAND_COLUMNS, *_BOOKKEEPING]
+"""Columns of :func:`imported_land`; :data:`~spatz.io.land.ROW_KIND` follows the Land
+columns when rows of groups are stored."""
 
+_STORED = [*LAND_COLUMNS, ROW_KIND]
+"""The columns of a comparison row that come from its file."""
 _Group = tuple[str, str, dt.date]
 _CONTENT = ["dimension_id"] + [
-    c for c in LAND_COLUMNS if c not in ("org", "catalog_id", "as_of", "dimension_id")
+    c for c in _STORED if c not in ("org", "catalog_id", "as_of", "dimension_id")
 ]
 
 
@@ -68,11 +76,11 @@ def _content(rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def _stored_groups(session: Session, orgs: set[str]) -> dict[_Group, list[tuple[Any, ...]]]:
-    columns = [col(getattr(LandRow, c)) for c in LAND_COLUMNS]
+    columns = [col(getattr(LandRow, c)) for c in _STORED]
     stored: dict[_Group, list[dict[str, Any]]] = {}
     if orgs:
         for row in session.execute(sa.select(*columns).where(col(LandRow.org).in_(orgs))):
-            record = dict(zip(LAND_COLUMNS, row, strict=True))
+            record = dict(zip(_STORED, row, strict=True))
             record["kind"] = str(record["kind"])
             stored.setdefault((record["org"], record["catalog_id"], record["as_of"]), []).append(
                 record
@@ -191,9 +199,11 @@ def _imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
     """Every stored comparison row, sorted by org, catalog, Stichtag and catalog order.
 
     Columns :data:`IMPORTED_COLUMNS`: the Land export columns typed as by
-    :func:`spatz.read_land`, then position, source, recorded_by, recorded_at.
+    :func:`spatz.read_land` (with :data:`~spatz.io.land.ROW_KIND` if rows of groups are
+    stored), then position, source, recorded_by, recorded_at.
     """
-    stmt = sa.select(*(col(getattr(LandRow, c)) for c in IMPORTED_COLUMNS)).order_by(
+    names = [*_STORED, *_BOOKKEEPING]
+    stmt = sa.select(*(col(getattr(LandRow, c)) for c in names)).order_by(
         col(LandRow.org), col(LandRow.catalog_id), col(LandRow.as_of), col(LandRow.position)
     )
     rows = conn.execute(stmt).fetchall()
@@ -204,8 +214,10 @@ def _imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
         frame["recorded_by"] = pd.Series(dtype="str")
         frame["recorded_at"] = pd.Series(dtype="datetime64[us, UTC]")
         return frame
-    frame = pd.DataFrame(rows, columns=IMPORTED_COLUMNS)
+    frame = pd.DataFrame(rows, columns=names)
     frame["kind"] = frame["kind"].map(str)
+    if not (frame[ROW_KIND] == GROUP).any():
+        frame = frame.drop(columns=ROW_KIND)
     typed = typed_land_frame(frame)
     typed["position"] = frame["position"].astype("int64")
     typed["source"] = frame["source"].astype("str")
@@ -217,9 +229,10 @@ def _imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
 def imported_land(*, session: Session, actor: Actor) -> pd.DataFrame:
     """The comparison rows imported from other Land exports (``spatz land import``).
 
-    The columns of the Land export (typed as :func:`spatz.read_land` returns them), then
-    position (the dimension's place in its catalog), source (file name), recorded_by,
-    recorded_at; sorted by org, catalog, Stichtag and catalog order.
+    The columns of the Land export (typed as :func:`spatz.read_land` returns them, with
+    ``row_kind`` if rows of groups are stored), then position (the row's place in its
+    catalog), source (file name), recorded_by, recorded_at; sorted by org, catalog,
+    Stichtag and catalog order.
     """
     authorize(actor, Permission.view_land)
     return _imported_land_frame(session)
@@ -231,29 +244,43 @@ def _unknown(wanted: Iterable[str], known: set[str]) -> None:
         raise NotFoundError(f"Organisation(en) nicht gefunden: {', '.join(unknown)}")
 
 
+def _without_events(catalog: Catalog, events: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The result rows of an organisation without events (every measure open; one
+    ``planned`` event counts exactly as none), indexed by ``dimension_id``. Where a level
+    has no measures it is fulfilled, so such an organisation need not stand at level 0."""
+    first = catalog.dimensions[0].measures[0].id
+    one = pd.DataFrame({"org": [""], "measure_id": [first], "status": ["planned"], "date": [day]})
+    one = one.astype({c: events[c].dtype for c in one.columns})
+    return scoring.score(catalog, one, day).set_index("dimension_id")
+
+
 def land_rows(reading: Reading, day: pd.Timestamp, orgs: list[str] | None) -> pd.DataFrame:
     """The Land export rows of the own organisations (or of ``orgs``) at ``day``;
-    :func:`land_export` after its checks."""
+    :func:`land_export` after its checks. For a catalog with groups the rows of format
+    version 2: with the rows of the groups and the column ``row_kind``."""
     catalog = reading.catalog
     organisations = reading.organisations
     if orgs is not None:
         organisations = organisations[organisations["org"].isin(orgs)]
     scores = scoring.score(catalog, reading.events, day)
-    dims = [(d.id, d.name, len(d.measures)) for d in catalog.dimensions]
-    dims.append((OVERALL, "Gesamt", sum(len(d.measures) for d in catalog.dimensions)))
+    kinds = [(d.id, d.name, DIMENSION) for d in catalog.dimensions]
+    kinds += [(g.id, g.name, GROUP) for g in catalog.groups]
+    kinds.append((OVERALL, "Gesamt", OVERALL))
     grid = pd.DataFrame(
         [
-            (o, pos, dim_id, name, total)
+            (o, pos, row_id, name, kind)
             for o in organisations["org"]
-            for pos, (dim_id, name, total) in enumerate(dims)
+            for pos, (row_id, name, kind) in enumerate(kinds)
         ],
-        columns=["org", "position", "dimension_id", "dimension", "total"],
+        columns=["org", "position", "dimension_id", "dimension", ROW_KIND],
     )
     rows = grid.merge(scores, on=["org", "dimension_id"], how="left")
-    rows["level"] = rows["level"].fillna(0).astype("int64")
-    rows["score"] = rows["score"].fillna(0.0)
-    rows["measures_completed"] = rows["measures_completed"].fillna(0).astype("int64")
-    rows["measures_total"] = rows["measures_total"].fillna(rows["total"]).astype("int64")
+    if rows["level"].isna().any():
+        base = _without_events(catalog, reading.events, day)
+        for column in ("level", "score", "measures_completed", "measures_total"):
+            rows[column] = rows[column].fillna(rows["dimension_id"].map(base[column]))
+    counts = {"level": "int64", "measures_completed": "int64", "measures_total": "int64"}
+    rows = rows.astype(counts | {"score": "float64"})
     rows = rows.merge(reading.targets, on=["org", "dimension_id"], how="left")
     rows["target_level"] = rows["target_level"].astype("Int64")
     rows = rows.merge(organisations.rename(columns={"name": "organisation"}), on="org", how="left")
@@ -261,7 +288,7 @@ def land_rows(reading: Reading, day: pd.Timestamp, orgs: list[str] | None) -> pd
     rows["catalog_version"] = catalog.version
     rows["as_of"] = day
     rows = rows.sort_values(["org", "position"], kind="stable").reset_index(drop=True)
-    return rows[LAND_COLUMNS]
+    return rows[[*LAND_COLUMNS, ROW_KIND] if catalog.groups else LAND_COLUMNS]
 
 
 def checked_orgs(reading: Reading, orgs: Iterable[str] | None) -> list[str] | None:
@@ -286,8 +313,10 @@ def land_export(
 ) -> pd.DataFrame:
     """Rows of the Land export (:data:`spatz.io.land.LAND_COLUMNS`) at ``as_of``.
 
-    Every organisation (or those named in ``orgs``) gets one row per dimension and one
-    for ``overall``; an organisation without recorded measures stands at level 0.
+    Every organisation (or those named in ``orgs``) gets one row per dimension, for a
+    catalog with groups one per group (and the column ``row_kind``: format version 2),
+    and one for ``overall``; an organisation without recorded measures stands where every
+    measure is open.
     """
     authorize(actor, Permission.view_overview)
     reading = Reading(session, actor, catalog_id)
@@ -314,6 +343,13 @@ def _comparison(
         parts.append(imported)
     if not parts:
         return empty_land_frame()
+    if any(ROW_KIND in part.columns for part in parts):
+        parts = [
+            part
+            if ROW_KIND in part.columns
+            else part.assign(row_kind=row_kinds(part["dimension_id"]))
+            for part in parts
+        ]
     rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     rows = rows.sort_values(["org", "catalog_id", "as_of", "position"], kind="stable")
     return typed_land_frame(rows).reset_index(drop=True)
