@@ -202,8 +202,15 @@ class Store:
     def record_event(
         self, event: MeasureEventCreate, *, expected_last_id: int | Literal["any"] | None = "any"
     ) -> MeasureEventPublic:
-        """Record one status change (see :func:`spatz.services.progress.record_event`)."""
-        return self._write(progress.record_event, event_in=event, expected_last_id=expected_last_id)
+        """Record one status change (see :func:`spatz.services.progress.record_event`), in the
+        store's catalog (``catalog_id``), else in the one in use."""
+        catalog = self.catalog() if self.catalog_id else None
+        return self._write(
+            progress.record_event,
+            event_in=event,
+            catalog=catalog,
+            expected_last_id=expected_last_id,
+        )
 
     def set_target(self, target: TargetCreate, *, expected_id: int | None) -> TargetPublic:
         """Set a target (see :func:`spatz.services.targets.set_target`)."""

@@ -12,7 +12,6 @@ import session
 import streamlit as st
 
 from spatz import (
-    MEASURE_STATUS_LABELS,
     OPEN,
     TARGET_STATUS_LABELS,
     Permission,
@@ -119,7 +118,7 @@ else:
                 "Maßnahme": plan["measure_id"] + " " + plan["title"],
                 "Stufe": plan["level"],
                 "Pflicht": plan["mandatory"].map({True: "ja", False: ""}),
-                "Stand": plan["status"].map(MEASURE_STATUS_LABELS),
+                "Stand": fmt.state_labels(catalog, plan["measure_id"], plan["status"]),
                 "fällig": plan["due_date"].map(fmt.date),
                 "Erfüllung der Stufe +": (plan["f_gain"] * 100).round(0).astype(int).astype(str)
                 + " %",
@@ -170,7 +169,7 @@ for lv in reversed([lv for lv in catalog.levels if lv.level >= 1]):
             {
                 "ID": m.id,
                 "Maßnahme": m.title + (" (Pflicht)" if m.mandatory else ""),
-                "Stand": MEASURE_STATUS_LABELS[str(state["status"])],
+                "Stand": fmt.answer_label(catalog, m, str(state["status"])),
                 "seit": fmt.date(state["date"]),
                 "gültig bis": fmt.date(state["expires"]),
                 "Nachweis": detail.get("evidence", ""),

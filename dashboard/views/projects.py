@@ -9,7 +9,7 @@ import plotly.express as px
 import plotly.graph_objects as go
 import streamlit as st
 
-from spatz import MEASURE_STATUS_LABELS, OPEN
+from spatz import OPEN
 
 sel = data.selection()
 catalog = data.catalog()
@@ -154,10 +154,14 @@ else:
                 "Maßnahme": links["measures"] + " " + links["measures"].map(measure_titles),
                 "Dimension": links["measures"].map(dimension_of),
                 "Stufe": links["measures"].map(level_of),
-                "Stand": [
-                    MEASURE_STATUS_LABELS[state_of.get((o, m), OPEN)]
-                    for o, m in zip(links["org"], links["measures"], strict=True)
-                ],
+                "Stand": fmt.state_labels(
+                    catalog,
+                    links["measures"],
+                    [
+                        state_of.get((o, m), OPEN)
+                        for o, m in zip(links["org"], links["measures"], strict=True)
+                    ],
+                ),
                 "Organisation": links["org"].map(names),
             }
         ),

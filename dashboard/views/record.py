@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from spatz import MAX_TEXT_LENGTH, MEASURE_STATUS_LABELS, MeasureEventCreate, SpatzError, Status
+from spatz import MAX_TEXT_LENGTH, MeasureEventCreate, SpatzError
 
 sel = data.selection()
 catalog = data.catalog()
@@ -46,7 +46,9 @@ own = history[history["measure_id"] == measure_id]
 # The newest recorded event (the highest id, whatever its date): what the check compares.
 last_seen = int(own["id"].max()) if len(own) else None
 
-labels = {s.value: MEASURE_STATUS_LABELS[s.value] for s in Status}
+labels = fmt.answer_labels(catalog, measure) | {
+    a.key: f"{a.label} ({fmt.percent(a.credit)})" for a in catalog.answer_scale(measure)
+}
 # One form per organisation and measure: switching to another measure starts with an
 # empty form instead of carrying over what was typed (or saved) for the previous one.
 form = f"record-{sel.org}-{measure_id}"
@@ -87,7 +89,7 @@ if submitted:
             MeasureEventCreate(
                 org=sel.org,
                 measure_id=measure_id,
-                status=Status(status),
+                status=status,
                 date=day,
                 due_date=due if isinstance(due, dt.date) else None,
                 note=note,
@@ -128,7 +130,7 @@ else:
         pd.DataFrame(
             {
                 "gültig ab": own["date"].map(fmt.date),
-                "Stand": own["status"].map(MEASURE_STATUS_LABELS),
+                "Stand": fmt.state_labels(catalog, own["measure_id"], own["status"]),
                 "fällig": own["due_date"].map(fmt.date),
                 "Notiz": own["note"],
                 "Nachweis": own["evidence"],

@@ -3,7 +3,10 @@ dashboard, the XLSX workbook and the report show the same texts."""
 
 from __future__ import annotations
 
-from spatz.catalog import Catalog, Dimension, Group, Measure
+from collections.abc import Iterable
+
+from spatz.catalog import BUILTIN_CREDITS, Catalog, Dimension, Group, Measure
+from spatz.model.common import MEASURE_STATUS_LABELS
 
 EMPTY_LEVEL = "keine Maßnahmen auf dieser Stufe"
 """A level on which a dimension has no measure (it counts as fulfilled, never as a gap)."""
@@ -21,6 +24,32 @@ def answers_text(catalog: Catalog, measure: Measure) -> str:
     """The answers of the measure's scale with their credit (``ja, für einige (25 %); …``);
     empty when it has none beside the four statuses."""
     return "; ".join(f"{a.label} ({percent(a.credit)})" for a in catalog.answer_scale(measure))
+
+
+def answer_labels(catalog: Catalog, measure: Measure) -> dict[str, str]:
+    """The answers the measure accepts, key → German label: the four statuses, then the
+    answers of its scale."""
+    builtin = {key: MEASURE_STATUS_LABELS[key] for key in BUILTIN_CREDITS}
+    return builtin | {a.key: a.label for a in catalog.answer_scale(measure)}
+
+
+def answer_label(catalog: Catalog, measure: Measure, key: str) -> str:
+    """How the state ``key`` of the measure reads: the label of the answer of its scale, or
+    of a status (``open`` included); an unknown key as it is stored."""
+    for answer in catalog.answer_scale(measure):
+        if answer.key == key:
+            return answer.label
+    return MEASURE_STATUS_LABELS.get(key, key)
+
+
+def state_labels(catalog: Catalog, measure_ids: Iterable[str], keys: Iterable[str]) -> list[str]:
+    """:func:`answer_label` of each (measure, state key) pair; for a measure the catalog
+    does not have, the label of a status, else the key as stored."""
+    measures = {m.id: m for _, m in catalog.measures()}
+    return [
+        answer_label(catalog, measures[m], k) if m in measures else MEASURE_STATUS_LABELS.get(k, k)
+        for m, k in zip(measure_ids, keys, strict=True)
+    ]
 
 
 def prerequisites_text(catalog: Catalog, measure: Measure) -> str:

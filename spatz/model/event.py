@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from spatz.model.common import Status, enum_column_type, tz_datetime, utcnow
+from spatz.model.common import tz_datetime, utcnow
 
 MAX_TEXT_LENGTH = 4000
 """Characters of a note or of evidence, checked alike on every database and in imports."""
@@ -16,7 +16,8 @@ MAX_TEXT_LENGTH = 4000
 
 class MeasureEventBase(SQLModel):
     measure_id: str = Field(max_length=100)
-    status: Status = Field(sa_type=enum_column_type(Status, "measure_status"))
+    status: str = Field(max_length=100)
+    """A :class:`~spatz.model.common.Status` or an answer key of the measure's scale."""
     date: dt.date
     due_date: dt.date | None = None
     note: str = Field(default="", max_length=MAX_TEXT_LENGTH, sa_type=sa.Text)

@@ -167,24 +167,29 @@ def _details(blob: bytes | None, sep: bytes, count: int | None = None) -> Detail
     return Details(ids, notes, evidence)
 
 
-# SQLite: org_id, id and the status (its position in _STATUSES; an unknown one makes the
-# number NULL, which group_concat leaves out, so the count tells) travel as one integer,
-# (org_id * 2**32 + id) * 4 + status (should that overflow, SQLite turns it into a float,
-# which does not parse as an integer); dates and timestamps as the text stored (a missing
-# due date as year 0, which no date of Python has); the fields of the details are
+# SQLite: org_id, id and the status (its position in _STATUSES, 0 for any other) travel
+# as one integer, (org_id * 2**32 + id) * 4 + status (should that overflow, SQLite turns
+# it into a float, which does not parse as an integer); dates and timestamps as the text
+# stored (a missing due date as year 0, which no date of Python has); the fields of the
+# details, and the id and status of the events whose status is an answer key of a scale
+# rather than one of the four statuses (usually none, then that column is NULL), are
 # separated by the byte FF, which UTF-8 text never contains.
 _STATUSES = [status.value for status in Status]
 _SQLITE_STATUS = " ".join(f"WHEN '{value}' THEN {i}" for i, value in enumerate(_STATUSES))
+_SQLITE_BUILTIN = ", ".join(f"'{value}'" for value in _STATUSES)
 SQLITE_RANGE = (
     """
 SELECT count(*),
   CAST(group_concat((org_id * 4294967296 + id) * 4 + CASE status """
     + _SQLITE_STATUS
-    + """ END) AS BLOB),
+    + """ ELSE 0 END) AS BLOB),
   CAST(group_concat(date) AS BLOB),
   CAST(group_concat(ifnull(due_date, '0000-01-01')) AS BLOB),
   CAST(group_concat(recorded_at) AS BLOB),
-  CAST(group_concat(measure_id, char(10)) AS BLOB){details}
+  CAST(group_concat(measure_id, char(10)) AS BLOB),
+  CAST(group_concat(id || X'FF' || status, X'FF') FILTER (WHERE status NOT IN ("""
+    + _SQLITE_BUILTIN
+    + """)) AS BLOB){details}
 FROM measure_event WHERE {catalog} id >= ? AND id < ?
 """
 )
@@ -193,18 +198,43 @@ SQLITE_DETAILS = """,
     FILTER (WHERE note <> '' OR evidence <> '') AS BLOB)"""
 
 
+def _sqlite_statuses(packed: Ints, ids: Ints, answers: bytes | None) -> Labels:
+    """The status of each event: the packed position in _STATUSES, unless ``answers``
+    (``id FF key`` joined by ``FF``) names an answer key for the event's id."""
+    codes = (packed & 3).astype(np.intp)
+    if not answers:
+        return Labels(codes, _STATUSES)
+    fields = answers.split(b"\xff")
+    if len(fields) % 2:
+        raise NotDecodable
+    try:
+        answer_ids = np.array(fields[0::2]).astype(np.int64)
+        keys = [f.decode() for f in fields[1::2]]
+    except ValueError:  # also UnicodeDecodeError
+        raise NotDecodable from None
+    order = np.argsort(ids, kind="stable")
+    at = np.minimum(np.searchsorted(ids, answer_ids, sorter=order), max(len(ids) - 1, 0))
+    rows = order[at] if len(ids) else at
+    if not len(ids) or not (ids[rows] == answer_ids).all():
+        raise NotDecodable
+    key_codes, uniques = pd.factorize(np.array(keys, dtype=object))
+    codes[rows] = key_codes + len(_STATUSES)
+    return Labels(codes, [*_STATUSES, *(str(key) for key in uniques)])
+
+
 def decode_sqlite(row: Sequence[Any]) -> Range:
     n = int(row[0])
     packed = _int_list(row[1], n)
+    ids = packed >> 2 & 0xFFFFFFFF
     return Range(
         org_id=packed >> 34,
-        id=packed >> 2 & 0xFFFFFFFF,
+        id=ids,
         day=_iso_days(row[2], n),
         due=_iso_days(row[3], n, missing=b"0000-01-01"),
         recorded=_fixed_width(row[4], n),
         measure=_labels(row[5], n),
-        status=Labels((packed & 3).astype(np.intp), _STATUSES),
-        details=_details(row[6], b"\xff") if len(row) > 6 else None,
+        status=_sqlite_statuses(packed, ids, row[6]),
+        details=_details(row[7], b"\xff") if len(row) > 7 else None,
     )
 
 

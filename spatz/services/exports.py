@@ -12,10 +12,16 @@ from sqlmodel import Session
 from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
 from spatz.errors import ArgumentError, NotFoundError
-from spatz.io.catalog_text import EMPTY_LEVEL, empty_levels, prerequisites_text, references_text
+from spatz.io.catalog_text import (
+    EMPTY_LEVEL,
+    empty_levels,
+    prerequisites_text,
+    references_text,
+    state_labels,
+)
 from spatz.io.report import ReportData, report_html, report_pdf
 from spatz.io.xlsx import MILESTONES, PROJECTS, WorkbookData, workbook_xlsx
-from spatz.model.common import BERLIN
+from spatz.model.common import BERLIN, MEASURE_STATUS_LABELS
 from spatz.services.auth import Permission, authorize
 from spatz.services.common import Actor
 from spatz.services.land import checked_orgs, land_rows
@@ -218,6 +224,13 @@ def _measure_states(
     rows = grid.merge(states, on=["org", "measure_id"], how="left")
     measure = rows["measure_id"].notna()
     rows["status"] = rows["status"].fillna("open").where(measure)
+    # An answer of the catalog's scale reads as its label; the statuses keep their keys,
+    # which the sheet's column labels.
+    answered = measure & ~rows["status"].isin(list(MEASURE_STATUS_LABELS))
+    if answered.any():
+        rows.loc[answered, "status"] = state_labels(
+            catalog, list(rows.loc[answered, "measure_id"]), list(rows.loc[answered, "status"])
+        )
     done = rows["done"].fillna(False).astype(bool)
     rows["done"] = done if measure.all() else done.where(measure)
     rows = rows.merge(details.drop(columns=["date"]), on=["org", "measure_id"], how="left")

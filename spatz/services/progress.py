@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from functools import partial
 from typing import Any, Literal, NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from spatz.catalog import Catalog
-from spatz.errors import ConcurrentChangeError, NotFoundError
+from spatz.errors import ArgumentError, ConcurrentChangeError, NotFoundError
+from spatz.io.catalog_text import answer_label, answer_labels
 from spatz.io.limits import quote
 from spatz.io.reader import ProblemCollector, Table
 from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_status
 from spatz.model import MeasureEvent, MeasureEventCreate, MeasureEventPublic
-from spatz.model.common import STATUS_LABELS, local_time, utcnow
+from spatz.model.common import local_time, utcnow
 from spatz.model.event import MAX_TEXT_LENGTH
 from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize, authorize_all
@@ -40,7 +42,59 @@ class ProgressRow(NamedTuple):
 
 
 def _key(org_id: int, values: dict[str, Any]) -> _EventKey:
-    return (org_id, values["measure_id"], values["status"].value, values["date"], values["note"])
+    return (org_id, values["measure_id"], values["status"], values["date"], values["note"])
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.strip().lower().split())
+
+
+class AnswerResolver:
+    """The status an event of a measure is stored with, from the text a user wrote: one of
+    the four statuses (key or German label, see :func:`parse_status`) or an answer of the
+    measure's scale (key or label), case and spacing aside.
+
+    Each (measure, text) is resolved once and then looked up, so that a million rows of an
+    import cost a dictionary lookup each."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._measures = {m.id: m for _, m in catalog.measures()}
+        self._resolved: dict[tuple[str, str], str] = {}
+        self._scales: dict[str | None, dict[str, str]] = {}
+
+    def __call__(self, measure_id: str, text: str) -> str:
+        """The key for ``text``; raise ValueError naming the allowed answers if none fits."""
+        key = self._resolved.get((measure_id, text))
+        if key is None:
+            key = self._resolve(measure_id, text)
+            self._resolved[(measure_id, text)] = key
+        return key
+
+    def _resolve(self, measure_id: str, text: str) -> str:
+        measure = self._measures.get(measure_id)
+        # Without a scale (or for a measure refused on its own) the statuses are all there is.
+        if measure is None or not self._catalog.answer_scale(measure):
+            return parse_status(text).value
+        try:
+            return parse_status(text).value
+        except ValueError:
+            pass
+        scale = self._scales.get(measure.answers)
+        if scale is None:
+            scale = {}
+            for answer in self._catalog.answer_scale(measure):
+                scale.setdefault(answer.key.lower(), answer.key)
+                scale.setdefault(_normalised(answer.label), answer.key)
+            self._scales[measure.answers] = scale
+        key = scale.get(_normalised(text))
+        if key is None:
+            labels = answer_labels(self._catalog, measure)
+            allowed = ", ".join([*labels, *labels.values()])
+            raise ValueError(
+                f"unbekannte Antwort {quote(text)} für {measure_id} (erlaubt: {allowed})"
+            )
+        return key
 
 
 NUL_TEXT_COLUMNS = ("note", "evidence")
@@ -66,11 +120,15 @@ def record_event(
     catalog = catalog or get_catalog(session=session)
     org = require_org(session, event_in.org)
     try:
-        catalog.measure(event_in.measure_id)
+        measure = catalog.measure(event_in.measure_id)
     except KeyError:
         raise NotFoundError(
             f"Maßnahme {quote(event_in.measure_id)} gibt es im Katalog {catalog.key} nicht"
         ) from None
+    try:
+        status = AnswerResolver(catalog)(measure.id, event_in.status)
+    except ValueError as exc:
+        raise ArgumentError(f"Status: {exc}") from None
     assert org.id is not None
     if expected_last_id != "any":
         lock_organisation(session, org.id)
@@ -87,12 +145,17 @@ def record_event(
         when = local_time(latest.recorded_at).strftime("%d.%m.%Y %H:%M")
         raise ConcurrentChangeError(
             f"{latest.recorded_by} hat am {when} für {event_in.measure_id} inzwischen "
-            f"„{STATUS_LABELS[latest.status]}“ erfasst. Bitte den neuen Stand prüfen und "
-            "dann erneut speichern."
+            f"„{answer_label(catalog, measure, latest.status)}“ erfasst. Bitte den neuen "
+            "Stand prüfen und dann erneut speichern."
         )
     event = MeasureEvent.model_validate(
         event_in.model_dump(exclude={"org"}),
-        update={"org_id": org.id, "catalog_key": catalog.id, "recorded_by": actor.name},
+        update={
+            "status": status,
+            "org_id": org.id,
+            "catalog_key": catalog.id,
+            "recorded_by": actor.name,
+        },
     )
     session.add(event)
     session.flush()
@@ -122,6 +185,7 @@ def parse_progress(table: Table, *, catalog: Catalog, org_ids: dict[str, int]) -
     """
     table.require(("org", "measure_id", "status", "date"))
     measure_ids = {m.id for _, m in catalog.measures()}
+    answer = AnswerResolver(catalog)
     problems = ProblemCollector()
     parsed: list[ProgressRow] = []
     for r in rows_of(table, problems):
@@ -133,7 +197,7 @@ def parse_progress(table: Table, *, catalog: Catalog, org_ids: dict[str, int]) -
             r.error(
                 "measure_id", f"unbekannte Maßnahme {quote(measure_id)} (Katalog {catalog.key})"
             )
-        status = r.parse("status", parse_status)
+        status = r.parse("status", partial(answer, measure_id))
         date = r.parse("date", parse_date)
         due_date = r.parse("due_date", parse_date, required=False)
         note = r.text("note", required=False, max_length=MAX_TEXT_LENGTH)
