@@ -46,7 +46,7 @@ def test_the_record_page_offers_the_scale_and_stores_the_answer_by_its_key(
     radio = at.radio[0]
     assert PARTIAL in radio.options
     radio.set_value("teilweise")
-    at.get("form_submit_button")[0].click().run()
+    at.button(key=f"FormSubmitter:record-{ORG}-{measure_id}-Speichern").click().run()
     assert not at.exception
     assert not at.error
     history = spatz.open(url, actor=ADMIN).history(ORG)
