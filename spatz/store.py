@@ -77,6 +77,10 @@ class Store:
             newest = {info.id: info for info in list_catalogs(session=session)}
         return list(newest.values())
 
+    def _chosen(self) -> Catalog | None:
+        """The store's catalog (``catalog_id``) for a write; ``None``: the one in use."""
+        return self.catalog() if self.catalog_id else None
+
     def stichtag(self) -> dt.date:
         """The Stichtag of every read without one (:func:`spatz.services.scores.stichtag`)."""
         return self._scored(scores.stichtag)
@@ -193,7 +197,9 @@ class Store:
 
     def target(self, org: str, dimension_id: str) -> TargetPublic | None:
         """The target in force; its ``id`` is the version :meth:`set_target` expects."""
-        return self._read(goals.target_in_force, org=org, dimension_id=dimension_id)
+        return self._read(
+            goals.target_in_force, org=org, dimension_id=dimension_id, catalog=self._chosen()
+        )
 
     def audit(self, limit: int = 1000) -> pd.DataFrame:
         """The newest entries of the audit log the actor may see (:func:`audit.audit_frame`)."""
@@ -204,23 +210,33 @@ class Store:
     ) -> MeasureEventPublic:
         """Record one status change (see :func:`spatz.services.progress.record_event`), in the
         store's catalog (``catalog_id``), else in the one in use."""
-        catalog = self.catalog() if self.catalog_id else None
         return self._write(
             progress.record_event,
             event_in=event,
-            catalog=catalog,
+            catalog=self._chosen(),
             expected_last_id=expected_last_id,
         )
 
     def set_target(self, target: TargetCreate, *, expected_id: int | None) -> TargetPublic:
-        """Set a target (see :func:`spatz.services.targets.set_target`)."""
-        return self._write(goals.set_target, target=target, expected_id=expected_id)
+        """Set a target (see :func:`spatz.services.targets.set_target`), in the store's
+        catalog (``catalog_id``), else in the one in use."""
+        return self._write(
+            goals.set_target, target=target, expected_id=expected_id, catalog=self._chosen()
+        )
 
     def import_table(
         self, kind: str, table: Table, *, org: str | None = None, dry_run: bool = False
     ) -> ImportSummary:
-        """Check (``dry_run``) or import a table (:func:`spatz.services.imports.import_table`)."""
-        return self._write(imports.import_table, kind=kind, table=table, org=org, dry_run=dry_run)
+        """Check (``dry_run``) or import a table (:func:`spatz.services.imports.import_table`);
+        progress and targets in the store's catalog (``catalog_id``), else in the one in use."""
+        return self._write(
+            imports.import_table,
+            kind=kind,
+            table=table,
+            org=org,
+            dry_run=dry_run,
+            catalog=self._chosen(),
+        )
 
     def import_land(
         self, files: Sequence[tuple[str, bytes]], *, dry_run: bool = False

@@ -13,11 +13,9 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 import spatz
-from spatz.catalog import Catalog, default_catalog
-from spatz.db import make_engine, session_scope
+from spatz.catalog import Catalog
 from spatz.io.catalog_text import state_labels
 from spatz.model import MeasureEventCreate
-from spatz.services.catalogs import store_catalog
 
 AS_OF = dt.date(2024, 12, 31)
 PARTIAL = "teilweise umgesetzt (50 %)"
@@ -80,14 +78,3 @@ def test_state_labels_read_answers_statuses_and_unknown_measures(url: str) -> No
         ["ORP.1.A1", "ORP.1.A1", "ORP.1.A1", "NOT-IN-CATALOG", "NOT-IN-CATALOG"],
         ["teilweise", "completed", "open", "planned", "teilweise"],
     ) == ["teilweise umgesetzt", "umgesetzt", "offen", "geplant", "teilweise"]
-
-
-def test_a_store_of_another_catalog_records_in_that_catalog(url: str) -> None:
-    with session_scope(make_engine(url)) as session:
-        store_catalog(session=session, actor=ADMIN, catalog=default_catalog())
-    assert spatz.open(url, actor=ADMIN).catalog().id == default_catalog().id
-    event = MeasureEventCreate(
-        org=ORG, measure_id="ORP.1.A1", status="teilweise", date=dt.date(2024, 5, 1)
-    )
-    recorded = spatz.open(url, catalog_id="model2", actor=ADMIN).record_event(event)
-    assert (recorded.catalog_key, recorded.status) == ("model2", "teilweise")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
+from spatz.catalog import Catalog
 from spatz.errors import ArgumentError
 from spatz.io.reader import Table
 from spatz.services.common import Actor, ImportSummary
@@ -32,10 +33,14 @@ def import_table(
     table: Table,
     org: str | None = None,
     dry_run: bool = False,
+    catalog: Catalog | None = None,
 ) -> ImportSummary:
     """Check (``dry_run``) or import a table of one of the :data:`IMPORTERS` kinds; each
-    import checks the actor's permission for every row."""
+    import checks the actor's permission for every row. Progress and targets go to
+    ``catalog`` (default: the one in use)."""
     if kind not in IMPORTERS:
         raise ArgumentError(f"unbekannte Importart {kind!r} (erlaubt: {', '.join(IMPORTERS)})")
-    extra = {"org": org} if kind in ("projects", "milestones") else {}
+    extra: dict[str, object] = {"org": org} if kind in ("projects", "milestones") else {}
+    if kind in ("progress", "targets") and catalog is not None:
+        extra["catalog"] = catalog
     return IMPORTERS[kind](session=session, actor=actor, table=table, dry_run=dry_run, **extra)

@@ -150,11 +150,17 @@ class TargetError(SpatzError, ValueError):
 
 
 def target_in_force(
-    *, session: Session, actor: Actor, org: str, dimension_id: str
+    *,
+    session: Session,
+    actor: Actor,
+    org: str,
+    dimension_id: str,
+    catalog: Catalog | None = None,
 ) -> TargetPublic | None:
-    """The target in force for an organisation and a dimension (or ``overall``)."""
+    """The target in force for an organisation and a dimension (or ``overall``) in
+    ``catalog`` (default: the one in use)."""
     authorize(actor, Permission.view_overview, org)
-    catalog = get_catalog(session=session)
+    catalog = catalog or get_catalog(session=session)
     record = require_org(session, org)
     assert record.id is not None
     target = _in_force(session, record.id, catalog.id, dimension_id)
@@ -177,16 +183,22 @@ def _in_force(session: Session, org_id: int, catalog_key: str, dimension_id: str
 
 
 def set_target(
-    *, session: Session, actor: Actor, target: TargetCreate, expected_id: int | None
+    *,
+    session: Session,
+    actor: Actor,
+    target: TargetCreate,
+    expected_id: int | None,
+    catalog: Catalog | None = None,
 ) -> TargetPublic:
-    """Set the target of an organisation for a dimension (or ``overall``).
+    """Set the target of an organisation for a dimension (or ``overall``) of ``catalog``
+    (default: the one in use).
 
     ``expected_id`` is the id of the target in force that the user saw (``None``: none). If
     somebody set another one in between, the write is refused with
     :class:`ConcurrentChangeError`; the same target again writes nothing.
     """
     authorize(actor, Permission.set_targets, target.org)
-    catalog = get_catalog(session=session)
+    catalog = catalog or get_catalog(session=session)
     dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
     if target.dimension_id not in dimensions:
         raise NotFoundError(f"Dimension {quote(target.dimension_id)} gibt es im Katalog nicht")
