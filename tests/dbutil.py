@@ -1,13 +1,23 @@
-"""Test helpers for databases: a fingerprint of all content, row counts."""
+"""Test helpers for databases: a private copy of the demo, a fingerprint of all content,
+row counts."""
 
 from __future__ import annotations
 
 import hashlib
+import shutil
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from spatz.db import make_engine
+
+
+def demo_copy(demo_url: str, folder: Path) -> str:
+    """A private copy of the shared demo database in ``folder``, for tests that write."""
+    copy = folder / "demo.db"
+    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+    return f"sqlite:///{copy}"
 
 
 def row_counts(url: str) -> dict[str, int]:

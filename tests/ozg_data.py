@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Iterable
+from pathlib import Path
 
 import yaml
+from dbutil import demo_copy
 
+import spatz
 from spatz.catalog import Catalog, parse_catalog
 from spatz.db import make_engine, session_scope
 from spatz.io.reader import read_table_bytes
@@ -106,3 +109,11 @@ def add_ozg_catalog(url: str, orgs: Iterable[str], seed: int = 2024) -> None:
         store_catalog(session=session, actor=ACTOR, catalog=catalog)
         table = read_table_bytes("\n".join(rows).encode(), "ozg-progress.csv")
         import_progress(session=session, actor=ACTOR, table=table, catalog=catalog)
+
+
+def demo_with_ozg(demo_url: str, folder: Path) -> str:
+    """A private copy of the demo database with the OZG catalog loaded as well (loaded last)
+    and events of every demo organisation in it."""
+    url = demo_copy(demo_url, folder)
+    add_ozg_catalog(url, spatz.open(url).organisations()["org"])
+    return url

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 from apptest import dashboard_as
-from ozg_data import OZG_ID, SERVICES_PER_FIELD, THEMENFELDER, add_ozg_catalog
+from ozg_data import OZG_ID, SERVICES_PER_FIELD, THEMENFELDER, demo_with_ozg
 from rendered import visible
 from streamlit.testing.v1 import AppTest
 
@@ -25,11 +24,7 @@ AS_OF = dt.date(2024, 12, 31)
 def two_catalogs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo database with the OZG catalog loaded as well (loaded last) and events of
     every demo organisation in it."""
-    copy = tmp_path_factory.mktemp("catalogs") / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    url = f"sqlite:///{copy}"
-    add_ozg_catalog(url, spatz.open(url).organisations()["org"])
-    return url
+    return demo_with_ozg(demo_url, tmp_path_factory.mktemp("catalogs"))
 
 
 def _app(url: str, monkeypatch: pytest.MonkeyPatch, **state: object) -> AppTest:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from browser import chromium, log_in, new_page, settle
 from dashboard_server import running_dashboard
-from ozg_data import OZG_ID, add_ozg_catalog
+from ozg_data import OZG_ID, demo_with_ozg
 from playwright.sync_api import Page, expect
 
 import spatz
@@ -22,11 +21,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def database(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo database with the OZG catalog of 300 dimensions loaded as well."""
-    copy = tmp_path_factory.mktemp("catalog-choice") / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    url = f"sqlite:///{copy}"
-    add_ozg_catalog(url, spatz.open(url).organisations()["org"])
-    return url
+    return demo_with_ozg(demo_url, tmp_path_factory.mktemp("catalog-choice"))
 
 
 @pytest.fixture(scope="module")

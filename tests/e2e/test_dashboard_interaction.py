@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from browser import chromium, log_in, new_page, settle
 from dashboard_server import running_dashboard
+from dbutil import demo_copy
 from developer_text import developer_sentences, normalised
 from playwright.sync_api import Locator, Page, expect
 
@@ -23,9 +23,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def database(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A private copy of the demo database: the tests of this module write to it."""
-    copy = tmp_path_factory.mktemp("interaction") / "demo.db"
-    shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
-    return f"sqlite:///{copy}"
+    return demo_copy(demo_url, tmp_path_factory.mktemp("interaction"))
 
 
 @pytest.fixture(scope="module")
