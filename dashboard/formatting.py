@@ -13,14 +13,13 @@ import pandas as pd
 
 from spatz.catalog import Catalog
 from spatz.io.catalog_text import EMPTY_LEVEL as EMPTY_LEVEL
+from spatz.io.catalog_text import answer_choices as answer_choices
 from spatz.io.catalog_text import answer_label as answer_label
-from spatz.io.catalog_text import answer_labels as answer_labels
 from spatz.io.catalog_text import answers_text as answers_text
 from spatz.io.catalog_text import dimension_path_text as dimension_path_text
 from spatz.io.catalog_text import dimensions_below as dimensions_below
 from spatz.io.catalog_text import group_path_text as group_path_text
 from spatz.io.catalog_text import members as members
-from spatz.io.catalog_text import percent as percent
 from spatz.io.catalog_text import prerequisites_text as prerequisites_text
 from spatz.io.catalog_text import references_text as references_text
 from spatz.io.catalog_text import state_labels as state_labels

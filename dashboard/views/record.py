@@ -46,9 +46,7 @@ own = history[history["measure_id"] == measure_id]
 # The newest recorded event (the highest id, whatever its date): what the check compares.
 last_seen = int(own["id"].max()) if len(own) else None
 
-labels = fmt.answer_labels(catalog, measure) | {
-    a.key: f"{a.label} ({fmt.percent(a.credit)})" for a in catalog.answer_scale(measure)
-}
+labels = fmt.answer_choices(catalog, measure)
 # One form per organisation and measure: switching to another measure starts with an
 # empty form instead of carrying over what was typed (or saved) for the previous one.
 form = f"record-{sel.org}-{measure_id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from spatz.catalog import BUILTIN_CREDITS, Catalog, Dimension, Group, Measure
+from spatz.catalog import BUILTIN_CREDITS, Answer, Catalog, Dimension, Group, Measure
 from spatz.model.common import MEASURE_STATUS_LABELS
 
 EMPTY_LEVEL = "keine Maßnahmen auf dieser Stufe"
@@ -23,7 +23,19 @@ def percent(share: float) -> str:
 def answers_text(catalog: Catalog, measure: Measure) -> str:
     """The answers of the measure's scale with their credit (``ja, für einige (25 %); …``);
     empty when it has none beside the four statuses."""
-    return "; ".join(f"{a.label} ({percent(a.credit)})" for a in catalog.answer_scale(measure))
+    return "; ".join(_with_credit(a) for a in catalog.answer_scale(measure))
+
+
+def _with_credit(answer: Answer) -> str:
+    return f"{answer.label} ({percent(answer.credit)})"
+
+
+def answer_choices(catalog: Catalog, measure: Measure) -> dict[str, str]:
+    """:func:`answer_labels`, the answers of the scale with their credit
+    (``teilweise umgesetzt (50 %)``): what a person chooses from when recording."""
+    return answer_labels(catalog, measure) | {
+        a.key: _with_credit(a) for a in catalog.answer_scale(measure)
+    }
 
 
 def answer_labels(catalog: Catalog, measure: Measure) -> dict[str, str]:
