@@ -175,4 +175,6 @@ def allowed(permission: Permission | None) -> bool:
 
 
 page = st.navigation(pages(allowed))
+for notice in data.notices(org):
+    st.info(notice, icon=":material/info:")
 page.run()

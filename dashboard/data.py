@@ -142,8 +142,13 @@ def _roadmap(
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
-def _history(url: str, who: Actor, org: str) -> pd.DataFrame:
-    return _store(url, who).history(org)
+def _history(url: str, who: Actor, catalog_id: str | None, org: str) -> pd.DataFrame:
+    return _store(url, who, catalog_id).history(org)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _notices(url: str, who: Actor, catalog_id: str | None, org: str) -> list[str]:
+    return _store(url, who, catalog_id).notices(org=org)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -308,8 +313,15 @@ def roadmap(org: str, dimension_id: str, as_of: dt.date) -> pd.DataFrame:
 
 
 def history(org: str) -> pd.DataFrame:
-    """Every event of the organisation with who recorded it, newest first."""
-    return _shown(_history, org)
+    """Every event of the organisation in the selected catalog with who recorded it,
+    newest first."""
+    return _in_catalog(_history, org)
+
+
+def notices(org: str) -> list[str]:
+    """What the selected catalog's reads about ``org`` leave out (events and targets that
+    its version does not contain), as German sentences."""
+    return _in_catalog(_notices, org)
 
 
 def state_details(org: str, as_of: dt.date) -> dict[str, dict[str, Any]]:

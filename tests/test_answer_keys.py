@@ -215,6 +215,7 @@ def test_scoring_from_the_database_equals_scoring_the_frame_in_memory(
 
 def test_downgrading_is_refused_while_events_hold_answer_keys(url: str) -> None:
     _record(url, "ISMS.1.A1", "teilweise")
+    command.downgrade(alembic_config(url), "0009")
     with pytest.raises(
         (RuntimeError, CommandError), match=r"Zurückstufen nicht möglich.*teilweise"
     ):

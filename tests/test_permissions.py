@@ -34,7 +34,7 @@ from spatz.model import MeasureEventCreate, Role, Status, TargetCreate
 from spatz.services.audit import list_audit
 from spatz.services.auth import PERMISSIONS, Permission
 from spatz.services.backup import restore_backup, write_backup
-from spatz.services.catalogs import load_catalog_version, store_catalog
+from spatz.services.catalogs import load_catalog_version, set_default_catalog, store_catalog
 from spatz.services.common import Actor
 from spatz.services.demo import DEMO_ACCOUNTS, HALLE
 from spatz.services.land import import_land
@@ -125,6 +125,7 @@ CASES = [
     ),
     Case("stichtag", "scores.stichtag", ALL, lambda s, _: s.stichtag()),
     Case("activity", "scores.activity", ALL, lambda s, _: s.activity()),
+    Case("notices", "scores.notices", ALL, lambda s, _: s.notices()),
     Case("targets", "scores.targets", ALL, lambda s, _: s.targets()),
     Case("score", "scores.score", ALL, lambda s, _: s.score(DAY)),
     Case("score at the Datenstand", "scores.score", ALL, lambda s, _: s.score()),
@@ -296,13 +297,19 @@ CASES = [
         ),
     ),
     Case(
-        "load catalog (with its gaps)",
+        "load catalog (saying what it changes)",
         "catalogs.load_catalog_version",
         ADMIN,
         with_session(
             load_catalog_version,
             catalog=default_catalog().model_copy(update={"version": "2099.2"}),
         ),
+    ),
+    Case(
+        "choose the default catalog",
+        "catalogs.set_default_catalog",
+        ADMIN,
+        with_session(set_default_catalog, key="spatz-kommunal"),
     ),
     Case("import land", "land.import_land", LAND, land_file),
     Case(

@@ -1,5 +1,5 @@
 """A store opened for a catalog (``catalog_id``) writes in that catalog: a recorded
-measure, a target and an imported table, while another catalog is the one in use."""
+measure, a target and an imported table, while another catalog is the default catalog."""
 
 from __future__ import annotations
 
@@ -13,18 +13,19 @@ from spatz.catalog import default_catalog
 from spatz.db import make_engine, session_scope
 from spatz.io.reader import read_table_bytes
 from spatz.model import MeasureEventCreate, TargetCreate
-from spatz.services.catalogs import store_catalog
+from spatz.services.catalogs import set_default_catalog, store_catalog
 
 MODEL2 = "model2"
 
 
 @pytest.fixture
 def url(tmp_path: pytest.TempPathFactory) -> str:
-    """The model2 database with the default catalog loaded after it: the one in use."""
+    """The model2 database with the shipped catalog loaded after it and made the default."""
     url = f"sqlite:///{tmp_path}/writes.db"
     fill_model2_database(url)
     with session_scope(make_engine(url)) as session:
         store_catalog(session=session, actor=ADMIN, catalog=default_catalog())
+        set_default_catalog(session=session, actor=ADMIN, key=default_catalog().id)
     assert spatz.open(url, actor=ADMIN).catalog().id == default_catalog().id
     return url
 
@@ -48,7 +49,7 @@ def test_a_target_is_set_and_read_in_the_stores_catalog(url: str) -> None:
     now = store.target(ORG, "isms")
     assert now is not None
     assert (now.catalog_key, now.target_level) == (MODEL2, 2)
-    # The catalog in use has no dimension "isms" and knows nothing of the target.
+    # The default catalog has no dimension "isms" and knows nothing of the target.
     assert spatz.open(url, actor=ADMIN).targets().query("dimension_id == 'isms'").empty
 
 

@@ -11,23 +11,36 @@ from rich.table import Table as RichTable
 
 from spatz.cli.common import cell, echo, out, run, user_errors
 from spatz.cli.german import Typer
-from spatz.errors import catalog_gap_text
 
-catalog_app = Typer(help="Kataloge laden, auflisten und exportieren.", no_args_is_help=True)
+catalog_app = Typer(
+    help="Kataloge laden, auflisten, exportieren und den Standardkatalog wählen.",
+    no_args_is_help=True,
+)
 
 
 @catalog_app.command("load")
 def catalog_load(
     file: Annotated[Path, typer.Argument(metavar="DATEI", help="Katalogdatei (YAML oder JSON)")],
+    accept_dropped: Annotated[
+        bool,
+        typer.Option(
+            "--accept-dropped",
+            help="auch laden, wenn die Version Maßnahmen mit Ereignissen (oder Dimensionen "
+            "mit Zielen) entfernt oder verschiebt",
+        ),
+    ] = False,
 ) -> None:
-    """Einen Katalog laden; eine geänderte Fassung braucht eine neue Version."""
+    """Einen Katalog laden; eine geänderte Fassung braucht eine neue Version.
+
+    Entfernt oder verschiebt die neue Version Maßnahmen, zu denen Ereignisse erfasst sind,
+    wird sie nur mit --accept-dropped geladen.
+    """
     from spatz.catalog import load_catalog
     from spatz.services.catalogs import load_catalog_version
 
     with user_errors():
         catalog = load_catalog(file)
-        loaded = run(load_catalog_version, catalog=catalog)
-        gaps = loaded.gaps
+        loaded = run(load_catalog_version, catalog=catalog, accept_dropped=accept_dropped)
         words = {
             "new": "geladen",
             "unchanged": "unverändert (bereits geladen)",
@@ -37,14 +50,15 @@ def catalog_load(
             f"Katalog {catalog.key}: {words[loaded.outcome.value]}, "
             f"{sum(1 for _ in catalog.measures())} Maßnahmen",
         )
-        if gaps:
+        if loaded.changes:
             echo(
-                f"Warnung: {catalog_gap_text(catalog.key, gaps.measures, gaps.dimensions)}. "
-                "Solange diese Version die neueste ist, sind keine Auswertungen möglich "
-                "(spatz score, Exporte, Dashboard); bitte eine Version laden, die sie "
-                "enthält. Die erfassten Daten bleiben gespeichert.",
+                f"Warnung: Katalog {catalog.key} entfernt oder verschiebt Maßnahmen, zu denen "
+                "Ereignisse erfasst sind (oder Dimensionen mit Zielen); was diese Version "
+                "nicht enthält, bleibt bei ihren Auswertungen unberücksichtigt:",
                 err=True,
             )
+            for line in loaded.changes:
+                echo(f"  {line}", err=True)
 
 
 @catalog_app.command("list")
@@ -54,7 +68,9 @@ def catalog_list() -> None:
 
     with user_errors():
         infos = run(list_catalogs)
-    table = RichTable("ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch")
+    table = RichTable(
+        "ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch", "Standard"
+    )
     for info in infos:
         table.add_row(
             cell(info.id),
@@ -64,6 +80,7 @@ def catalog_list() -> None:
             info.loaded_at,
             cell(info.loaded_by),
             "ja" if info.in_use else "nein",
+            "ja" if info.default else "",
         )
     out.print(table)
 
@@ -72,7 +89,7 @@ def catalog_list() -> None:
 def catalog_export(
     ref: Annotated[
         str | None,
-        typer.Argument(metavar="KATALOG", help="ID oder ID@VERSION; ohne: der zuletzt geladene"),
+        typer.Argument(metavar="KATALOG", help="ID oder ID@VERSION; ohne: der Standardkatalog"),
     ] = None,
 ) -> None:
     """Einen geladenen Katalog im Dateiformat (YAML) ausgeben."""
@@ -81,3 +98,15 @@ def catalog_export(
     with user_errors():
         catalog = run(get_catalog, ref=ref)
     sys.stdout.write(catalog.to_yaml())
+
+
+@catalog_app.command("default")
+def catalog_default(
+    key: Annotated[str, typer.Argument(metavar="ID", help="ID eines geladenen Katalogs")],
+) -> None:
+    """Den Standardkatalog wählen: ihn nehmen Auswertungen, Importe und Exporte ohne --catalog."""
+    from spatz.services.catalogs import set_default_catalog
+
+    with user_errors():
+        catalog = run(set_default_catalog, key=key)
+    echo(f"Standardkatalog: {catalog.id} (Version {catalog.version}, {catalog.name})")

@@ -133,6 +133,24 @@ STICHTAG_HELP = (
     "erfassten Ereignisses, höchstens heute"
 )
 OrgOpt = Annotated[str, typer.Option("--org", metavar="ORG", help="Schlüssel der Organisation")]
+CatalogOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--catalog",
+        metavar="KATALOG",
+        help="Katalog (ID oder ID@VERSION); sonst der Standardkatalog",
+    ),
+]
+
+
+def print_notices(catalog: str | None, orgs: list[str] | None = None) -> None:
+    """Say on standard error what reads with ``catalog`` (about ``orgs``, else all in
+    scope) leave out: events and targets that the catalog version does not contain
+    (:func:`spatz.services.scores.notices`)."""
+    from spatz.services.scores import notices
+
+    for line in run(notices, catalog_id=catalog, orgs=orgs):
+        echo(f"Hinweis: {line}", err=True)
 
 
 def parse_day(text: str | None) -> dt.date | None:

@@ -11,7 +11,16 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from spatz.cli.common import STICHTAG_HELP, echo, err, parse_day, run, user_errors
+from spatz.cli.common import (
+    STICHTAG_HELP,
+    CatalogOpt,
+    echo,
+    err,
+    parse_day,
+    print_notices,
+    run,
+    user_errors,
+)
 from spatz.cli.german import Typer
 from spatz.errors import SpatzError, os_reason
 from spatz.io.dialect import Dialect
@@ -79,6 +88,7 @@ def export_land(
             help="auch die importierten Zeilen anderer Organisationen (spatz land import)",
         ),
     ] = False,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Landesexport im Austauschformat: eine Zeile je Organisation und Dimension (Version 1),
     bei einem Katalog mit Gruppen auch je Gruppe (Version 2)."""
@@ -89,8 +99,13 @@ def export_land(
     with user_errors():
         with spinner("Landesexport wird berechnet …"):
             rows = run(
-                land_comparison, as_of=day, orgs=org or None, include_imported=include_imported
+                land_comparison,
+                catalog_id=catalog,
+                as_of=day,
+                orgs=org or None,
+                include_imported=include_imported,
             )
+        print_notices(catalog, org or None)
         data = land_csv(rows, dialect)
         if out is None:
             typer.echo(data, nl=False)
@@ -107,6 +122,7 @@ def export_xlsx(
     file: Annotated[Path, typer.Argument(metavar="DATEI", help="Zieldatei (.xlsx)")],
     org: Orgs = None,
     as_of: AsOf = None,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Arbeitsmappe mit Übersicht, Maßnahmen, Verlauf, Projekten und Meilensteinen."""
     from spatz.io.xlsx import SHEET_TITLES, workbook_xlsx
@@ -121,13 +137,14 @@ def export_xlsx(
             )
         with progress_bar() as progress:
             task = progress.add_task("Daten werden gesammelt …", total=1 + len(SHEET_TITLES))
-            data = run(workbook, as_of=day, orgs=org or None)
+            data = run(workbook, catalog_id=catalog, as_of=day, orgs=org or None)
 
             def on_sheet(title: str) -> None:
                 progress.update(task, description=f"Blatt {title}", advance=1)
 
             content = workbook_xlsx(data, on_sheet=on_sheet)
         write_file(file, content)
+        print_notices(catalog, org or None)
     organisations = data.overview["org"].nunique()
     echo(f"{file}: {organisations} Organisationen, Stichtag {data.as_of.strftime('%d.%m.%Y')}")
 
@@ -145,6 +162,7 @@ def export_report(
         ),
     ] = None,
     as_of: AsOf = None,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Bericht für den Stadtrat: Stufen, Ziele, Diagramme, nächste Maßnahmen, Projekte."""
     from spatz.services.exports import report_file
@@ -158,6 +176,7 @@ def export_report(
                 f"{file.suffix or 'Datei ohne Endung'} (z. B. {file.with_suffix('.pdf')})"
             )
         with spinner("Bericht wird erstellt …"):
-            report = run(report_file, org=org, as_of=day, pdf=suffix == ".pdf")
+            report = run(report_file, catalog_id=catalog, org=org, as_of=day, pdf=suffix == ".pdf")
         write_file(file, report.content)
+        print_notices(catalog, [report.org])
     echo(f"{file}: Bericht für {report.org}, Stichtag {report.as_of.strftime('%d.%m.%Y')}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spatz.cli.common import (
+    CatalogOpt,
     DryRun,
     FileArg,
     OrgOpt,
@@ -28,7 +29,7 @@ def _run_import(
     sheet: str | None,
     dry_run: bool,
     importer: Callable[..., ImportSummary],
-    **extra: str,
+    **extra: object,
 ) -> None:
     from spatz.io.reader import read_table
 
@@ -47,19 +48,23 @@ def import_organisations_cmd(file: FileArg, dry_run: DryRun = False, sheet: Shee
 
 
 @import_app.command("progress")
-def import_progress_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
+def import_progress_cmd(
+    file: FileArg, dry_run: DryRun = False, sheet: Sheet = None, catalog: CatalogOpt = None
+) -> None:
     """Maßnahmenstände: Spalten org,measure_id,status,date[,due_date,note,evidence]."""
-    from spatz.services.progress import import_progress
+    from spatz.services.imports import import_table
 
-    _run_import(file, sheet, dry_run, import_progress)
+    _run_import(file, sheet, dry_run, import_table, kind="progress", catalog=catalog)
 
 
 @import_app.command("targets")
-def import_targets_cmd(file: FileArg, dry_run: DryRun = False, sheet: Sheet = None) -> None:
+def import_targets_cmd(
+    file: FileArg, dry_run: DryRun = False, sheet: Sheet = None, catalog: CatalogOpt = None
+) -> None:
     """Ziele (Soll): Spalten org,dimension_id,target_level,target_date."""
-    from spatz.services.targets import import_targets
+    from spatz.services.imports import import_table
 
-    _run_import(file, sheet, dry_run, import_targets)
+    _run_import(file, sheet, dry_run, import_table, kind="targets", catalog=catalog)
 
 
 @import_app.command("projects")

@@ -13,11 +13,13 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from spatz.cli.common import (
+    CatalogOpt,
     DryRun,
     cell,
     echo,
     out,
     parse_day,
+    print_notices,
     run,
     user_errors,
 )
@@ -132,6 +134,7 @@ def land_summary_cmd(
     output: Annotated[
         SummaryFormat, typer.Option("--format", help="table oder csv")
     ] = SummaryFormat.table,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Verteilung von Punktwert und Stufe je Dimension: eigene und importierte Organisationen.
 
@@ -144,10 +147,12 @@ def land_summary_cmd(
     with user_errors():
         summary = run(
             land_summary,
+            catalog_id=catalog,
             as_of=day,
             by=by.value if by is not None else None,
             min_group=min_group,
         )
+        print_notices(catalog)
     if output is SummaryFormat.csv:
         buffer = io.StringIO()
         summary.to_csv(buffer, index=False, float_format="%.2f", lineterminator="\n")

@@ -19,12 +19,14 @@ from spatz.cli.backup import backup, restore
 from spatz.cli.catalog import catalog_app
 from spatz.cli.common import (
     STICHTAG_HELP,
+    CatalogOpt,
     cell,
     echo,
     err,
     migrated_engine,
     out,
     parse_day,
+    print_notices,
     run,
     state,
     user_errors,
@@ -151,6 +153,7 @@ def score(
     output: Annotated[
         ScoreFormat, typer.Option("--format", help="table, csv (Landesexport) oder json")
     ] = ScoreFormat.table,
+    catalog: CatalogOpt = None,
 ) -> None:
     """Reifegrad je Organisation und Dimension am Stichtag."""
     import pandas as pd
@@ -160,7 +163,8 @@ def score(
 
     day = parse_day(as_of)
     with user_errors():
-        rows = run(land_export, as_of=day, orgs=org or None)
+        rows = run(land_export, catalog_id=catalog, as_of=day, orgs=org or None)
+        print_notices(catalog, org or None)
     if output is ScoreFormat.csv:
         sys.stdout.write(land_csv(rows).decode("utf-8"))
     elif output is ScoreFormat.json:

@@ -15,10 +15,12 @@ from spatz.model.project import (
     ProjectMeasure,
     ProjectPublic,
 )
+from spatz.model.setting import DEFAULT_CATALOG, Setting
 from spatz.model.target import Target, TargetCreate, TargetPublic
 from spatz.model.user import ROLE_LABELS, AuditEntry, Role, UserAccount, UserPublic
 
 __all__ = [
+    "DEFAULT_CATALOG",
     "ROLE_LABELS",
     "STATUS_LABELS",
     "AuditEntry",
@@ -44,6 +46,7 @@ __all__ = [
     "ProjectMeasure",
     "ProjectPublic",
     "Role",
+    "Setting",
     "Status",
     "Target",
     "TargetCreate",

@@ -1,4 +1,9 @@
-"""Catalog versions in the database: load, list, read back."""
+"""Catalog versions in the database: load, list, read back, the default catalog.
+
+A database holds any number of catalogs (by id), each in any number of versions. A read
+or import names its catalog as ``ID`` (its version loaded last) or ``ID@VERSION``; without
+one it takes the default catalog (:func:`set_default_catalog`), else the only one loaded.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,13 @@ from sqlmodel import Session, col, select
 from spatz.catalog import OVERALL, Catalog, Dimension, Level, Measure, parse_catalog
 from spatz.errors import CatalogError, NotFoundError
 from spatz.model import (
+    DEFAULT_CATALOG,
     CatalogDimension,
     CatalogLevel,
     CatalogMeasure,
     CatalogVersion,
     MeasureEvent,
+    Setting,
     Target,
 )
 from spatz.model.common import local_time
@@ -40,36 +47,85 @@ class CatalogInfo:
     loaded_by: str
     loaded_at: str
     in_use: bool
+    default: bool
+    """Whether the version's catalog is the default catalog."""
 
 
-@dataclass(frozen=True)
-class CatalogGaps:
-    """What a catalog version lacks of the data recorded against its catalog id."""
-
-    measures: tuple[str, ...]
-    """Measures with recorded events that are not in the version, sorted."""
-    dimensions: tuple[str, ...]
-    """Dimensions with targets that are not in the version, sorted."""
-
-    def __bool__(self) -> bool:
-        return bool(self.measures or self.dimensions)
+MAX_LISTED_CHANGES = 50
+"""How many changed measures and dimensions a refused load lists before it counts the rest."""
 
 
-def catalog_gaps(session: Session, catalog: Catalog) -> CatalogGaps:
-    """The measures with events and the dimensions with targets (of any organisation,
-    recorded against ``catalog.id``) that ``catalog`` does not contain."""
-    recorded = session.exec(
-        select(MeasureEvent.measure_id).where(MeasureEvent.catalog_key == catalog.id).distinct()
-    ).all()
-    targeted = session.exec(
-        select(Target.dimension_id).where(Target.catalog_key == catalog.id).distinct()
-    ).all()
-    measures = {m.id for _, m in catalog.measures()}
-    dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
-    return CatalogGaps(
-        measures=tuple(sorted(set(recorded) - measures)),
-        dimensions=tuple(sorted(set(targeted) - dimensions)),
+def _counted(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def catalog_changes(session: Session, catalog: Catalog) -> tuple[str, ...]:
+    """What loading ``catalog`` changes for the data recorded against its id, one German
+    line per measure or dimension: measures with events that it drops or moves (to another
+    dimension or level than the version of its id loaded last) and dimensions with targets
+    that it drops, e.g. ``ISM-2-03: 14 Ereignisse (entfällt)``."""
+    counts = dict(
+        session.execute(
+            sa.select(col(MeasureEvent.measure_id), sa.func.count())
+            .where(col(MeasureEvent.catalog_key) == catalog.id)
+            .group_by(col(MeasureEvent.measure_id))
+        ).all()
     )
+    targets = dict(
+        session.execute(
+            sa.select(col(Target.dimension_id), sa.func.count())
+            .where(col(Target.catalog_key) == catalog.id)
+            .group_by(col(Target.dimension_id))
+        ).all()
+    )
+    if not counts and not targets:
+        return ()
+    previous = _last_version(session, catalog.id)
+    before: dict[str, tuple[str, int]] = {}
+    if previous is not None and previous.version != catalog.version:
+        old = get_catalog(session=session, ref=f"{previous.key}@{previous.version}")
+        before = {m.id: (d.id, m.level) for d, m in old.measures()}
+    now = {m.id: (d.id, m.level) for d, m in catalog.measures()}
+    lines = []
+    for measure, number in sorted(counts.items()):
+        events = _counted(number, "Ereignis", "Ereignisse")
+        if measure not in now:
+            lines.append(f"{measure}: {events} (entfällt)")
+            continue
+        if measure not in before or before[measure] == now[measure]:
+            continue
+        (old_dim, old_level), (new_dim, new_level) = before[measure], now[measure]
+        moved = []
+        if new_dim != old_dim:
+            moved.append(f"jetzt Dimension {new_dim} statt {old_dim}")
+        if new_level != old_level:
+            moved.append(f"jetzt Stufe {new_level} statt {old_level}")
+        lines.append(f"{measure}: {events} ({', '.join(moved)})")
+    dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
+    for dimension, number in sorted(targets.items()):
+        if dimension not in dimensions:
+            ziele = _counted(number, "Ziel", "Ziele")
+            lines.append(f"Dimension {dimension}: {ziele} (entfällt)")
+    return tuple(lines)
+
+
+def _refusal(catalog: Catalog, changes: tuple[str, ...]) -> CatalogError:
+    shown = list(changes[:MAX_LISTED_CHANGES])
+    if len(changes) > MAX_LISTED_CHANGES:
+        shown.append(f"… und {len(changes) - MAX_LISTED_CHANGES} weitere")
+    listed = "\n".join(f"  {line}" for line in shown)
+    return CatalogError(
+        f"Katalog {catalog.key} entfernt oder verschiebt Maßnahmen, zu denen Ereignisse "
+        f"erfasst sind (oder Dimensionen mit Zielen):\n{listed}\nNichts geladen. Mit "
+        "--accept-dropped laden: die Daten bleiben gespeichert, Ereignisse und Ziele, die "
+        "diese Version nicht enthält, bleiben bei ihren Auswertungen unberücksichtigt."
+    )
+
+
+def _last_version(session: Session, key: str) -> CatalogVersion | None:
+    """The version of the catalog ``key`` loaded last, None if none is."""
+    stmt = select(CatalogVersion).where(CatalogVersion.key == key)
+    return session.exec(stmt.order_by(col(CatalogVersion.id).desc())).first()
 
 
 def _find(session: Session, key: str, version: str) -> CatalogVersion | None:
@@ -88,12 +144,17 @@ def _document(catalog: Catalog) -> str:
     return json.dumps(catalog.document(), ensure_ascii=False)
 
 
-def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOutcome:
-    """Store a catalog version.
+def store_catalog(
+    *, session: Session, actor: Actor, catalog: Catalog, accept_dropped: bool = False
+) -> LoadOutcome:
+    """Store a catalog version; the first catalog of a database without a default becomes
+    the default catalog.
 
     The same content again changes nothing, but keeps the document of a version stored
     without one (before it was kept). Different content under an existing version is
     refused once measures were recorded against the catalog: a change is a new version.
+    A version that drops or moves measures with events, or drops dimensions with targets
+    (:func:`catalog_changes`), is refused naming them unless ``accept_dropped``.
     """
     authorize(actor, Permission.manage_catalog)
     existing = _find(session, catalog.id, catalog.version)
@@ -112,9 +173,13 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
                 "Datei; Änderungen bitte als neue Version (Feld version) laden"
             )
         before = {"content_hash": existing.content_hash}
+        outcome = LoadOutcome.replaced
+    changes = catalog_changes(session, catalog)
+    if changes and not accept_dropped:
+        raise _refusal(catalog, changes)
+    if existing is not None:
         session.delete(existing)
         session.flush()
-        outcome = LoadOutcome.replaced
     record = CatalogVersion(
         key=catalog.id,
         version=catalog.version,
@@ -167,22 +232,31 @@ def store_catalog(*, session: Session, actor: Actor, catalog: Catalog) -> LoadOu
     session.flush()
     after = {"content_hash": record.content_hash, "measures": position, "name": catalog.name}
     audit(session, actor, "load", "catalog", catalog.key, before=before, after=after)
+    if _default_key(session) is None:
+        session.add(Setting(name=DEFAULT_CATALOG, value=catalog.id))
+        session.flush()
     return outcome
 
 
 @dataclass(frozen=True)
 class CatalogLoad:
-    """What loading a catalog version did, and what the version lacks."""
+    """What loading a catalog version did, and what it changes for the recorded data."""
 
     outcome: LoadOutcome
-    gaps: CatalogGaps
+    changes: tuple[str, ...]
+    """:func:`catalog_changes` of the version (empty if it changes nothing recorded)."""
 
 
-def load_catalog_version(*, session: Session, actor: Actor, catalog: Catalog) -> CatalogLoad:
-    """:func:`store_catalog`, and the :func:`catalog_gaps` of the stored version: while it is
-    the newest, scoring needs the measures and dimensions it lacks."""
-    outcome = store_catalog(session=session, actor=actor, catalog=catalog)
-    return CatalogLoad(outcome, catalog_gaps(session, catalog))
+def load_catalog_version(
+    *, session: Session, actor: Actor, catalog: Catalog, accept_dropped: bool = False
+) -> CatalogLoad:
+    """:func:`store_catalog`, and the :func:`catalog_changes` it accepted (found before the
+    version is stored)."""
+    changes = catalog_changes(session, catalog)
+    outcome = store_catalog(
+        session=session, actor=actor, catalog=catalog, accept_dropped=accept_dropped
+    )
+    return CatalogLoad(outcome, () if outcome is LoadOutcome.unchanged else changes)
 
 
 def list_catalogs(*, session: Session) -> list[CatalogInfo]:
@@ -192,6 +266,7 @@ def list_catalogs(*, session: Session) -> list[CatalogInfo]:
     counts = {catalog_id: n for catalog_id, n in session.execute(count_stmt).all()}
     used = set(session.exec(select(MeasureEvent.catalog_key).distinct()).all())
     rows = session.exec(select(CatalogVersion).order_by(col(CatalogVersion.id))).all()
+    default = _default_key(session)
     return [
         CatalogInfo(
             id=r.key,
@@ -201,25 +276,83 @@ def list_catalogs(*, session: Session) -> list[CatalogInfo]:
             loaded_by=r.loaded_by,
             loaded_at=local_time(r.loaded_at).strftime("%d.%m.%Y %H:%M"),
             in_use=r.key in used,
+            default=r.key == default,
         )
         for r in rows
     ]
 
 
+def _default_key(session: Session) -> str | None:
+    """The id of the default catalog, None if none is set."""
+    setting = session.get(Setting, DEFAULT_CATALOG)
+    return None if setting is None else setting.value
+
+
+def loaded_catalog_ids(session: Session) -> list[str]:
+    """The ids of the loaded catalogs, sorted."""
+    stmt = select(CatalogVersion.key).distinct().order_by(col(CatalogVersion.key))
+    return list(session.exec(stmt).all())
+
+
+def default_catalog_key(session: Session) -> str:
+    """The id of the catalog a read or import without one uses: the default catalog, else
+    the only catalog loaded."""
+    default = _default_key(session)
+    if default is not None:
+        return default
+    keys = loaded_catalog_ids(session)
+    if not keys:
+        raise NotFoundError("Es ist noch kein Katalog geladen (spatz catalog load DATEI)")
+    if len(keys) > 1:
+        raise NotFoundError(
+            f"Es sind mehrere Kataloge geladen ({', '.join(keys)}) und keiner ist der "
+            "Standardkatalog: bitte einen wählen (--catalog ID) oder zum Standard machen "
+            "(spatz catalog default ID)"
+        )
+    return keys[0]
+
+
 def _resolve(session: Session, ref: str | None) -> CatalogVersion:
-    """``None`` → the version loaded last; ``ID`` → its version loaded last; ``ID@VERSION``."""
+    """``None`` → the default catalog (:func:`default_catalog_key`); ``ID`` → its version
+    loaded last; ``ID@VERSION`` exactly."""
     stmt = select(CatalogVersion).order_by(col(CatalogVersion.id).desc())
-    if ref:
-        key, _, version = ref.partition("@")
-        stmt = stmt.where(CatalogVersion.key == key)
-        if version:
-            stmt = stmt.where(CatalogVersion.version == version)
+    key, _, version = (ref or default_catalog_key(session)).partition("@")
+    stmt = stmt.where(CatalogVersion.key == key)
+    if version:
+        stmt = stmt.where(CatalogVersion.version == version)
     record = session.exec(stmt).first()
     if record is None:
-        if ref:
-            raise NotFoundError(f"Katalog {ref!r} ist nicht geladen (spatz catalog list)")
-        raise NotFoundError("Es ist noch kein Katalog geladen (spatz catalog load DATEI)")
+        raise NotFoundError(f"Katalog {ref or key!r} ist nicht geladen (spatz catalog list)")
     return record
+
+
+def set_default_catalog(*, session: Session, actor: Actor, key: str) -> Catalog:
+    """Make the catalog ``key`` (an id) the default catalog of reads and imports without
+    one; returns its version loaded last. A catalog that is not loaded is refused, naming
+    the loaded ones."""
+    authorize(actor, Permission.manage_catalog)
+    keys = loaded_catalog_ids(session)
+    if key not in keys:
+        loaded = ", ".join(keys) if keys else "keiner"
+        raise NotFoundError(
+            f"Katalog {key!r} ist nicht geladen (geladen: {loaded}); Standard kann nur ein "
+            "geladener Katalog sein (ID ohne @VERSION)"
+        )
+    before = _default_key(session)
+    setting = session.get(Setting, DEFAULT_CATALOG) or Setting(name=DEFAULT_CATALOG, value=key)
+    setting.value = key
+    session.add(setting)
+    session.flush()
+    audit(
+        session,
+        actor,
+        "default",
+        "catalog",
+        key,
+        before=None if before is None else {"default": before},
+        after={"default": key},
+    )
+    return get_catalog(session=session, ref=key)
 
 
 def get_catalog(*, session: Session, ref: str | None = None) -> Catalog:

@@ -29,14 +29,12 @@ from spatz.services.projects import list_milestones, list_projects
 from spatz.services.scores import (
     DateLike,
     Reading,
-    catalog_checked,
     roadmap_of,
     state_details_of,
     target_status_of,
 )
 
 
-@catalog_checked
 def workbook(
     *,
     session: Session,
@@ -158,7 +156,6 @@ def report_file(
     return ReportFile(org=org, as_of=data.as_of, content=content)
 
 
-@catalog_checked
 def _report_data(
     *,
     session: Session,

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from sqlmodel import Session
 
-from spatz.catalog import Catalog
 from spatz.errors import ArgumentError
 from spatz.io.reader import Table
+from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
 from spatz.services.organisations import import_organisations
 from spatz.services.progress import import_progress
@@ -32,15 +32,16 @@ def import_table(
     kind: str,
     table: Table,
     org: str | None = None,
+    catalog: str | None = None,
     dry_run: bool = False,
-    catalog: Catalog | None = None,
 ) -> ImportSummary:
     """Check (``dry_run``) or import a table of one of the :data:`IMPORTERS` kinds; each
-    import checks the actor's permission for every row. Progress and targets go to
-    ``catalog`` (default: the one in use)."""
+    import checks the actor's permission for every row. Progress, targets, projects and
+    milestones belong to the catalog ``catalog`` (``ID`` or ``ID@VERSION``; default: the
+    default catalog)."""
     if kind not in IMPORTERS:
         raise ArgumentError(f"unbekannte Importart {kind!r} (erlaubt: {', '.join(IMPORTERS)})")
     extra: dict[str, object] = {"org": org} if kind in ("projects", "milestones") else {}
-    if kind in ("progress", "targets") and catalog is not None:
-        extra["catalog"] = catalog
+    if kind != "organisations":
+        extra["catalog"] = get_catalog(session=session, ref=catalog)
     return IMPORTERS[kind](session=session, actor=actor, table=table, dry_run=dry_run, **extra)

@@ -42,7 +42,7 @@ from spatz.services.audit import audit
 from spatz.services.auth import Permission, allows, authorize
 from spatz.services.catalogs import get_catalog
 from spatz.services.common import Actor, ImportSummary
-from spatz.services.scores import DateLike, Reading, catalog_checked
+from spatz.services.scores import DateLike, Reading
 
 _BOOKKEEPING = ["position", "source", "recorded_by", "recorded_at"]
 IMPORTED_COLUMNS = [*LAND_COLUMNS, *_BOOKKEEPING]
@@ -302,7 +302,6 @@ def checked_orgs(reading: Reading, orgs: Iterable[str] | None) -> list[str] | No
     return wanted
 
 
-@catalog_checked
 def land_export(
     *,
     session: Session,
@@ -362,7 +361,6 @@ def _evaluated(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
     return rows[rows["as_of"] <= day]
 
 
-@catalog_checked
 def land_comparison(
     *,
     session: Session,
@@ -386,7 +384,6 @@ def land_comparison(
     return _comparison(reading, reading.day(as_of), orgs, include_imported)
 
 
-@catalog_checked
 def land_summary(
     *,
     session: Session,
@@ -413,7 +410,6 @@ def land_summary(
     return summary
 
 
-@catalog_checked
 def position(
     *,
     session: Session,
@@ -436,7 +432,6 @@ ADOPTER_COLUMNS = ["org", "organisation", "date"]
 """Columns of :func:`adopters`."""
 
 
-@catalog_checked
 def adopters(
     *,
     session: Session,

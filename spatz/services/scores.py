@@ -10,10 +10,8 @@ every read takes the Datenstand (:func:`stichtag`).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import cached_property
-from typing import ParamSpec, TypeVar
 
 import pandas as pd
 import sqlalchemy as sa
@@ -21,13 +19,13 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from spatz import scoring
-from spatz.catalog import Catalog
+from spatz.catalog import OVERALL, Catalog
 from spatz.db import begin_snapshot
-from spatz.errors import CatalogGapError, NotFoundError
-from spatz.model import Organisation
+from spatz.errors import NotFoundError
+from spatz.model import MeasureEvent, Organisation
 from spatz.queries.events import events_frame, filters_in_database, last_event_date
 from spatz.services.auth import Permission, authorize
-from spatz.services.catalogs import catalog_gaps, get_catalog
+from spatz.services.catalogs import get_catalog, loaded_catalog_ids
 from spatz.services.common import Actor
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
 from spatz.services.progress import list_events
@@ -49,38 +47,26 @@ HISTORY_COLUMNS = [
     "recorded_at",
 ]
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
+MAX_NAMED_ITEMS = 20
+"""How many measures or dimensions a notice names before it counts the rest."""
 
 
-def catalog_checked(read: Callable[_P, _R]) -> Callable[_P, _R]:
-    """A read that scores with the catalog ``catalog_id`` (default: the one in use): when
-    scoring fails because that version lacks measures with recorded events (or dimensions
-    with targets), say so in a :class:`~spatz.errors.CatalogGapError`. The check runs only
-    after a failure."""
-
-    @functools.wraps(read)
-    def checked(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-        try:
-            return read(*args, **kwargs)
-        except (scoring.EventsError, scoring.TargetsError):
-            session = kwargs["session"]
-            assert isinstance(session, Session)
-            ref = kwargs.get("catalog_id")
-            catalog = get_catalog(session=session, ref=ref if isinstance(ref, str) else None)
-            gaps = catalog_gaps(session, catalog)
-            if gaps:
-                raise CatalogGapError(catalog.key, gaps.measures, gaps.dimensions) from None
-            raise
-
-    return checked
+def _named(items: list[str]) -> str:
+    shown = ", ".join(items[:MAX_NAMED_ITEMS])
+    if len(items) > MAX_NAMED_ITEMS:
+        shown += f" und {len(items) - MAX_NAMED_ITEMS} weitere"
+    return shown
 
 
 class Reading:
     """One read for ``actor``: the session's reads are one snapshot
-    (:func:`spatz.db.begin_snapshot`), the catalog ``catalog_id`` is loaded once, and each
-    frame is read once (when first needed) and cut to the actor's scope. The caller
-    authorises.
+    (:func:`spatz.db.begin_snapshot`), the catalog ``catalog_id`` (``ID`` or
+    ``ID@VERSION``; default: the default catalog) is loaded once, and each frame is read
+    once (when first needed) and cut to the actor's scope. The caller authorises.
+
+    Events of measures and targets of dimensions that the catalog version does not contain
+    (dropped by a newer version, see ``spatz catalog load --accept-dropped``) are left out
+    of the frames; :attr:`notices` says so.
 
     A read about the organisations ``orgs`` (keys) reads only theirs: the frames are
     filtered in the database, so that its work does not grow with the others. The
@@ -126,7 +112,11 @@ class Reading:
 
     @cached_property
     def events(self) -> pd.DataFrame:
+        """The catalog's events of :attr:`wanted`, of the measures the version contains."""
         frame = events_frame(self.session, catalog_key=self.catalog.id, orgs=self.wanted)
+        known = frame["measure_id"].isin(self._measures)
+        if not known.all():
+            frame = frame[known].reset_index(drop=True)
         return self.in_scope(frame)
 
     @cached_property
@@ -137,9 +127,59 @@ class Reading:
 
     @cached_property
     def targets(self) -> pd.DataFrame:
+        """The targets in force, of the dimensions the version contains (and overall)."""
+        frame = self._recorded_targets
+        return frame[frame["dimension_id"].isin(self._dimensions)].reset_index(drop=True)
+
+    @cached_property
+    def _recorded_targets(self) -> pd.DataFrame:
+        """The targets in force of the catalog id, of dimensions the version lacks too."""
         conn = self.session.connection()
-        frame = targets_frame(conn, catalog_key=self.catalog.id, orgs=self._few())
-        return self.in_focus(frame)
+        return self.in_focus(targets_frame(conn, catalog_key=self.catalog.id, orgs=self._few()))
+
+    @cached_property
+    def _measures(self) -> set[str]:
+        return {m.id for _, m in self.catalog.measures()}
+
+    @cached_property
+    def _dimensions(self) -> set[str]:
+        return {d.id for d in self.catalog.dimensions} | {OVERALL}
+
+    @cached_property
+    def notices(self) -> list[str]:
+        """What the frames leave out: the events (of the organisations in scope) of
+        measures and the targets in force of dimensions that the catalog version does not
+        contain, each as a German sentence; empty if nothing is left out."""
+        stmt = (
+            sa.select(col(MeasureEvent.measure_id), sa.func.count())
+            .join(Organisation, col(Organisation.id) == col(MeasureEvent.org_id))
+            .where(col(MeasureEvent.catalog_key) == self.catalog.id)
+            .group_by(col(MeasureEvent.measure_id))
+        )
+        if self.wanted is not None:
+            stmt = stmt.where(col(Organisation.key).in_(sorted(self.wanted)))
+        counts = {m: n for m, n in self.session.execute(stmt).all() if m not in self._measures}
+        targets = self._recorded_targets
+        dropped = targets[~targets["dimension_id"].isin(self._dimensions)]
+        found = []
+        if counts:
+            events, measures = sum(counts.values()), len(counts)
+            found.append(
+                f"{events} {'Ereignis' if events == 1 else 'Ereignisse'} zu {measures} "
+                f"{'Maßnahme' if measures == 1 else 'Maßnahmen'}, die Katalog "
+                f"{self.catalog.key} nicht enthält, "
+                f"{'bleibt' if events == 1 else 'bleiben'} unberücksichtigt: "
+                f"{_named(sorted(counts))}"
+            )
+        if len(dropped):
+            number = len(dropped)
+            found.append(
+                f"{number} {'Ziel' if number == 1 else 'Ziele'} zu Dimensionen, die Katalog "
+                f"{self.catalog.key} nicht enthält, "
+                f"{'bleibt' if number == 1 else 'bleiben'} unberücksichtigt: "
+                f"{_named(sorted(set(dropped['dimension_id'])))}"
+            )
+        return found
 
     @cached_property
     def organisations(self) -> pd.DataFrame:
@@ -206,6 +246,23 @@ def stichtag(*, session: Session, actor: Actor, catalog_id: str | None = None) -
     return Reading(session, actor, catalog_id).datenstand
 
 
+def notices(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    orgs: Iterable[str] | None = None,
+) -> list[str]:
+    """What reads with the catalog ``catalog_id`` (about ``orgs`` only, if given) leave out:
+    events of measures and targets of dimensions the version does not contain, e.g. "3
+    Ereignisse zu 2 Maßnahmen, die Katalog mini@2 nicht enthält, bleiben
+    unberücksichtigt: STR-1-02, STR-2-02" (:attr:`Reading.notices`); empty if nothing."""
+    authorize(actor, Permission.view_overview)
+    if catalog_id is None and not loaded_catalog_ids(session):
+        return []  # nothing is scored, so nothing is left out
+    return Reading(session, actor, catalog_id, orgs).notices
+
+
 def organisations(*, session: Session, actor: Actor) -> pd.DataFrame:
     """The organisations the actor may see: :data:`ORGANISATION_COLUMNS`, sorted by org."""
     authorize(actor, Permission.view_overview)
@@ -243,7 +300,6 @@ def targets(*, session: Session, actor: Actor, catalog_id: str | None = None) ->
     return Reading(session, actor, catalog_id).targets
 
 
-@catalog_checked
 def score(
     *,
     session: Session,
@@ -259,7 +315,6 @@ def score(
     return scoring.score(reading.catalog, reading.events, reading.day(as_of))
 
 
-@catalog_checked
 def trend(
     *,
     session: Session,
@@ -274,7 +329,6 @@ def trend(
     return scoring.trend(reading.catalog, reading.events, dates)
 
 
-@catalog_checked
 def explain(
     *,
     session: Session,
@@ -300,7 +354,6 @@ def roadmap_of(reading: Reading, org: str, dimension_id: str, day: pd.Timestamp)
     )
 
 
-@catalog_checked
 def roadmap(
     *,
     session: Session,
@@ -320,7 +373,6 @@ def target_status_of(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
     return scoring.forecast(reading.catalog, reading.planned_events, reading.targets, day)
 
 
-@catalog_checked
 def target_status(
     *,
     session: Session,
@@ -360,13 +412,21 @@ def state_details(
 
 
 def history(
-    *, session: Session, actor: Actor, org: str, measure_id: str | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    org: str,
+    measure_id: str | None = None,
+    catalog_id: str | None = None,
 ) -> pd.DataFrame:
-    """The events of one organisation (optionally one measure), newest first, with who
-    recorded them: :data:`HISTORY_COLUMNS`."""
+    """The events of one organisation (optionally one measure) recorded against the catalog
+    ``catalog_id`` (default: the default catalog), newest first, with who recorded them:
+    :data:`HISTORY_COLUMNS`."""
     found = list_events(session=session, actor=actor, org=org, measure_id=measure_id)
+    key = get_catalog(session=session, ref=catalog_id).id
     frame = pd.DataFrame(
-        [e.model_dump(exclude={"org", "catalog_key"}) for e in found], columns=HISTORY_COLUMNS
+        [e.model_dump(exclude={"org", "catalog_key"}) for e in found if e.catalog_key == key],
+        columns=HISTORY_COLUMNS,
     )
     for column in ("date", "due_date"):
         frame[column] = pd.to_datetime(frame[column])

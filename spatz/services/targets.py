@@ -155,12 +155,12 @@ def target_in_force(
     actor: Actor,
     org: str,
     dimension_id: str,
-    catalog: Catalog | None = None,
+    catalog_id: str | None = None,
 ) -> TargetPublic | None:
-    """The target in force for an organisation and a dimension (or ``overall``) in
-    ``catalog`` (default: the one in use)."""
+    """The target in force for an organisation and a dimension (or ``overall``) of the
+    catalog ``catalog_id`` (default: the default catalog)."""
     authorize(actor, Permission.view_overview, org)
-    catalog = catalog or get_catalog(session=session)
+    catalog = get_catalog(session=session, ref=catalog_id)
     record = require_org(session, org)
     assert record.id is not None
     target = _in_force(session, record.id, catalog.id, dimension_id)
@@ -188,17 +188,17 @@ def set_target(
     actor: Actor,
     target: TargetCreate,
     expected_id: int | None,
-    catalog: Catalog | None = None,
+    catalog_id: str | None = None,
 ) -> TargetPublic:
-    """Set the target of an organisation for a dimension (or ``overall``) of ``catalog``
-    (default: the one in use).
+    """Set the target of an organisation for a dimension (or ``overall``) of the catalog
+    ``catalog_id`` (default: the default catalog).
 
     ``expected_id`` is the id of the target in force that the user saw (``None``: none). If
     somebody set another one in between, the write is refused with
     :class:`ConcurrentChangeError`; the same target again writes nothing.
     """
     authorize(actor, Permission.set_targets, target.org)
-    catalog = catalog or get_catalog(session=session)
+    catalog = get_catalog(session=session, ref=catalog_id)
     dimensions = {d.id for d in catalog.dimensions} | {OVERALL}
     if target.dimension_id not in dimensions:
         raise NotFoundError(f"Dimension {quote(target.dimension_id)} gibt es im Katalog nicht")
