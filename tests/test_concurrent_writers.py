@@ -32,7 +32,7 @@ from pandas.testing import assert_frame_equal
 from sqlmodel import col
 
 import spatz
-from spatz.catalog import Catalog, load_catalog
+from spatz.catalog import Catalog, default_catalog, load_catalog
 from spatz.db import make_engine, migrate, session_scope
 from spatz.errors import ConcurrentChangeError
 from spatz.io.reader import read_table_bytes
@@ -183,7 +183,7 @@ def checked(store: spatz.Store, event: MeasureEventCreate) -> Landed:
 
 
 def stored_events(url: str) -> pd.DataFrame:
-    """Every stored event straight from the table, in id order."""
+    """Every stored event of the default catalog straight from the table, in id order."""
     columns = [
         col(MeasureEvent.id),
         col(Organisation.key).label("org"),
@@ -198,6 +198,7 @@ def stored_events(url: str) -> pd.DataFrame:
         rows = conn.execute(
             sa.select(*columns)
             .join(Organisation, col(Organisation.id) == col(MeasureEvent.org_id))
+            .where(col(MeasureEvent.catalog_key) == default_catalog().id)
             .order_by(col(MeasureEvent.id))
         ).all()
     names = ["id", "org", "measure_id", "status", "date", "due_date", "note", "recorded_by"]

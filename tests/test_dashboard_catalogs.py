@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from apptest import dashboard_as
@@ -13,22 +14,28 @@ from rendered import visible
 from streamlit.testing.v1 import AppTest
 
 import spatz
+from spatz.catalog import default_catalog
+from spatz.db import make_engine, migrate, session_scope
+from spatz.io.reader import read_table
+from spatz.resources import resource_dir
+from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor
 
 HALLE = "15002000"
 DEFAULT = "spatz-kommunal"
 AS_OF = dt.date(2024, 12, 31)
+OPERATOR = Actor.operator("tester")
 
 
 @pytest.fixture(scope="module")
 def two_catalogs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The demo database with the OZG catalog loaded as well (loaded last) and events of
-    every demo organisation in it."""
+    """The demo database (its two catalogs) with the OZG catalog loaded as well and events
+    of every demo organisation in it."""
     return demo_with_ozg(demo_url, tmp_path_factory.mktemp("catalogs"))
 
 
 def _app(url: str, monkeypatch: pytest.MonkeyPatch, **state: object) -> AppTest:
-    return dashboard_as(url, monkeypatch, Actor.operator("tester"), HALLE, AS_OF, **state)
+    return dashboard_as(url, monkeypatch, OPERATOR, HALLE, AS_OF, **state)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -40,9 +47,16 @@ def _levels(url: str, catalog_id: str) -> dict[str, int]:
     return dict(zip(frame["dimension_id"], frame["level"].astype(int), strict=True))
 
 
-def _other(url: str) -> str:
-    """The catalog that is not the default one."""
-    return DEFAULT if spatz.open(url).catalog().id == OZG_ID else OZG_ID
+@pytest.fixture
+def one_catalog(tmp_path: Path) -> str:
+    """A database with the shipped catalog only and the demo's organisations."""
+    url = f"sqlite:///{tmp_path}/one.db"
+    migrate(url)
+    with session_scope(make_engine(url)) as session:
+        store_catalog(session=session, actor=OPERATOR, catalog=default_catalog())
+    organisations = resource_dir("sample_data") / "organisations.csv"
+    spatz.open(url, actor=OPERATOR).import_table("organisations", read_table(organisations))
+    return url
 
 
 def test_the_sidebar_offers_every_catalog_and_preselects_the_default(
@@ -53,8 +67,12 @@ def test_the_sidebar_offers_every_catalog_and_preselects_the_default(
     assert not at.exception
     chooser = at.sidebar.selectbox(key="sidebar_catalog")
     assert chooser.label == "Katalog"
-    assert chooser.options == ["SPATZ Kommunal (spatz-kommunal)", "OZG-Reifegrad (ozg)"]
-    assert chooser.value == spatz.open(two_catalogs).catalog().id
+    assert chooser.options == [
+        "SPATZ Kommunal (spatz-kommunal)",
+        "IT-Grundschutz kompakt (Demo) (bsi-kompakt)",
+        "OZG-Reifegrad (ozg)",
+    ]
+    assert chooser.value == spatz.open(two_catalogs).catalog().id == DEFAULT
     assert at.session_state["catalog"] == chooser.value
     assert at.query_params["catalog"] == chooser.value
 
@@ -85,7 +103,7 @@ def test_switching_the_catalog_changes_the_shown_scores_each_time(
 
 
 def test_a_link_names_the_catalog(two_catalogs: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    other = _other(two_catalogs)
+    other = OZG_ID
     at = _app(two_catalogs, monkeypatch)
     at.query_params["catalog"] = other
     at.run()
@@ -128,9 +146,9 @@ def test_the_overview_shows_each_catalogs_overall_level_and_marks_the_selected(
 
 
 def test_with_one_catalog_there_is_no_choice_and_no_row_of_catalogs(
-    demo_url: str, monkeypatch: pytest.MonkeyPatch
+    one_catalog: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = _app(demo_url, monkeypatch)
+    at = _app(one_catalog, monkeypatch)
     at.run()
     assert not at.exception
     assert "Katalog" not in [s.label for s in at.sidebar.selectbox]
@@ -149,8 +167,8 @@ def test_a_catalog_of_300_dimensions_shows_its_15_groups_as_cards(
     assert len(catalog.dimensions) == 300
     levels = _levels(two_catalogs, OZG_ID)
     metrics = _metrics(at)
-    # Two catalog cards, the overall level, four target counts, one card per group.
-    assert len(metrics) == 2 + 1 + 4 + len(THEMENFELDER)
+    # Three catalog cards, the overall level, four target counts, one card per group.
+    assert len(metrics) == 3 + 1 + 4 + len(THEMENFELDER)
     for group in catalog.groups:
         assert metrics[group.name] == f"Stufe {levels[group.id]}"
     assert not {d.name for d in catalog.dimensions} & set(metrics)

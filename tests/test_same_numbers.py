@@ -60,6 +60,8 @@ def overview_page(url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[tuple
     shown_numbers: dict[str, tuple[str, str]] = {}
     for column in at.columns:  # each card: the level as a metric, the score in its caption
         metrics = [m for m in column.metric if visible(m.label) in [*names, "Gesamtreifegrad"]]
+        if not metrics:
+            continue  # a card of the row of catalogs
         scores = [
             found.group(1)
             for c in column.caption

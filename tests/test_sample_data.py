@@ -352,3 +352,23 @@ def test_the_security_catalog_of_the_demo_uses_the_second_format_generation() ->
     assert sparse == ["datensicherung", "schadprogramme"]
     assert catalog.credits(catalog.measure("CON.3.A5"))["teilweise"] == 0.5
     assert sum(len(m.depends_on) for _, m in catalog.measures()) >= 5
+
+
+def test_the_demo_assesses_three_kommunen_against_the_security_catalog_too(
+    demo_url: str,
+) -> None:
+    store = spatz.open(demo_url)
+    assert [c.id for c in store.catalogs()] == ["spatz-kommunal", "bsi-kompakt"]
+    assert store.catalog().id == "spatz-kommunal"  # the default catalog stays the default
+    events = store.events(catalog="bsi-kompakt")
+    assert set(events["org"]) == {"15002000", "15003000", "15085000"}
+    assert (events["status"] == "teilweise").sum() >= 3
+    assert store.notices(catalog="bsi-kompakt") == []
+    levels = store.score("2024-12-31", org="15002000", catalog="bsi-kompakt")
+    level = dict(zip(levels["dimension_id"], levels["level"], strict=True))
+    # Basis in three process Bausteine, Standard for networks, the top for malware (a
+    # Baustein without Erhöht); a half-done Basis requirement keeps Datensicherung at 0.
+    assert (level["isms"], level["schulung"], level["identitaet"]) == (1, 1, 1)
+    assert (level["netz"], level["schadprogramme"], level["datensicherung"]) == (2, 3, 0)
+    targets = store.targets(catalog="bsi-kompakt")
+    assert set(targets["org"]) == {"15002000", "15003000"}

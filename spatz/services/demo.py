@@ -1,5 +1,6 @@
-"""The demo: the default catalog and the sample data of Sachsen-Anhalt, loaded through the
-same import functions that users call, and one account per role."""
+"""The demo: the default catalog, a small security catalog beside it, and the sample data
+of Sachsen-Anhalt, loaded through the same import functions that users call, and one
+account per role."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from spatz.catalog import default_catalog
+from spatz.catalog import Catalog, default_catalog, load_catalog
 from spatz.db import session_scope
 from spatz.io.reader import read_table
 from spatz.model import Role
@@ -32,7 +33,13 @@ class DemoStep:
     file: str
     run: Callable[..., ImportSummary]
     org: str | None = None
+    catalog: str | None = None
+    """The file (one of :data:`DEMO_CATALOGS`) of the catalog the step imports into;
+    ``None``: the default catalog."""
 
+
+DEMO_CATALOGS = ("bsi-kompakt.yaml",)
+"""Catalogs loaded after the default catalog, which stays the default catalog."""
 
 DEMO_STEPS = (
     DemoStep("Organisationen", "organisations.csv", import_organisations),
@@ -44,6 +51,18 @@ DEMO_STEPS = (
         "meilensteine_gesundheitsamt.csv",
         import_milestones,
         GESUNDHEITSAMT,
+    ),
+    DemoStep(
+        "Maßnahmenverlauf Informationssicherheit",
+        "progress_bsi_kompakt.csv",
+        import_progress,
+        catalog="bsi-kompakt.yaml",
+    ),
+    DemoStep(
+        "Ziele Informationssicherheit",
+        "targets_bsi_kompakt.csv",
+        import_targets,
+        catalog="bsi-kompakt.yaml",
     ),
 )
 
@@ -80,18 +99,24 @@ def load_demo(
     data_dir: Path | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> DemoOutcome:
-    """Load the default catalog, every sample file and the demo accounts in one
-    transaction; safe to repeat."""
+    """Load the default catalog, the :data:`DEMO_CATALOGS`, every sample file and the demo
+    accounts in one transaction; safe to repeat."""
     data_dir = data_dir or resource_dir("sample_data")
     summaries: list[ImportSummary] = []
     created: list[DemoAccount] = []
     with session_scope(engine) as session:
         store_catalog(session=session, actor=actor, catalog=default_catalog())
+        catalogs: dict[str, Catalog] = {}
+        for name in DEMO_CATALOGS:
+            catalogs[name] = load_catalog(data_dir / name)
+            store_catalog(session=session, actor=actor, catalog=catalogs[name])
         for step in DEMO_STEPS:
             if on_step:
                 on_step(step.label)
             table = read_table(data_dir / step.file, name=step.file)
-            extra = {"org": step.org} if step.org else {}
+            extra: dict[str, object] = {"org": step.org} if step.org else {}
+            if step.catalog is not None:
+                extra["catalog"] = catalogs[step.catalog]
             summaries.append(step.run(session=session, actor=actor, table=table, **extra))
         for account in DEMO_ACCOUNTS:
             if find_user(session, account.name) is None:
