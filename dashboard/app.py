@@ -97,6 +97,7 @@ if session.current_actor() is None:
     st.stop()
 
 actor = session.actor()
+data.read_data_version()
 orgs = data.organisations()
 if orgs.empty:
     st.title("SPATZ")

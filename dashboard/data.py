@@ -37,8 +37,11 @@ from spatz.services.common import Actor, ImportSummary
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
-TTL = 60
-"""Seconds a cached read is kept; :func:`after_write` forgets all of them at once."""
+MAX_ENTRIES = 100
+"""Results each cached read keeps (the oldest go first): entries of an older data version
+are never asked for again, so this bounds the memory."""
+VERSION_KEY = "data_version"
+"""Where the session state keeps the data version of the current run."""
 
 
 @st.cache_resource(max_entries=1000)
@@ -58,22 +61,42 @@ def store() -> spatz.Store:
     return _store(database_url(), actor(), selected_catalog())
 
 
-def _shown(
-    read: Callable[Concatenate[str, Actor, _P], _R], *args: _P.args, **kwargs: _P.kwargs
-) -> _R:
-    """A cached read for the database URL and the logged-in account.
+def data_version() -> str:
+    """The data version of this run (:meth:`spatz.Store.data_version`), read once per run
+    by :func:`read_data_version`: every cached read is keyed by it, so a result is kept as
+    long as the data is unchanged and recomputed after any write, also one of another
+    process."""
+    version: str | None = st.session_state.get(VERSION_KEY)
+    return version if version is not None else read_data_version()
 
-    A read that SPATZ refuses (e.g. the catalog version in use lacks measures with recorded
-    events) shows its message and ends the page, instead of a traceback."""
+
+def read_data_version() -> str:
+    """Read the data version afresh for the rest of the run (the frame calls this at the
+    start of every run, :func:`after_write` after a write)."""
+    version = _or_message(lambda: _store(database_url(), actor()).data_version())
+    st.session_state[VERSION_KEY] = version
+    return version
+
+
+def _or_message(call: Callable[[], _R]) -> _R:
+    """``call()``; if SPATZ refuses it (e.g. the catalog version in use lacks measures with
+    recorded events), its message ends the page instead of a traceback."""
     try:
-        return read(database_url(), actor(), *args, **kwargs)
+        return call()
     except SpatzError as error:
         st.error(plain(error))
         st.stop()
 
 
+def _shown(
+    read: Callable[Concatenate[str, Actor, str, _P], _R], *args: _P.args, **kwargs: _P.kwargs
+) -> _R:
+    """A cached read for the database URL, the logged-in account and the data version."""
+    return _or_message(lambda: read(database_url(), actor(), data_version(), *args, **kwargs))
+
+
 def _in_catalog(
-    read: Callable[Concatenate[str, Actor, str | None, _P], _R],
+    read: Callable[Concatenate[str, Actor, str, str | None, _P], _R],
     *args: _P.args,
     **kwargs: _P.kwargs,
 ) -> _R:
@@ -81,137 +104,151 @@ def _in_catalog(
     return _shown(read, selected_catalog(), *args, **kwargs)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _catalog(url: str, who: Actor, catalog_id: str | None) -> Catalog:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _catalog(url: str, who: Actor, version: str, catalog_id: str | None) -> Catalog:
     return _store(url, who, catalog_id).catalog()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _catalogs(url: str, who: Actor) -> list[CatalogInfo]:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _catalogs(url: str, who: Actor, version: str) -> list[CatalogInfo]:
     return _store(url, who).catalogs()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _organisations(url: str, who: Actor) -> pd.DataFrame:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _organisations(url: str, who: Actor, version: str) -> pd.DataFrame:
     return _store(url, who).organisations()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _activity(url: str, who: Actor, catalog_id: str | None, org: str | None = None) -> pd.DataFrame:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _activity(
+    url: str, who: Actor, version: str, catalog_id: str | None, org: str | None = None
+) -> pd.DataFrame:
     return _store(url, who, catalog_id).activity(org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _stichtag(url: str, who: Actor, catalog_id: str | None) -> dt.date:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _stichtag(url: str, who: Actor, version: str, catalog_id: str | None) -> dt.date:
     return _store(url, who, catalog_id).stichtag()
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _score(
-    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str | None
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date, org: str | None
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).score(as_of, org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _target_status(
-    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str | None
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date, org: str | None
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).target_status(as_of, org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _trend(
-    url: str, who: Actor, catalog_id: str | None, dates: tuple[pd.Timestamp, ...], org: str
+    url: str,
+    who: Actor,
+    version: str,
+    catalog_id: str | None,
+    dates: tuple[pd.Timestamp, ...],
+    org: str,
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).trend(dates, org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _explain(
-    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str | None
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date, org: str | None
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).explain(as_of, org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _roadmap(
-    url: str, who: Actor, catalog_id: str | None, org: str, dimension_id: str, as_of: dt.date
+    url: str,
+    who: Actor,
+    version: str,
+    catalog_id: str | None,
+    org: str,
+    dimension_id: str,
+    as_of: dt.date,
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).roadmap(org, dimension_id, as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _history(url: str, who: Actor, catalog_id: str | None, org: str) -> pd.DataFrame:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _history(url: str, who: Actor, version: str, catalog_id: str | None, org: str) -> pd.DataFrame:
     return _store(url, who, catalog_id).history(org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _notices(url: str, who: Actor, catalog_id: str | None, org: str) -> list[str]:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _notices(url: str, who: Actor, version: str, catalog_id: str | None, org: str) -> list[str]:
     return _store(url, who, catalog_id).notices(org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _state_details(
-    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, org: str
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date, org: str
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).state_details(as_of, org=org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _projects(url: str, who: Actor, org: str) -> list[ProjectPublic]:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _projects(url: str, who: Actor, version: str, org: str) -> list[ProjectPublic]:
     return _store(url, who).projects(org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _milestones(url: str, who: Actor, org: str) -> list[MilestonePublic]:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _milestones(url: str, who: Actor, version: str, org: str) -> list[MilestonePublic]:
     return _store(url, who).milestones(org)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _land_export(url: str, who: Actor, catalog_id: str | None, as_of: dt.date) -> pd.DataFrame:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _land_export(
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date
+) -> pd.DataFrame:
     return _store(url, who, catalog_id).land_export(as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _land_comparison(url: str, who: Actor, catalog_id: str | None, as_of: dt.date) -> pd.DataFrame:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _land_comparison(
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date
+) -> pd.DataFrame:
     return _store(url, who, catalog_id).land_comparison(as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _land_summary(
-    url: str, who: Actor, catalog_id: str | None, as_of: dt.date, by: Grouping | None
+    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date, by: Grouping | None
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).land_summary(as_of, by=by)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _position(
-    url: str, who: Actor, catalog_id: str | None, org: str, as_of: dt.date
+    url: str, who: Actor, version: str, catalog_id: str | None, org: str, as_of: dt.date
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).position(org, as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def _adopters(
-    url: str, who: Actor, catalog_id: str | None, measure_id: str, as_of: dt.date
+    url: str, who: Actor, version: str, catalog_id: str | None, measure_id: str, as_of: dt.date
 ) -> pd.DataFrame:
     return _store(url, who, catalog_id).adopters(measure_id, as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _workbook(url: str, who: Actor, catalog_id: str | None, as_of: dt.date) -> bytes:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _workbook(url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date) -> bytes:
     return _store(url, who, catalog_id).workbook_bytes(as_of)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _report(url: str, who: Actor, catalog_id: str | None, org: str, as_of: dt.date) -> str:
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def _report(
+    url: str, who: Actor, version: str, catalog_id: str | None, org: str, as_of: dt.date
+) -> str:
     return _store(url, who, catalog_id).report(org, as_of)
-
-
-def _report_pdf(url: str, who: Actor, catalog_id: str | None, org: str, as_of: dt.date) -> bytes:
-    # Not cached: made on request only, and a PDF is large.
-    return _store(url, who, catalog_id).report_pdf(org, as_of)
 
 
 def catalog(catalog_id: str | None = None) -> Catalog:
@@ -294,8 +331,9 @@ def selection() -> Selection:
 
 
 def after_write() -> None:
-    """Forget every cached read, so that all pages show what was just written."""
-    st.cache_data.clear()
+    """Read the data version again, so that the rest of the run and every page show what
+    was just written (the cached reads are keyed by the version)."""
+    read_data_version()
 
 
 def rows_by(frame: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
@@ -401,8 +439,9 @@ def report(org: str, as_of: dt.date) -> str:
 
 
 def report_pdf(org: str, as_of: dt.date) -> bytes:
-    """The report for the Stadtrat as an A4 PDF."""
-    return _in_catalog(_report_pdf, org, as_of)
+    """The report for the Stadtrat as an A4 PDF (not cached: made on request only, and a
+    PDF is large)."""
+    return _or_message(lambda: store().report_pdf(org, as_of))
 
 
 def import_land(files: list[tuple[str, bytes]], *, dry_run: bool) -> list[ImportSummary]:

@@ -29,7 +29,7 @@ from spatz.model import (
     TargetCreate,
     TargetPublic,
 )
-from spatz.services import audit, exports, imports, land, progress, scores, users
+from spatz.services import audit, exports, imports, land, progress, scores, users, versions
 from spatz.services import projects as planning
 from spatz.services import targets as goals
 from spatz.services.catalogs import CatalogInfo, get_catalog, list_catalogs
@@ -83,6 +83,12 @@ class Store:
         with Session(self.engine) as session:
             newest = {info.id: info for info in list_catalogs(session=session)}
         return list(newest.values())
+
+    def data_version(self) -> str:
+        """A token that changes with every write to the data the reads show, made by any
+        process, and with the day; a login leaves it alone
+        (:func:`spatz.services.versions.data_version`). Cheap: a few index lookups."""
+        return self._read(versions.data_version)
 
     def notices(self, *, org: str | None = None, catalog: str | None = None) -> list[str]:
         """What the reads with ``catalog`` (about ``org``, if given) leave out: events and

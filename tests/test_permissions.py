@@ -124,6 +124,7 @@ CASES = [
         with_session(list_organisations),
     ),
     Case("stichtag", "scores.stichtag", ALL, lambda s, _: s.stichtag()),
+    Case("data version", "versions.data_version", ALL, lambda s, _: s.data_version()),
     Case("activity", "scores.activity", ALL, lambda s, _: s.activity()),
     Case("notices", "scores.notices", ALL, lambda s, _: s.notices()),
     Case("targets", "scores.targets", ALL, lambda s, _: s.targets()),
