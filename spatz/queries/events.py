@@ -11,11 +11,22 @@ path, take the general path: one ordered query through SQLAlchemy.
 
 The events of a few organisations take the general path with a filter by organisation,
 which the index on (org_id, catalog_key, date) answers without touching the others.
+
+On SQLite, the events of all organisations that one engine read last are kept (per catalog)
+until the next such read, which reads only the events recorded since: SQLite writes one
+transaction at a time, so ids grow in the order of commits, and events are never changed
+or deleted. Only a restore replaces them: with those of an earlier state of the same
+database (then the kept events are still right where the ids reach) or of another one
+(then the event with the highest kept id differs, which the read checks). Where the newer
+events would not simply follow the kept ones (recorded at an earlier time), or fewer
+events are there, the read starts afresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import weakref
 from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col
 
 from spatz.model import MeasureEvent, Organisation
@@ -171,7 +182,17 @@ def _combine(parts: list[_Part], details: bool) -> pd.DataFrame:
     return pd.concat(blocks, ignore_index=True)
 
 
-def _read_fast(conn: Connection, catalog_key: str, details: bool) -> pd.DataFrame | None:
+@dataclass(frozen=True)
+class _Read:
+    """An events frame of all organisations and what a later read may build on."""
+
+    frame: pd.DataFrame
+    last_recorded: str | None
+    """The latest recording time among the frame's events, as SQLite stores it (None: not
+    known, so a later read cannot build on this one)."""
+
+
+def _read_fast(conn: Connection, catalog_key: str, details: bool) -> _Read | None:
     """The events frame read range by range, or None if the driver has no fast path."""
     driver = (conn.dialect.name, conn.dialect.driver)
     if driver not in (("sqlite", "pysqlite"), ("postgresql", "psycopg")):
@@ -183,7 +204,7 @@ def _read_fast(conn: Connection, catalog_key: str, details: bool) -> pd.DataFram
         " (SELECT max(catalog_key) FROM measure_event)"
     ).one()
     if low is None or first_key == last_key != catalog_key:
-        return _empty_events_frame(details)
+        return _Read(_empty_events_frame(details), None)
     if low < 0 or high >= _ID_LIMIT:
         raise NotDecodable
     # Where all events belong to the catalog (the usual case), no row needs to be tested.
@@ -227,7 +248,11 @@ def _read_fast(conn: Connection, catalog_key: str, details: bool) -> pd.DataFram
         finally:
             cursor.close()
         parts = [future.result() for future in futures]
-    return _combine(parts, details)
+    recorded = [max(part.recorded.tolist()) for part in parts if len(part.recorded)]
+    last = None
+    if driver[0] == "sqlite" and recorded:
+        last = max(recorded).decode("ascii", errors="replace")
+    return _Read(_combine(parts, details), last)
 
 
 def _empty_events_frame(details: bool) -> pd.DataFrame:
@@ -241,10 +266,14 @@ def _empty_events_frame(details: bool) -> pd.DataFrame:
 
 
 def _read_rows(
-    conn: Connection, catalog_key: str, details: bool, orgs: Collection[str] | None = None
+    conn: Connection,
+    catalog_key: str,
+    details: bool,
+    orgs: Collection[str] | None = None,
+    after: int | None = None,
 ) -> pd.DataFrame:
     """The events frame from one ordered query through SQLAlchemy (of the organisations
-    ``orgs`` only, if given)."""
+    ``orgs`` only, if given; with ids above ``after`` only, if given)."""
     fields = [
         col(Organisation.key),
         col(MeasureEvent.measure_id),
@@ -262,6 +291,8 @@ def _read_rows(
     )
     if orgs is not None:
         stmt = stmt.where(col(Organisation.key).in_(sorted(orgs)))
+    if after is not None:
+        stmt = stmt.where(col(MeasureEvent.id) > after)
     rows = conn.execute(stmt).all()
     if not rows:
         return _empty_events_frame(details)
@@ -302,12 +333,106 @@ def events_frame(
     return frame[frame["org"].isin(list(orgs))].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """The events frame of all organisations that an engine read last for a catalog."""
+
+    read: _Read
+    last: tuple[Any, ...] | None
+    """The event with the highest id (of any catalog) when it was read, as a row of
+    :func:`_last_event` (None: there was none)."""
+
+    @property
+    def last_id(self) -> int:
+        return 0 if self.last is None else int(self.last[0])
+
+
+_kept: weakref.WeakKeyDictionary[Engine, dict[tuple[str, bool], _Kept]] = (
+    weakref.WeakKeyDictionary()
+)
+_kept_lock = threading.Lock()
+
+
+_EVENT_IDENTITY = (
+    "id, org_id, catalog_key, measure_id, status, date, due_date, note, evidence, "
+    "recorded_by, recorded_at"
+)
+
+
+def _event(connection: Connection, where: str, *params: object) -> tuple[Any, ...] | None:
+    row = connection.exec_driver_sql(
+        f"SELECT {_EVENT_IDENTITY} FROM measure_event WHERE {where}", params
+    ).first()
+    return None if row is None else tuple(row)
+
+
+def _last_event(connection: Connection) -> tuple[Any, ...] | None:
+    """The event with the highest id, all its columns (None: there is none)."""
+    return _event(connection, "id = (SELECT max(id) FROM measure_event)")
+
+
+def _since(connection: Connection, kept: _Kept, catalog_key: str, details: bool) -> _Kept | None:
+    """``kept`` with the events recorded since it was read, or None if the events cannot
+    simply follow it (a restore since, or newer events recorded at an earlier time than
+    the kept ones)."""
+    last = _last_event(connection)
+    if kept.read.last_recorded is None or last is None or kept.last is None:
+        return None
+    if _event(connection, "id = ?", kept.last_id) != kept.last:
+        return None  # restored from another database, or to an earlier state
+    if last == kept.last:
+        return kept
+    first, newest = connection.exec_driver_sql(
+        "SELECT min(recorded_at), max(recorded_at) FROM measure_event"
+        " WHERE id > ? AND catalog_key = ?",
+        (kept.last_id, catalog_key),
+    ).one()
+    if first is None:
+        return _Kept(kept.read, last)
+    if str(first) < kept.read.last_recorded:
+        return None
+    newer = _read_rows(connection, catalog_key, details, after=kept.last_id)
+    frame = pd.concat([kept.read.frame, newer], ignore_index=True) if len(newer) else None
+    read = _Read(kept.read.frame if frame is None else frame, str(newest))
+    return _Kept(read, last)
+
+
 def _all_events(connection: Connection, catalog_key: str, details: bool) -> pd.DataFrame:
+    """All events of the catalog; on SQLite, in a transaction (so that the highest id and
+    the events are of one snapshot), built on the frame this engine read last."""
+    sqlite = connection.dialect.name == "sqlite" and _in_transaction(connection)
+    key = (catalog_key, details)
+    if sqlite:
+        with _kept_lock:
+            kept = _kept.get(connection.engine, {}).get(key)
+        now = None if kept is None else _since(connection, kept, catalog_key, details)
+        if now is not None:
+            _keep(connection.engine, key, now)
+            return now.read.frame.copy(deep=False)
+        last = _last_event(connection)
     try:
-        frame = _read_fast(connection, catalog_key, details)
+        read = _read_fast(connection, catalog_key, details)
     except NotDecodable:
-        frame = None
-    return frame if frame is not None else _read_rows(connection, catalog_key, details)
+        read = None
+    if read is None:
+        return _read_rows(connection, catalog_key, details)
+    if sqlite and read.last_recorded is not None:
+        _keep(connection.engine, key, _Kept(read, last))
+    return read.frame.copy(deep=False)
+
+
+def _in_transaction(connection: Connection) -> bool:
+    """Whether the SQLite connection is in a transaction: its reads are one snapshot."""
+    raw = connection.connection.driver_connection
+    return bool(getattr(raw, "in_transaction", False))
+
+
+def _keep(engine: Engine, key: tuple[str, bool], kept: _Kept) -> None:
+    """Keep ``kept`` as the engine's frame of ``key``, unless a newer one is kept."""
+    with _kept_lock:
+        frames = _kept.setdefault(engine, {})
+        if key not in frames or frames[key].last_id <= kept.last_id:
+            frames[key] = kept
 
 
 def last_event_date(
