@@ -117,6 +117,12 @@ def number(value: float, decimals: int = 2) -> str:
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
+def numbers(values: pd.Series, decimals: int = 2) -> pd.Series:
+    """A column of numbers as table cells: German number format (:func:`number`), an empty
+    cell for a missing value."""
+    return values.map(lambda value: "" if pd.isna(value) else number(value, decimals))
+
+
 def timestamp(value: pd.Timestamp) -> str:
     """A stored (UTC) timestamp in German local time."""
     return local_time(value.to_pydatetime()).strftime("%d.%m.%Y %H:%M")

@@ -3,6 +3,8 @@ who has already done what is still open here."""
 
 from __future__ import annotations
 
+import math
+
 import data
 import formatting as fmt
 import pandas as pd
@@ -12,6 +14,12 @@ import session
 import streamlit as st
 
 from spatz import MIN_GROUP, OVERALL, Permission
+
+HEATMAP_LIMIT = 40
+"""Up to this many organisations the matrix is a heatmap; above, a table to search and page
+through (a heatmap of thousands of rows is too tall to read)."""
+PAGE_ROWS = 50
+"""Rows per page of that table."""
 
 sel = data.selection()
 catalog = data.catalog()
@@ -31,40 +39,96 @@ dims = [d.id for d in catalog.dimensions] + [OVERALL]
 names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 
 st.header("Reifegrad je Organisation und Dimension")
-matrix = rows.pivot(index="organisation", columns="dimension_id", values="score")[dims]
-matrix = matrix.sort_index(key=lambda index: index.str.casefold())
+matrix = rows.pivot(index="org", columns="dimension_id", values="score")[dims]
 matrix.columns = [names[d] for d in dims]
-heatmap = go.Figure(
-    go.Heatmap(
-        z=matrix.to_numpy(),
-        x=list(matrix.columns),
-        y=list(fmt.chart_text(matrix.index.to_series())),
-        colorscale="Cividis",
-        zmin=0,
-        zmax=catalog.n_levels,
-        colorbar={"title": "Punktwert"},
-        texttemplate="%{z:.2f}",
-        hovertemplate="%{y}<br>%{x}: %{z:.2f}<extra></extra>",
+# Alphabetical by name, organisations of the same name by key.
+org_names = (
+    rows.drop_duplicates("org")
+    .set_index("org")["organisation"]
+    .sort_index()
+    .sort_values(key=lambda name: name.str.casefold(), kind="stable")
+)
+matrix = matrix.loc[org_names.index]
+if len(matrix) <= HEATMAP_LIMIT:
+    heatmap = go.Figure(
+        go.Heatmap(
+            z=matrix.to_numpy(),
+            x=list(matrix.columns),
+            y=list(fmt.chart_text(org_names)),
+            colorscale="Cividis",
+            zmin=0,
+            zmax=catalog.n_levels,
+            colorbar={"title": "Punktwert"},
+            texttemplate="%{z:.2f}",
+            hovertemplate="%{y}<br>%{x}: %{z:.2f}<extra></extra>",
+        )
     )
-)
-heatmap.update_layout(
-    height=120 + 24 * len(matrix),
-    margin={"t": 10, "b": 10},
-    separators=",.",
-    yaxis={"autorange": "reversed"},
-)
-st.plotly_chart(heatmap, width="stretch")
+    heatmap.update_layout(
+        height=120 + 24 * len(matrix),
+        margin={"t": 10, "b": 10},
+        separators=",.",
+        yaxis={"autorange": "reversed"},
+    )
+    st.plotly_chart(heatmap, width="stretch")
 overall = matrix["Gesamt"].dropna()
 if len(overall):
     st.caption(
         fmt.plain(
-            f"Kurz: {len(matrix)} Organisationen; den höchsten Gesamtpunktwert hat "
-            f"{overall.idxmax()} ({fmt.number(float(overall.max()))}), den niedrigsten "
-            f"{overall.idxmin()} ({fmt.number(float(overall.min()))})."
+            f"Kurz: {fmt.number(len(matrix), 0)} Organisationen; den höchsten Gesamtpunktwert "
+            f"hat {org_names[overall.idxmax()]} ({fmt.number(float(overall.max()))}), den "
+            f"niedrigsten {org_names[overall.idxmin()]} ({fmt.number(float(overall.min()))})."
         )
     )
-with st.expander("Daten anzeigen"):
-    st.dataframe(matrix.round(2), width="stretch")
+if len(matrix) <= HEATMAP_LIMIT:
+    with st.expander("Daten anzeigen"):
+        st.dataframe(matrix.set_axis(list(org_names)).round(2), width="stretch")
+else:
+    # Too many rows for a chart: a table to search and page through, formatted page by page.
+    query = st.text_input(
+        "Suche",
+        placeholder="Name oder Schlüssel der Organisation",
+        key="comparison_search",
+        on_change=lambda: st.session_state.update(comparison_page=1),
+    )
+    query = query.strip()
+    found = org_names.str.contains(query, case=False, regex=False) | matrix.index.str.contains(
+        query, case=False, regex=False
+    )
+    count = int(found.sum())
+    pages = max(1, math.ceil(count / PAGE_ROWS))
+    if st.session_state.get("comparison_page", 1) > pages:
+        st.session_state["comparison_page"] = 1
+    page = st.selectbox(
+        "Seite",
+        range(1, pages + 1),
+        format_func=lambda number: f"Seite {number} von {pages}",
+        key="comparison_page",
+    )
+    shown_orgs = matrix.index[found.to_numpy()][(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
+    st.caption(
+        fmt.plain(
+            f"{fmt.number(count, 0)} von {fmt.number(len(matrix), 0)} "
+            "Organisationen passen zur Suche, sortiert nach Name."
+            if query
+            else f"{fmt.number(len(matrix), 0)} Organisationen, sortiert nach Name."
+        )
+    )
+    if len(shown_orgs):
+        st.dataframe(
+            pd.concat(
+                [
+                    pd.DataFrame(
+                        {"Organisation": org_names.loc[shown_orgs], "Schlüssel": shown_orgs}
+                    ),
+                    matrix.loc[shown_orgs].apply(fmt.numbers),
+                ],
+                axis="columns",
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.info(fmt.plain(f"Keine Organisation passt zu „{query}“."))
 
 st.header("Verteilung nach Art der Organisation")
 shown = summary[~summary["suppressed"]]
