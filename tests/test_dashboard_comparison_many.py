@@ -198,4 +198,3 @@ def test_the_demo_keeps_its_heatmap(demo_url: str, monkeypatch: pytest.MonkeyPat
     assert len(_heatmaps(at)) == 1
     assert not any("Schlüssel" in t.value.columns for t in at.dataframe)
     assert [t for t in at.text_input if t.label == "Suche"] == []
-

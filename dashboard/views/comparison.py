@@ -75,8 +75,8 @@ if len(overall):
     st.caption(
         fmt.plain(
             f"Kurz: {fmt.number(len(matrix), 0)} Organisationen; den höchsten Gesamtpunktwert "
-            f"hat {org_names[overall.idxmax()]} ({fmt.number(float(overall.max()))}), den "
-            f"niedrigsten {org_names[overall.idxmin()]} ({fmt.number(float(overall.min()))})."
+            f"hat {org_names[str(overall.idxmax())]} ({fmt.number(float(overall.max()))}), den "
+            f"niedrigsten {org_names[str(overall.idxmin())]} ({fmt.number(float(overall.min()))})."
         )
     )
 if len(matrix) <= HEATMAP_LIMIT:
