@@ -1,0 +1,95 @@
+"""Dashboard speed: the Landesvergleich over thousands of organisations.
+
+Run: ``python benchmarks/bench_dashboard_comparison.py [--orgs 2000] [--folder DIR]``. Builds
+the database of ``benchmarks/bench_one_org.py`` (the ORM's tables with bulk inserts, 455
+events per organisation; an existing one of the same size in ``--folder`` is used again),
+then renders the Landesvergleich headless with Streamlit's AppTest and prints the times of a
+cold run (empty caches), a warm run, the next page of the table and a search. Above 40
+organisations the page shows a table of 50 rows a page instead of the heatmap, so the warm
+runs do the work of one page. Target: 2 s. Writes its section of ``benchmarks/results.md``
+(between ``<!-- dashboard-comparison:start -->`` and ``<!-- dashboard-comparison:end -->``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench_one_org import AS_OF, EVENTS_PER_ORG, ORG, database
+from results_file import write_section
+from streamlit.testing.v1 import AppTest
+
+from spatz.services.common import Actor
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+PAGE = "views/comparison.py"
+TARGET_SECONDS = 2.0
+
+
+def _timed(step: Callable[[], object], app: AppTest) -> float:
+    begin = time.perf_counter()
+    step()
+    seconds = time.perf_counter() - begin
+    if app.exception:
+        raise RuntimeError(app.exception[0].message)
+    return seconds
+
+
+def render(url: str) -> list[tuple[str, float]]:
+    """Seconds of each step on one AppTest session."""
+    os.environ["SPATZ_DATABASE_URL"] = url
+    app = AppTest.from_file(str(APP), default_timeout=900)
+    app.session_state["org"] = ORG
+    app.session_state["as_of"] = dt.date.fromisoformat(AS_OF)
+    app.session_state["actor"] = Actor.operator("benchmark")
+    app.session_state["login_since"] = app.session_state["login_seen"] = time.time()
+    app.switch_page(PAGE)
+    return [
+        ("Landesvergleich, cold (empty caches)", _timed(app.run, app)),
+        ("Landesvergleich, warm", _timed(app.run, app)),
+        (
+            "next page of the table",
+            _timed(lambda: app.selectbox(key="comparison_page").select(2).run(), app),
+        ),
+        (
+            "search by part of a name",
+            _timed(lambda: app.text_input(key="comparison_search").input("gemeinde 17").run(), app),
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, default=2_000, help="organisations to compare")
+    parser.add_argument("--folder", type=Path, default=None, help="where the database is kept")
+    args = parser.parse_args()
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="spatz-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    url = database(folder, args.orgs)
+    lines = ["| step | wall | target |", "| --- | --- | --- |"]
+    for step, seconds in render(url):
+        verdict = "met" if seconds <= TARGET_SECONDS else "NOT met"
+        print(f"{step:40s} {seconds:6.2f} s  target {TARGET_SECONDS:.0f} s: {verdict}", flush=True)
+        lines.append(f"| {step} | {seconds:.2f} s | ≤ {TARGET_SECONDS:.0f} s ({verdict}) |")
+    intro = (
+        f"{dt.date.today():%Y-%m-%d}, {os.cpu_count()} CPU cores, SQLite: {args.orgs:,} "
+        f"organisations with {EVENTS_PER_ORG} events each ({args.orgs * EVENTS_PER_ORG:,}), "
+        f"Stichtag {AS_OF}, as an operator. Rendered with Streamlit's AppTest (no browser), "
+        "one session: cold = the first run with empty caches, then the same page again, page "
+        "2 of the table, a search. The table shows 50 rows a page where the heatmap was "
+        f"{120 + 24 * args.orgs:,} px tall. Load average at the end: "
+        f"{os.getloadavg()[0]:.1f}. Run: `python benchmarks/bench_dashboard_comparison.py`."
+    )
+    write_section(
+        "dashboard-comparison",
+        f"## Landesvergleich with many organisations\n\n{intro}\n\n" + "\n".join(lines),
+    )
+
+
+if __name__ == "__main__":
+    main()
