@@ -1,5 +1,6 @@
-"""Landesvergleich: every organisation × dimension, distributions, the own position, and
-who has already done what is still open here."""
+"""Landesvergleich: every organisation × dimension (a heatmap of a few, a table to search
+and page through of many), distributions, the own position, and who has already done what
+is still open here."""
 
 from __future__ import annotations
 
@@ -81,7 +82,9 @@ if len(overall):
     )
 if len(matrix) <= HEATMAP_LIMIT:
     with st.expander("Daten anzeigen"):
-        st.dataframe(matrix.set_axis(list(org_names)).round(2), width="stretch")
+        st.dataframe(
+            matrix.set_axis(list(org_names)).rename_axis("Organisation").round(2), width="stretch"
+        )
 else:
     # Too many rows for a chart: a table to search and page through, formatted page by page.
     query = st.text_input(
