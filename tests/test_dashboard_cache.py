@@ -202,6 +202,39 @@ def test_a_restore_changes_the_version_when_every_highest_id_stays_the_same(
     assert store.organisations()["name"].tolist() == ["Stadt S"]
 
 
+def test_on_postgresql_what_is_read_while_a_write_is_open_is_not_kept_past_its_commit(
+    postgres_url: str,
+) -> None:
+    """An id is taken at the insert: an import that commits after a later write adds
+    events below the highest id, which the highest ids alone would not show."""
+    fill_model2_database(postgres_url)
+    store = spatz.open(postgres_url, actor=ADMIN)
+    before = store.data_version()
+    assert store.data_version() == before
+    engine = make_engine(postgres_url)
+    with engine.connect() as slow:
+        transaction = slow.begin()
+        slow.execute(
+            sa.text(
+                "INSERT INTO measure_event (org_id, catalog_key, measure_id, status, date,"
+                " note, evidence, recorded_by, recorded_at)"
+                " SELECT id, 'model2', 'NET.1.1.A4', 'completed', DATE '2024-04-01', '', '',"
+                " 'import', now() FROM organisation WHERE key = :org"
+            ),
+            {"org": ORG},
+        )
+        store.record_event(
+            MeasureEventCreate(
+                org=ORG, measure_id="ISMS.1.A1", status=Status.completed, date=dt.date(2024, 4, 2)
+            )
+        )
+        while_open = store.data_version()
+        transaction.commit()
+    after = store.data_version()
+    assert len({before, while_open, after}) == 3
+    assert store.data_version() == after
+
+
 def test_the_data_version_reads_no_table_through(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/plan.db"
     fill_model2_database(url)

@@ -47,6 +47,14 @@ def _newest_write() -> sa.Select[tuple[int, dt.datetime]]:
     )
 
 
+_OPEN_WRITERS = sa.text(
+    "SELECT coalesce(string_agg(backend_xid::text, ',' ORDER BY backend_xid::text), '-')"
+    " FROM pg_stat_activity WHERE datname = current_database()"
+    " AND backend_type = 'client backend' AND backend_xid IS NOT NULL"
+)
+"""The open transactions of the database that write (``-``: none)."""
+
+
 def data_version(*, session: Session, actor: Actor) -> str:
     """A token that changes with every write to what the reads show, and with the day.
 
@@ -56,11 +64,18 @@ def data_version(*, session: Session, actor: Actor) -> str:
     catches changes in place, such as a renamed organisation, a re-imported project or the
     default catalog, and a restore, whose own entry has a time of its own), and of today's
     date, up to which reads without a Stichtag count (the Datenstand). A login, a logout
-    or a locked account leaves it unchanged."""
+    or a locked account leaves it unchanged.
+
+    On PostgreSQL an id is taken when a row is written, not when it is committed, so a
+    long import may commit after a later write with higher ids: while transactions that
+    write are open, the version names them, so that what is read meanwhile is not kept
+    beyond their commit."""
     authorize(actor, Permission.view_overview)
     highest = session.execute(_highest_ids()).one()
     newest = session.execute(_newest_write()).first()
     parts = [f"{name}={value or 0}" for name, value in zip(DATA_TABLES, highest, strict=True)]
     parts.append("audit=" + ("0" if newest is None else f"{newest.id}@{newest.at}"))
+    if session.get_bind().dialect.name == "postgresql":
+        parts.append(f"open={session.execute(_OPEN_WRITERS).scalar()}")
     parts.append(f"day={dt.date.today().isoformat()}")
     return ";".join(parts)
