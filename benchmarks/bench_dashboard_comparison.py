@@ -30,12 +30,13 @@ from spatz.services.common import Actor
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGE = "views/comparison.py"
 TARGET_SECONDS = 2.0
-NOTES = """Where the cold run goes (2,000 organisations, each call timed alone on the same
-database): `store.land_comparison` 3.3 s, `store.land_summary` 2.1 s and `store.position`
-1.9 s each read and score the events of every organisation, and the sidebar's
-`store.activity` 1.4 s; the page itself (pivot, sort, search, formatting 50 rows) is the
-rest of the warm run. Sharing one read of the events between these calls is the cache's
-work (`dashboard/data.py`), not the page's."""
+NOTES = """Where the cold run goes (11,000 organisations, each call timed alone, one after the
+other in one process on SQLite): the sidebar's `store.activity` 7.0 s, which reads the 5
+million events; then `store.land_comparison` 2.3 s, `store.land_summary` 2.3 s and
+`store.position` 2.2 s, which build on the events read before (`bench_events_since.py`)
+but each score every organisation and build its Land rows again. Before the events were
+kept between reads (2,000 organisations): 3.3 s, 2.1 s and 1.9 s, each reading all events.
+Next step: one scoring of all organisations shared by the three calls."""
 
 
 def _timed(step: Callable[[], object], app: AppTest) -> float:

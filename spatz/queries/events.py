@@ -283,10 +283,14 @@ def _read_rows(
     ]
     if details:
         fields += [col(MeasureEvent.note), col(MeasureEvent.evidence)]
+    in_catalog = col(MeasureEvent.catalog_key) == catalog_key
+    if after is not None and conn.dialect.name == "sqlite":
+        # Unary plus: SQLite walks the id range, not the catalog's index from its start.
+        in_catalog = sa.literal_column("+measure_event.catalog_key") == catalog_key
     stmt = (
         sa.select(*fields)
         .join(Organisation, col(Organisation.id) == col(MeasureEvent.org_id))
-        .where(col(MeasureEvent.catalog_key) == catalog_key)
+        .where(in_catalog)
         .order_by(col(MeasureEvent.recorded_at), col(MeasureEvent.id))
     )
     if orgs is not None:
@@ -384,7 +388,7 @@ def _since(connection: Connection, kept: _Kept, catalog_key: str, details: bool)
         return kept
     first, newest = connection.exec_driver_sql(
         "SELECT min(recorded_at), max(recorded_at) FROM measure_event"
-        " WHERE id > ? AND catalog_key = ?",
+        " WHERE id > ? AND +catalog_key = ?",
         (kept.last_id, catalog_key),
     ).one()
     if first is None:
