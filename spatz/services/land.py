@@ -38,6 +38,7 @@ from spatz.land import land_summary as summarise
 from spatz.land import position as locate
 from spatz.model import LandRow, Organisation
 from spatz.model.common import utcnow
+from spatz.queries.frames import rows_frame
 from spatz.services.audit import audit
 from spatz.services.auth import Permission, allows, authorize
 from spatz.services.catalogs import get_catalog
@@ -214,7 +215,7 @@ def _imported_land_frame(conn: Connection | Session) -> pd.DataFrame:
         frame["recorded_by"] = pd.Series(dtype="str")
         frame["recorded_at"] = pd.Series(dtype="datetime64[us, UTC]")
         return frame
-    frame = pd.DataFrame(rows, columns=names)
+    frame = rows_frame(rows, names)
     frame["kind"] = frame["kind"].map(str)
     if not (frame[ROW_KIND] == GROUP).any():
         frame = frame.drop(columns=ROW_KIND)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from spatz.model import Milestone, MilestoneMeasure, Organisation, Project, ProjectMeasure
+from spatz.queries.frames import rows_frame
 
 
 def linked_due_dates(conn: Connection, orgs: Collection[str] | None = None) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def linked_due_dates(conn: Connection, orgs: Collection[str] | None = None) -> p
         projects = projects.where(col(Organisation.key).in_(keys))
         milestones = milestones.where(col(Organisation.key).in_(keys))
     rows = conn.execute(sa.union_all(projects, milestones)).all()
-    frame = pd.DataFrame(rows, columns=["org", "measure_id", "due"])
+    frame = rows_frame(rows, ["org", "measure_id", "due"])
     frame["due"] = pd.to_datetime(frame["due"])
     return frame.groupby(["org", "measure_id"], as_index=False).agg(due=("due", "min"))
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 
 from spatz.model import MeasureEvent, Organisation
 from spatz.queries.events import filters_in_database
+from spatz.queries.frames import rows_frame
 
 STATE_DETAIL_COLUMNS = [
     "org",
@@ -61,7 +62,7 @@ def state_details(
     if filters_in_database(orgs):
         assert orgs is not None
         stmt = stmt.where(col(Organisation.key).in_(sorted(orgs)))
-    frame = pd.DataFrame(conn.execute(stmt).fetchall(), columns=STATE_DETAIL_COLUMNS)
+    frame = rows_frame(conn.execute(stmt).fetchall(), STATE_DETAIL_COLUMNS)
     # Typed also without rows, as the text columns of rows are.
     frame = frame.astype(dict.fromkeys(_TEXT_COLUMNS, "str"))
     if orgs is not None and not filters_in_database(orgs):

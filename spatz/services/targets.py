@@ -21,6 +21,7 @@ from spatz.io.rows import rows_of
 from spatz.io.values import parse_date, parse_int
 from spatz.model import Organisation, Target, TargetCreate, TargetPublic
 from spatz.model.common import utcnow
+from spatz.queries.frames import rows_frame
 from spatz.services.audit import audit
 from spatz.services.auth import Permission, authorize, authorize_all
 from spatz.services.catalogs import get_catalog
@@ -263,9 +264,9 @@ def _current(
         .join(Organisation, col(Organisation.id) == col(Target.org_id))
         .order_by(col(Organisation.key), col(Target.dimension_id))
     )
-    frame = pd.DataFrame(
+    frame = rows_frame(
         conn.execute(stmt).fetchall(),
-        columns=["org_id", "org", "dimension_id", "target_level", "target_date"],
+        ["org_id", "org", "dimension_id", "target_level", "target_date"],
     )
     # Typed also without rows, as the columns of rows are.
     return frame.astype(
