@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from clirun import spatz_cli
 from dbutil import fingerprint, row_counts
 from sqlmodel import SQLModel
-from typer.testing import CliRunner
 
 import spatz
-from spatz.cli import app
 from spatz.db import make_engine, migrate, require_current_schema, session_scope
 from spatz.errors import BackupError, PermissionDenied
 from spatz.io.bundle import FORMAT_NAME, MANIFEST, SIGNATURE, read_key_file
@@ -40,7 +39,6 @@ GUEST = Actor(name="x", role=Role.gast, org=HALLE, scope=frozenset({HALLE}))
 EVENTS = SQLModel.metadata.tables["measure_event"]
 KEY = bytes(range(32))
 LOG = "tables/audit_entry.jsonl"
-runner = CliRunner()
 
 Entries = dict[str, bytes]
 
@@ -729,12 +727,6 @@ def test_manifest_hashes_have_to_be_hashes(bundle: Path, empty_sqlite: str, tmp_
 
 
 # --- command line ---------------------------------------------------------------------
-
-
-def spatz_cli(url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def test_cli_backup_and_restore(

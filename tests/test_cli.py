@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from clirun import spatz_cli as spatz
 from dbutil import fingerprint
 from typer.testing import CliRunner
 
@@ -14,12 +15,6 @@ from spatz.cli import app
 
 DATA = Path(__file__).parent / "data"
 runner = CliRunner()
-
-
-def spatz(url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

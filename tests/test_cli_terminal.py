@@ -6,13 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
+from clirun import spatz_cli as spatz
 
-from spatz.cli import app
 from spatz.cli.common import out, terminal
 
 DATA = Path(__file__).parent / "data"
-runner = CliRunner()
 
 MARKUP = "[bold]x[/bold] [link=http://127.0.0.1:9/]y[/link] :smile:"
 HYPERLINK = "\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\"
@@ -20,12 +18,6 @@ COLOUR = "\x1b[31mrot\x1b[0m"
 NAME = f"{MARKUP} {HYPERLINK} {COLOUR}"
 SHOWN = f"{MARKUP} ]8;;http://x\\link]8;;\\ [31mrot[0m"
 """NAME as it must appear: markup literal, every control character removed."""
-
-
-def spatz(url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(autouse=True)

@@ -20,14 +20,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from clirun import spatz_cli_bytes as spatz_cli
 from dbutil import fingerprint
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 import spatz
 from spatz.catalog import OVERALL, default_catalog
-from spatz.cli import app
 from spatz.db import make_engine, migrate, session_scope
 from spatz.errors import ArgumentError, DataImportError
 from spatz.io.land import (
@@ -47,7 +46,6 @@ from spatz.services.common import Actor
 from spatz.services.demo import load_demo
 from spatz.services.land import import_land
 
-runner = CliRunner()
 CATALOG = default_catalog()
 HEADER = ",".join(LAND_COLUMNS)
 HALLE = """\
@@ -61,12 +59,6 @@ HALLE = """\
 15002000,15002000,Stadt Halle (Saale),kreisfreie Stadt,Sachsen-Anhalt,spatz-kommunal,1.0,zusammenarbeit,Kommunikation & Zusammenarbeit,2024-12-31,2,2.67,,,8,15
 15002000,15002000,Stadt Halle (Saale),kreisfreie Stadt,Sachsen-Anhalt,spatz-kommunal,1.0,overall,Gesamt,2024-12-31,1,2.51,2,2025-12-31,70,135
 """  # noqa: E501
-
-
-def spatz_cli(url: str, *args: str) -> tuple[int, bytes, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout_bytes, result.stderr
 
 
 def land_file(

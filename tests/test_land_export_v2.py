@@ -16,13 +16,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from clirun import spatz_cli_bytes as spatz_cli
 from dbutil import fingerprint
 from model2_data import ADMIN, MODEL2, ORG, fill_model2_database
 from sqlmodel import col
-from typer.testing import CliRunner
 
 import spatz
-from spatz.cli import app
 from spatz.db import make_engine, migrate, session_scope
 from spatz.errors import DataImportError
 from spatz.io.land import LAND_COLUMNS, LAND_COLUMNS_V2, land_csv, read_land
@@ -31,17 +30,10 @@ from spatz.model import LandRow
 from spatz.services.catalogs import store_catalog
 from spatz.services.organisations import import_organisations
 
-runner = CliRunner()
 AS_OF = "2024-12-31"
 CATALOG = spatz.load_catalog(MODEL2)
 ROW_IDS = ["isms", "org1", "net1", "ops", "org", "technik", "netz", "overall"]
 """Dimensions in catalog order, then the groups in the order of ``groups``, then overall."""
-
-
-def spatz_cli(url: str, *args: str) -> tuple[int, bytes, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout_bytes, result.stderr
 
 
 @pytest.fixture(scope="module")

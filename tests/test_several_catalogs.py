@@ -10,22 +10,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from typer.testing import CliRunner
+from clirun import spatz_cli
 
 import spatz
-from spatz.cli import app
 from spatz.db import alembic_config, make_engine
 from spatz.errors import NotFoundError, SpatzError
 from spatz.scoring import EventsError, TargetsError
 
 DATA = Path(__file__).parent / "data"
-runner = CliRunner()
-
-
-def spatz_cli(url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 EXTRA = "      - {id: STR-2-02, level: 2, title: Ziele veröffentlicht}"

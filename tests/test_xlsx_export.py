@@ -9,16 +9,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from clirun import spatz_cli
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
-from typer.testing import CliRunner
 
-from spatz.cli import app
 from spatz.db import migrate
 from spatz.io.xlsx import WorkbookData, workbook_xlsx
 
 DATA = Path(__file__).parent / "data"
-runner = CliRunner()
 FORMULA = "=cmd|'/c calc'!A1"
 
 HEADERS = {
@@ -77,12 +75,6 @@ HEADERS = {
         "Maßnahmen",
     ],
 }
-
-
-def spatz_cli(url: str, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["--db", url, *args], env={"SPATZ_USER": "tester"})
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    return result.exit_code, result.stdout, result.stderr
 
 
 def _load(url: str, kind: str, path: Path, text: str, *extra: str) -> None:
