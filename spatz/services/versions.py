@@ -50,9 +50,11 @@ def _newest_write() -> sa.Select[tuple[int, dt.datetime]]:
 _OPEN_WRITERS = sa.text(
     "SELECT coalesce(string_agg(backend_xid::text, ',' ORDER BY backend_xid::text), '-')"
     " FROM pg_stat_activity WHERE datname = current_database()"
-    " AND backend_type = 'client backend' AND backend_xid IS NOT NULL"
+    " AND coalesce(backend_type, 'client backend') = 'client backend'"
+    " AND backend_xid IS NOT NULL"
 )
-"""The open transactions of the database that write (``-``: none)."""
+"""The open transactions of the database that write (``-``: none). A session whose type
+the reader may not see (another role's, without pg_read_all_stats) counts as a client."""
 
 
 def data_version(*, session: Session, actor: Actor) -> str:
