@@ -34,6 +34,7 @@ from spatz.model import (
 from spatz.scoring import month_ends
 from spatz.services.catalogs import CatalogInfo
 from spatz.services.common import Actor, ImportSummary
+from spatz.services.land import LandView
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -212,17 +213,16 @@ def _land_export(
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _land_comparison(
-    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date
-) -> pd.DataFrame:
-    return _store(url, who, catalog_id).land_comparison(as_of)
-
-
-@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def _land_summary(
-    url: str, who: Actor, version: str, catalog_id: str | None, as_of: dt.date, by: Grouping | None
-) -> pd.DataFrame:
-    return _store(url, who, catalog_id).land_summary(as_of, by=by)
+def _land_view(
+    url: str,
+    who: Actor,
+    version: str,
+    catalog_id: str | None,
+    org: str,
+    as_of: dt.date,
+    by: Grouping | None,
+) -> LandView:
+    return _store(url, who, catalog_id).land_view(org, as_of, by=by)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -403,20 +403,19 @@ def land_rows(as_of: dt.date) -> pd.DataFrame:
     return _in_catalog(_land_export, as_of)
 
 
-def comparison_rows(as_of: dt.date) -> pd.DataFrame:
-    """The compared organisations as the Landesvergleich counts them: own organisations at
-    the Stichtag plus imported Land exports of others (their latest Stichtag up to ours),
-    in the catalog in use; one row per organisation and dimension. Organisational units
-    are not compared, and a Land is the one comparing, not one of the compared Kommunen
-    (it records no measures of its own)."""
-    rows = _in_catalog(_land_comparison, as_of)
+def land_view(org: str, as_of: dt.date, by: Grouping | None = None) -> LandView:
+    """What the Landesvergleich shows, from one scoring (:meth:`spatz.Store.land_view`), in
+    the catalog in use. Its rows are the compared organisations: own organisations at the
+    Stichtag plus imported Land exports of others (their latest Stichtag up to ours), one
+    row per organisation and dimension; organisational units are not compared, and a Land
+    is the one comparing, not one of the compared Kommunen (it records no measures of its
+    own). The summary and the position are of the catalog in use too."""
+    view = _in_catalog(_land_view, org, as_of, by)
+    rows = view.rows
     rows = rows[(rows["catalog_id"] == catalog().id) & (rows["as_of"] <= pd.Timestamp(as_of))]
-    return compared(rows).reset_index(drop=True)
-
-
-def land_summary(as_of: dt.date, by: Grouping | None = None) -> pd.DataFrame:
-    """:meth:`spatz.Store.land_summary` at the Stichtag (small groups suppressed)."""
-    return _in_catalog(_land_summary, as_of, by)
+    summary = view.summary[view.summary["catalog_id"] == catalog().id]
+    position = view.position[view.position["catalog_id"] == catalog().id]
+    return LandView(compared(rows).reset_index(drop=True), summary, position)
 
 
 def position(org: str, as_of: dt.date) -> pd.DataFrame:

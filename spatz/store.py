@@ -213,6 +213,21 @@ class Store:
         """The Landesvergleich's distribution (:func:`spatz.services.land.land_summary`)."""
         return self._scored(land.land_summary, catalog, as_of=as_of, by=by, min_group=min_group)
 
+    def land_view(
+        self,
+        org: str,
+        as_of: DateLike | None = None,
+        *,
+        by: Grouping | None = None,
+        min_group: int = MIN_GROUP,
+        catalog: str | None = None,
+    ) -> land.LandView:
+        """:meth:`land_comparison`, :meth:`land_summary` and :meth:`position` from one
+        scoring (:func:`spatz.services.land.land_view`)."""
+        return self._scored(
+            land.land_view, catalog, org=org, as_of=as_of, by=by, min_group=min_group
+        )
+
     def workbook(
         self,
         as_of: DateLike | None = None,

@@ -12,7 +12,9 @@ from spatz.catalog import OVERALL
 from spatz.errors import ArgumentError
 from spatz.io.land import LAND_COLUMNS
 from spatz.land import POSITION_COLUMNS, position
+from spatz.model import Role
 from spatz.model.common import MEASURE_STATUS_LABELS, TARGET_STATUS_LABELS, Status, TargetStatus
+from spatz.services.common import Actor
 
 
 def _rows(specs: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -127,3 +129,19 @@ def test_the_vocabulary_labels_every_status(demo_url: str) -> None:
     assert states <= set(MEASURE_STATUS_LABELS)
     assert set(MEASURE_STATUS_LABELS) == {"open", *Status}
     assert MEASURE_STATUS_LABELS["open"] == "offen"
+
+
+@pytest.mark.parametrize("scope", [None, frozenset({"15002000", "15003000"})])
+def test_the_land_view_is_the_comparison_the_summary_and_the_position_of_one_scoring(
+    demo_url: str, scope: frozenset[str] | None
+) -> None:
+    actor = Actor(name="land", role=Role.land, scope=scope)
+    store = spatz.open(demo_url, actor=actor)
+    halle, day = "15002000", "2024-12-31"
+    view = store.land_view(halle, day, by="kind")
+    pd.testing.assert_frame_equal(view.rows, store.land_comparison(day))
+    pd.testing.assert_frame_equal(view.summary, store.land_summary(day, by="kind"))
+    pd.testing.assert_frame_equal(view.position, store.position(halle, day))
+    assert view.summary.attrs == store.land_summary(day, by="kind").attrs
+    organisations = view.rows["org"].nunique()
+    assert organisations == 2 if scope else organisations > 2

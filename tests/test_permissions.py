@@ -172,6 +172,7 @@ CASES = [
     Case("imported land", "land.imported_land", LAND, lambda s, _: s.imported_land()),
     Case("land summary", "land.land_summary", LAND, lambda s, _: s.land_summary(DAY)),
     Case("land position", "land.position", ALL, lambda s, _: s.position(HALLE, DAY)),
+    Case("land view", "land.land_view", LAND, lambda s, _: s.land_view(HALLE, DAY)),
     Case(
         "adopters",
         "land.adopters",

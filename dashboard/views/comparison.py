@@ -31,11 +31,8 @@ st.caption(
 )
 
 with st.spinner("Vergleich wird berechnet …"):
-    rows = data.comparison_rows(sel.as_of)
-    summary = data.land_summary(sel.as_of, by="kind")
-    summary = summary[summary["catalog_id"] == catalog.id]
-    own = data.position(sel.org, sel.as_of)
-    own = own[own["catalog_id"] == catalog.id]
+    view = data.land_view(sel.org, sel.as_of, by="kind")
+    rows, summary, own = view.rows, view.summary, view.position
 dims = [d.id for d in catalog.dimensions] + [OVERALL]
 names = {d.id: d.name for d in catalog.dimensions} | {OVERALL: "Gesamt"}
 

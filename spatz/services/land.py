@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -401,7 +402,13 @@ def land_summary(
     authorize(actor, Permission.view_land)
     reading = Reading(session, actor, catalog_id)
     day = reading.day(as_of)
-    rows = _evaluated(reading, day)
+    return _summary(session, _evaluated(reading, day), day, by, min_group)
+
+
+def _summary(
+    session: Session, rows: pd.DataFrame, day: pd.Timestamp, by: Grouping | None, min_group: int
+) -> pd.DataFrame:
+    """:func:`land_summary` of the evaluated ``rows``."""
     pairs = rows[["catalog_id", "catalog_version"]].drop_duplicates()
     find = catalog_lookup(session)
     catalogs = [find(c, v) for c, v in pairs.itertuples(index=False)]
@@ -427,6 +434,45 @@ def position(
     everyone = Reading(session, Actor.operator(actor.name), catalog_id)
     day = everyone.day(as_of)
     return locate(_evaluated(everyone, day), org)
+
+
+@dataclass(frozen=True)
+class LandView:
+    """What the Landesvergleich shows at one Stichtag (:func:`land_view`)."""
+
+    rows: pd.DataFrame
+    """:func:`land_comparison` with the imported rows."""
+    summary: pd.DataFrame
+    """:func:`land_summary`."""
+    position: pd.DataFrame
+    """:func:`position` of the organisation asked about."""
+
+
+def land_view(
+    *,
+    session: Session,
+    actor: Actor,
+    catalog_id: str | None = None,
+    org: str,
+    as_of: DateLike | None = None,
+    by: Grouping | None = None,
+    min_group: int = MIN_GROUP,
+) -> LandView:
+    """:func:`land_comparison`, :func:`land_summary` and :func:`position` of ``org`` at the
+    Stichtag ``as_of`` (default: the Datenstand of the actor's reads) from one scoring of
+    the organisations, instead of one each. Only where the actor sees fewer than all
+    organisations does the position score everyone a second time."""
+    authorize(actor, Permission.view_land)
+    authorize(actor, Permission.view_overview, org)
+    reading = Reading(session, actor, catalog_id)
+    day = reading.day(as_of)
+    rows = _comparison(reading, day, None, include_imported=True)
+    evaluated = rows[rows["as_of"] <= day]
+    everyone = evaluated
+    if actor.scope is not None:
+        everyone = _evaluated(Reading(session, Actor.operator(actor.name), catalog_id), day)
+    summary = _summary(session, evaluated, day, by, min_group)
+    return LandView(rows, summary, locate(everyone, org))
 
 
 ADOPTER_COLUMNS = ["org", "organisation", "date"]
