@@ -30,13 +30,12 @@ from spatz.services.common import Actor
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGE = "views/comparison.py"
 TARGET_SECONDS = 2.0
-NOTES = """Where the cold run goes (11,000 organisations, each call timed alone, one after the
-other in one process on SQLite): the sidebar's `store.activity` 7.0 s, which reads the 5
-million events; then `store.land_comparison` 2.3 s, `store.land_summary` 2.3 s and
-`store.position` 2.2 s, which build on the events read before (`bench_events_since.py`)
-but each score every organisation and build its Land rows again. Before the events were
-kept between reads (2,000 organisations): 3.3 s, 2.1 s and 1.9 s, each reading all events.
-Next step: one scoring of all organisations shared by the three calls."""
+NOTES = """Where the cold run goes (11,000 organisations, SQLite): the sidebar's
+`store.activity` reads the 5 million events (7.0 s timed alone); the page's
+`store.land_view` builds on the events read before (`bench_events_since.py`) and scores
+every organisation once for the table, the distributions and the own position (before:
+`land_comparison` 2.3 s, `land_summary` 2.3 s and `position` 2.2 s, each scoring everyone
+again; before the events were kept between reads, each also read all events)."""
 
 
 def _timed(step: Callable[[], object], app: AppTest) -> float:

@@ -264,8 +264,15 @@ def list_catalogs(*, session: Session) -> list[CatalogInfo]:
         col(CatalogMeasure.catalog_id)
     )
     counts = {catalog_id: n for catalog_id, n in session.execute(count_stmt).all()}
-    used = set(session.exec(select(MeasureEvent.catalog_key).distinct()).all())
     rows = session.exec(select(CatalogVersion).order_by(col(CatalogVersion.id))).all()
+    # One index lookup per catalog id, not a pass over every event.
+    used = {
+        key
+        for key in {r.key for r in rows}
+        if session.execute(
+            sa.select(sa.exists().where(col(MeasureEvent.catalog_key) == key))
+        ).scalar()
+    }
     default = _default_key(session)
     return [
         CatalogInfo(

@@ -512,7 +512,9 @@ def adopters(
         raise NotFoundError(
             f"Maßnahme {measure_id!r} gibt es im Katalog {named.catalog.key} nicht"
         ) from None
-    states = scoring.explain(named.catalog, named.events, named.day(as_of))
+    # A measure's state depends on its own events only.
+    events = named.events[named.events["measure_id"] == measure_id]
+    states = scoring.explain(named.catalog, events, named.day(as_of))
     done = states[(states["measure_id"] == measure_id) & states["done"]]
     result = pd.DataFrame(
         {
