@@ -9,13 +9,21 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from spatz.cli.common import cell, echo, out, run, user_errors
+from spatz.cli.common import EXIT_USER_ERROR, cell, echo, out, run, user_errors
+from spatz.cli.export import write_file
 from spatz.cli.german import Typer
 
 catalog_app = Typer(
     help="Kataloge laden, auflisten, exportieren und den Standardkatalog wählen.",
     no_args_is_help=True,
 )
+
+LOAD_WORDS = {
+    "new": "geladen",
+    "unchanged": "unverändert (bereits geladen)",
+    "replaced": "ersetzt",
+}
+"""What loading a catalog version did, by :class:`~spatz.services.catalogs.LoadOutcome`."""
 
 
 @catalog_app.command("load")
@@ -41,13 +49,8 @@ def catalog_load(
     with user_errors():
         catalog = load_catalog(file)
         loaded = run(load_catalog_version, catalog=catalog, accept_dropped=accept_dropped)
-        words = {
-            "new": "geladen",
-            "unchanged": "unverändert (bereits geladen)",
-            "replaced": "ersetzt",
-        }
         echo(
-            f"Katalog {catalog.key}: {words[loaded.outcome.value]}, "
+            f"Katalog {catalog.key}: {LOAD_WORDS[loaded.outcome.value]}, "
             f"{sum(1 for _ in catalog.measures())} Maßnahmen",
         )
         if loaded.changes:
@@ -59,6 +62,55 @@ def catalog_load(
             )
             for line in loaded.changes:
                 echo(f"  {line}", err=True)
+
+
+IMPORT_FORMATS = ("ciso-assistant",)
+"""The published formats ``spatz catalog import --from`` reads."""
+
+
+@catalog_app.command("import")
+def catalog_import(
+    source: Annotated[
+        Path, typer.Argument(metavar="QUELLE", help="die veröffentlichte Datei des Modells")
+    ],
+    source_format: Annotated[
+        str,
+        typer.Option(
+            "--from", metavar="FORMAT", help=f"Format der Quelle: {', '.join(IMPORT_FORMATS)}"
+        ),
+    ],
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", metavar="DATEI", help="Katalog in diese Datei schreiben statt auf die Ausgabe"
+        ),
+    ] = None,
+    load: Annotated[bool, typer.Option("--load", help="den Katalog auch laden")] = False,
+) -> None:
+    """Ein veröffentlichtes Reifegradmodell als SPATZ-Katalog (YAML) übernehmen.
+
+    Auf der Fehlerausgabe steht, was übernommen wurde und was nicht (und warum).
+    """
+    from spatz.interop.ciso_assistant import read_ciso_library
+    from spatz.services.catalogs import load_catalog_version
+
+    if source_format not in IMPORT_FORMATS:
+        echo(
+            f"--from {source_format}: unbekanntes Format; möglich: {', '.join(IMPORT_FORMATS)}",
+            err=True,
+        )
+        raise typer.Exit(EXIT_USER_ERROR)
+    with user_errors():
+        imported = read_ciso_library(source)
+        loaded = run(load_catalog_version, catalog=imported.catalog) if load else None
+        if out_file is None:
+            sys.stdout.write(imported.to_yaml())
+        else:
+            write_file(out_file, imported.to_yaml().encode("utf-8"))
+    for line in imported.summary():
+        echo(line, err=True)
+    if loaded is not None:
+        echo(f"Katalog {imported.catalog.key}: {LOAD_WORDS[loaded.outcome.value]}", err=True)
 
 
 @catalog_app.command("list")

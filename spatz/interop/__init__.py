@@ -1,0 +1,1 @@
+"""Importers of published maturity models: each turns a source file into a SPATZ catalog."""

@@ -1,0 +1,515 @@
+"""Read a framework library of the CISO Assistant community library as a SPATZ catalog.
+
+A library (YAML) holds one framework under ``objects.framework``: its implementation groups
+(``implementation_groups_definition``) and a tree of requirement nodes linked by
+``parent_urn``. The groups become the levels in their order, the assessable nodes the
+measures (a node in several groups on the lowest of them, one without a group on level 1),
+the non-assessable nodes that hold assessable ones directly the dimensions and the
+non-assessable nodes above those the groups. What the catalog has no place for is counted
+in :attr:`CisoImport.not_taken`. The module reads no database and writes no file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spatz.catalog import Catalog, parse_catalog
+from spatz.errors import CatalogError
+from spatz.io.limits import FileLimits
+from spatz.io.reader import read_file_bytes
+
+FORMAT = "ciso-assistant"
+
+UNSECTIONED_ID = "ohne-abschnitt"
+"""The dimension of assessable nodes that no non-assessable node holds."""
+
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_MAX_ID = 100
+
+
+@dataclass(frozen=True)
+class CisoImport:
+    """The catalog read from a library, its file header and what was (not) taken over."""
+
+    catalog: Catalog
+    header: str
+    """Comment lines naming the source, its version, provider and copyright."""
+    taken: str
+    """``übernommen: …``: the counts per kind of catalog element."""
+    not_taken: tuple[str, ...]
+    """``nicht übernommen: … weil …``, one line per kind of source element left out."""
+    notes: tuple[str, ...]
+    """Decisions the reader should know, e.g. where requirements without a group went."""
+
+    def to_yaml(self) -> str:
+        """The catalog file: the header, then the catalog (loadable with ``parse_catalog``)."""
+        return self.header + self.catalog.to_yaml()
+
+    def summary(self) -> tuple[str, ...]:
+        """The lines the command prints: taken, not taken, notes."""
+        return (self.taken, *self.not_taken, *self.notes)
+
+
+@dataclass
+class _Node:
+    index: int
+    urn: str
+    assessable: bool
+    parent: str | None
+    ref_id: str | None
+    name: str
+    description: str
+    annotation: str
+    groups: tuple[str, ...]
+    raw: dict[str, Any]
+
+
+class _Refusal(Exception):
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+
+
+def read_ciso_library(path: str | Path, limits: FileLimits | None = None) -> CisoImport:
+    """Read a CISO Assistant framework library file; raise :class:`CatalogError` (or
+    :class:`~spatz.errors.DataImportError` for a file above the size limit) naming the file
+    and the key path of the first problem."""
+    name = str(path)
+    data = read_file_bytes(path, name, limits or FileLimits.from_environment())
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CatalogError(f"{name}: die Bibliothek ist kein UTF-8-Text") from None
+    return parse_ciso_library(text, name)
+
+
+def parse_ciso_library(text: str, source: str = "<ciso-assistant>") -> CisoImport:
+    """Turn the text of a CISO Assistant framework library into a catalog."""
+    try:
+        raw = yaml.load(text, Loader=_SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = exc.problem or type(exc).__name__
+        raise CatalogError(f"{where}: kein gültiges YAML ({problem})") from None
+    except RecursionError:
+        raise CatalogError(f"{source}: kein gültiges YAML (zu tief verschachtelt)") from None
+    except (yaml.YAMLError, ValueError, TypeError, LookupError, AttributeError) as exc:
+        detail = " ".join(str(exc).split()) or type(exc).__name__
+        raise CatalogError(f"{source}: kein gültiges YAML (Wert nicht lesbar: {detail})") from None
+    try:
+        return _convert(raw)
+    except (_Refusal, CatalogError) as exc:
+        raise CatalogError(f"{source}: {exc}") from None
+
+
+def _convert(raw: Any) -> CisoImport:
+    if not isinstance(raw, dict):
+        raise _Refusal(
+            "Bibliothek", "keine Bibliothek von CISO Assistant (kein Abschnitt mit urn, objects …)"
+        )
+    objects = raw.get("objects")
+    if not isinstance(objects, dict) or "framework" not in objects:
+        mapping = isinstance(objects, dict) and any("mapping" in key for key in objects)
+        why = (
+            "eine Mapping-Bibliothek wird (noch) nicht übernommen"
+            if mapping
+            else "die Datei ist keine Framework-Bibliothek von CISO Assistant"
+        )
+        raise _Refusal("objects.framework", f"fehlt; {why}")
+    framework = _mapping(objects["framework"], "objects.framework")
+    where = "objects.framework"
+    urn = _text(framework, "urn", where, required=True) or ""
+    levels, group_names = _levels(framework)
+    nodes = _nodes(framework, set(group_names))
+    measures = [n for n in nodes if n.assessable]
+    if not measures:
+        raise _Refusal(
+            f"{where}.requirement_nodes", "keine bewertbare Anforderung (assessable: true)"
+        )
+    by_urn = {n.urn: n for n in nodes}
+
+    def parent(node: _Node) -> _Node | None:
+        return by_urn[node.parent] if node.parent is not None else None
+
+    def holder(node: _Node) -> _Node | None:
+        """The nearest non-assessable node above ``node``."""
+        up = parent(node)
+        while up is not None and up.assessable:
+            up = parent(up)
+        return up
+
+    holders = {m.urn: holder(m) for m in measures}
+    dimension_nodes = _unique(h for h in holders.values() if h is not None)
+    group_nodes: list[_Node] = []
+    for section in dimension_nodes:
+        up = holder(section)
+        while up is not None:
+            group_nodes.append(up)
+            up = holder(up)
+    groups = _unique(group_nodes)
+    group_urns = {g.urn for g in groups}
+    structure_ids = _ids([*groups, *(d for d in dimension_nodes if d.urn not in group_urns)])
+    dim_ids = {
+        d.urn: (
+            _fit_id(f"{structure_ids[d.urn]}-anforderungen")
+            if d.urn in group_urns
+            else structure_ids[d.urn]
+        )
+        for d in dimension_nodes
+    }
+    measure_ids = _ids(measures)
+
+    def nearest_group(node: _Node) -> str | None:
+        up = holder(node)
+        return structure_ids[up.urn] if up is not None else None
+
+    dimensions: list[dict[str, Any]] = []
+    no_group = 0
+    sections: list[_Node | None] = [*dimension_nodes, None]  # None: held by no section
+    for dim in sections:
+        members = [m for m in measures if holders[m.urn] is dim]
+        if not members:
+            continue
+        items = []
+        for m in members:
+            if not m.groups:
+                no_group += 1
+            level = min((group_names.index(g) + 1 for g in m.groups), default=1)
+            items.append(
+                {
+                    "id": measure_ids[m.urn],
+                    "level": level,
+                    "title": _title(m),
+                    "description": _join(m.description, m.annotation),
+                    "source": m.urn,
+                }
+            )
+        if dim is None:
+            entry: dict[str, Any] = {
+                "id": UNSECTIONED_ID,
+                "name": "Anforderungen ohne Abschnitt",
+            }
+        else:
+            entry = {
+                "id": dim_ids[dim.urn],
+                "name": _fit(_node_name(dim), 200),
+                "description": dim.description,
+            }
+            group = structure_ids[dim.urn] if dim.urn in group_urns else nearest_group(dim)
+            if group is not None:
+                entry["group"] = group
+        entry["measures"] = items
+        dimensions.append(entry)
+    document: dict[str, Any] = {
+        "id": _fit_id(_tail(urn) or "ciso-assistant"),
+        "version": _fit(str(raw.get("version") or "1"), 50),
+        "name": _fit(_text(framework, "name", where) or _tail(urn), 200),
+        "description": _text(framework, "description", where) or "",
+        "levels": levels,
+        "groups": [
+            {
+                "id": structure_ids[g.urn],
+                "name": _fit(_node_name(g), 200),
+                "description": g.description,
+                **({"parent": nearest_group(g)} if nearest_group(g) is not None else {}),
+            }
+            for g in groups
+        ],
+        "dimensions": dimensions,
+    }
+    # The catalog's own checks, with its German messages (e.g. a ref_id ``overall``).
+    catalog = parse_catalog(json.dumps(document), source="objects.framework")
+    return CisoImport(
+        catalog=catalog,
+        header=_header(raw, urn),
+        taken=_taken(catalog),
+        not_taken=_not_taken(raw, objects, framework, nodes, set(holders), dimension_nodes, groups),
+        notes=_notes(no_group, catalog),
+    )
+
+
+def _mapping(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Refusal(path, "Abschnitt mit Schlüsseln erwartet")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, path: str, *, required: bool = False) -> str | None:
+    """A text entry (numbers, as YAML reads ``ref_id: 1``, as their text); ``None`` if absent."""
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise _Refusal(f"{path}.{key}", "Angabe fehlt")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Refusal(f"{path}.{key}", "Text erwartet")
+    return str(value).strip() or None
+
+
+def _levels(framework: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The levels from the implementation groups, and the groups' ref_ids in level order."""
+    path = "objects.framework.implementation_groups_definition"
+    definition = framework.get("implementation_groups_definition") or []
+    if not isinstance(definition, list):
+        raise _Refusal(path, "Liste erwartet")
+    levels: list[dict[str, Any]] = []
+    names: list[str] = []
+    for i, item in enumerate(definition):
+        where = f"{path}[{i}]"
+        group = _mapping(item, where)
+        ref = _text(group, "ref_id", where, required=True) or ""
+        if ref in names:
+            raise _Refusal(f"{where}.ref_id", f"{ref!r} kommt doppelt vor")
+        names.append(ref)
+        levels.append(
+            {
+                "level": i + 1,
+                "name": _fit(_text(group, "name", where) or ref, 100),
+                "description": _text(group, "description", where) or "",
+            }
+        )
+    if not levels:
+        levels = [{"level": 1, "name": "Anforderungen erfüllt", "description": ""}]
+    if len(levels) == 1:
+        levels.insert(0, {"level": 0, "name": "Ausgangslage", "description": ""})
+    return levels, names
+
+
+def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
+    path = "objects.framework.requirement_nodes"
+    items = framework.get("requirement_nodes")
+    if items is None:
+        raise _Refusal(path, "Angabe fehlt")
+    if not isinstance(items, list):
+        raise _Refusal(path, "Liste erwartet")
+    nodes: list[_Node] = []
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        where = f"{path}[{i}]"
+        data = _mapping(item, where)
+        urn = _text(data, "urn", where, required=True) or ""
+        if urn in seen:
+            raise _Refusal(f"{where}.urn", f"{urn!r} kommt doppelt vor")
+        seen.add(urn)
+        assessable = data.get("assessable")
+        if not isinstance(assessable, bool):
+            raise _Refusal(f"{where}.assessable", "true oder false erwartet")
+        groups = data.get("implementation_groups") or []
+        if not isinstance(groups, list):
+            raise _Refusal(f"{where}.implementation_groups", "Liste erwartet")
+        refs = tuple(str(g) for g in groups)
+        for j, ref in enumerate(refs):
+            if ref not in group_names:
+                raise _Refusal(
+                    f"{where}.implementation_groups[{j}]",
+                    f"Umsetzungsgruppe {ref!r} ist in implementation_groups_definition nicht "
+                    f"definiert ({', '.join(sorted(group_names)) or 'keine'})",
+                )
+        nodes.append(
+            _Node(
+                index=i,
+                urn=urn,
+                assessable=assessable,
+                parent=_text(data, "parent_urn", where),
+                ref_id=_text(data, "ref_id", where),
+                name=_text(data, "name", where) or "",
+                description=_text(data, "description", where) or "",
+                annotation=_text(data, "annotation", where) or "",
+                groups=refs,
+                raw=data,
+            )
+        )
+    for node in nodes:
+        if node.parent is not None and node.parent not in seen:
+            raise _Refusal(
+                f"{path}[{node.index}].parent_urn",
+                f"übergeordneter Knoten {node.parent!r} kommt in requirement_nodes nicht vor",
+            )
+    by_urn = {n.urn: n for n in nodes}
+    for node in nodes:
+        chain = [node.urn]
+        up = node.parent
+        while up is not None:
+            if up in chain:
+                raise _Refusal(
+                    f"{path}[{node.index}].parent_urn", "Knoten verweisen im Kreis aufeinander"
+                )
+            chain.append(up)
+            up = by_urn[up].parent
+    return nodes
+
+
+def _unique(nodes: Iterable[_Node]) -> list[_Node]:
+    """The nodes once each, in file order."""
+    return sorted({n.urn: n for n in nodes}.values(), key=lambda n: n.index)
+
+
+def _tail(urn: str) -> str:
+    """The last part of a urn (``…:essential-eight:node3`` → ``node3``)."""
+    return urn.rsplit(":", 1)[-1].strip()
+
+
+def _fit_id(text: str) -> str:
+    """An id of at most 100 characters: a longer one shortened and made unique by a hash."""
+    if len(text) <= _MAX_ID:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{text[: _MAX_ID - 9]}-{digest}"
+
+
+def _ids(nodes: list[_Node]) -> dict[str, str]:
+    """Each node's id: its ref_id where that is unique among ``nodes``, else (and without
+    ref_id) the last part of its urn, else its whole urn; the same for the same file."""
+    refs = [n.ref_id for n in nodes if n.ref_id is not None]
+    ids = {
+        n.urn: n.ref_id
+        for n in nodes
+        if n.ref_id is not None and refs.count(n.ref_id) == 1 and len(n.ref_id) <= _MAX_ID
+    }
+    taken = set(ids.values())
+    rest = [n for n in nodes if n.urn not in ids]
+    tails = [_tail(n.urn) for n in rest]
+    for node, tail in zip(rest, tails, strict=True):
+        unique = tail and tails.count(tail) == 1 and tail not in taken
+        ids[node.urn] = _fit_id(tail if unique else node.urn)
+    return ids
+
+
+def _fit(text: str, length: int) -> str:
+    """The text's first line, shortened to ``length`` characters with an ellipsis."""
+    lines = text.strip().splitlines()
+    first = lines[0].strip() if lines else ""
+    return first if len(first) <= length else first[: length - 1].rstrip() + "…"
+
+
+def _node_name(node: _Node) -> str:
+    return node.name or node.ref_id or _fit(node.description, 200) or _tail(node.urn)
+
+
+def _title(node: _Node) -> str:
+    """name, else ref_id, else the start of the description, else the urn's end."""
+    return _fit(_node_name(node), 300)
+
+
+def _join(*parts: str) -> str:
+    return "\n\n".join(p for p in parts if p)
+
+
+def _comment(text: str) -> list[str]:
+    """Comment lines for a text: each line printable, non-printable characters as spaces."""
+    lines = str(text).splitlines() or [""]
+    return [
+        ("# " + "".join(c if c.isprintable() else " " for c in line)).rstrip() for line in lines
+    ]
+
+
+def _header(raw: dict[str, Any], urn: str) -> str:
+    lines = ["# Importiert aus einer Bibliothek von CISO Assistant (--from ciso-assistant)"]
+    for label, value in (
+        ("Quelle", raw.get("urn") or urn),
+        ("Framework", urn),
+        ("Version", raw.get("version")),
+        ("Anbieter", raw.get("provider")),
+    ):
+        if value not in (None, ""):
+            lines.extend(_comment(f"{label}: {value}"))
+    if raw.get("copyright"):
+        lines.append("# Urheberrecht und Lizenz:")
+        lines.extend(_comment(str(raw["copyright"])))
+    return "\n".join(lines) + "\n"
+
+
+def _counted(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"
+
+
+def _taken(catalog: Catalog) -> str:
+    levels = [lv for lv in catalog.levels if lv.level >= 1]
+    return "übernommen: " + ", ".join(
+        [
+            _counted(len(levels), "Stufe", "Stufen") + " (Umsetzungsgruppen)",
+            _counted(len(catalog.groups), "Gruppe", "Gruppen"),
+            _counted(len(catalog.dimensions), "Dimension", "Dimensionen"),
+            _counted(sum(1 for _ in catalog.measures()), "Maßnahme", "Maßnahmen")
+            + " (bewertbare Anforderungen)",
+        ]
+    )
+
+
+def _not_taken(
+    raw: dict[str, Any],
+    objects: dict[str, Any],
+    framework: dict[str, Any],
+    nodes: list[_Node],
+    measure_urns: set[str],
+    dimensions: list[_Node],
+    groups: list[_Node],
+) -> tuple[str, ...]:
+    used = measure_urns | {n.urn for n in dimensions} | {n.urn for n in groups}
+    empty = [n for n in nodes if n.urn not in used]
+    questions = sum(
+        len(n.raw["questions"]) for n in nodes if isinstance(n.raw.get("questions"), dict | list)
+    )
+    evidence = sum(1 for n in nodes if n.raw.get("typical_evidence"))
+    lines: list[str] = []
+    if empty:
+        lines.append(
+            f"{_counted(len(empty), 'Knoten', 'Knoten')} ohne bewertbare Anforderung "
+            f"({', '.join(_node_name(n) for n in empty[:5])}{', …' if len(empty) > 5 else ''}), "
+            "weil eine Dimension mindestens eine Maßnahme braucht"
+        )
+    if questions:
+        lines.append(
+            f"{_counted(questions, 'Frage', 'Fragen')} (questions), weil der Katalog Antworten "
+            "mit Anrechnung statt Fragen mit Auswahl kennt"
+        )
+    if evidence:
+        lines.append(
+            f"typische Nachweise (typical_evidence) bei "
+            f"{_counted(evidence, 'Anforderung', 'Anforderungen')}, weil der Katalog dafür "
+            "kein Feld hat"
+        )
+    for key, label in (
+        ("reference_controls", "Maßnahmenvorlagen"),
+        ("threats", "Bedrohungen"),
+    ):
+        count = sum(1 for n in nodes if n.raw.get(key))
+        if count:
+            lines.append(
+                f"Verweise auf {label} ({key}) bei "
+                f"{_counted(count, 'Anforderung', 'Anforderungen')}, weil der Katalog nur "
+                "Maßnahmen kennt"
+            )
+    for key in ("scores_definition", "min_score", "max_score"):
+        if framework.get(key) is not None:
+            lines.append(f"objects.framework.{key}, weil SPATZ Stufen statt Punktskalen bewertet")
+    for key, value in objects.items():
+        if key == "framework" or not value:
+            continue
+        why = (
+            "weil Zuordnungen zwischen Katalogen noch nicht eingelesen werden"
+            if "mapping" in key
+            else "weil der Katalog nur das Framework aufnimmt"
+        )
+        lines.append(f"objects.{key}, {why}")
+    if raw.get("translations") or framework.get("translations"):
+        lines.append("Übersetzungen (translations), weil ein Katalog eine Sprache hat")
+    return tuple(f"nicht übernommen: {line}" for line in lines)
+
+
+def _notes(no_group: int, catalog: Catalog) -> tuple[str, ...]:
+    if not no_group:
+        return ()
+    level = next(lv for lv in catalog.levels if lv.level == 1)
+    return (
+        f"Hinweis: {_counted(no_group, 'Anforderung', 'Anforderungen')} ohne "
+        f"Umsetzungsgruppe auf Stufe 1 ({level.name}) gelegt",
+    )
