@@ -112,9 +112,7 @@ def parse_ciso_library(text: str, source: str = "<ciso-assistant>") -> CisoImpor
 
 def _convert(raw: Any) -> CisoImport:
     if not isinstance(raw, dict):
-        raise _Refusal(
-            "Bibliothek", "keine Bibliothek von CISO Assistant (kein Abschnitt mit urn, objects …)"
-        )
+        raise _Refusal("Bibliothek", "Abschnitt mit urn, objects … erwartet")
     objects = raw.get("objects")
     if not isinstance(objects, dict) or "framework" not in objects:
         mapping = isinstance(objects, dict) and any("mapping" in key for key in objects)
