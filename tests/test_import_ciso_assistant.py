@@ -161,6 +161,27 @@ def test_one_implementation_group_gets_a_level_0() -> None:
     assert {m.level for _, m in catalog.measures()} == {1}
 
 
+def test_without_implementation_groups_every_measure_is_on_level_1() -> None:
+    data = library()
+    del data["objects"]["framework"]["implementation_groups_definition"]
+    data["objects"]["framework"]["min_score"] = 0
+    for node in nodes(data):
+        node.pop("implementation_groups", None)
+    imported = convert(data)
+    assert [(lv.level, lv.name) for lv in imported.catalog.levels] == [
+        (0, "Ausgangslage"),
+        (1, "Anforderungen erfüllt"),
+    ]
+    assert {m.level for _, m in imported.catalog.measures()} == {1}
+    assert imported.notes == (
+        "Hinweis: 3 Anforderungen ohne Umsetzungsgruppe auf Stufe 1 (Anforderungen erfüllt) gelegt",
+    )
+    assert (
+        "nicht übernommen: objects.framework.min_score, weil SPATZ Stufen statt Punktskalen "
+        "bewertet"
+    ) in imported.not_taken
+
+
 def test_shallow_and_deep_trees() -> None:
     data = library()
     items = nodes(data)
@@ -311,8 +332,8 @@ def _mapping_library() -> dict[str, Any]:
         ),
         pytest.param(
             yaml.safe_dump(_bad(library(), "ref_id", "overall", index=1)),
-            "lib.yaml: objects.framework: ungültiger Katalog: Katalog: die Dimensions-ID "
-            "'overall' ist reserviert",
+            "lib.yaml: objects.framework.requirement_nodes: ergibt keinen gültigen Katalog "
+            "(Katalog: die Dimensions-ID 'overall' ist reserviert)",
             id="reserved-id",
         ),
     ],

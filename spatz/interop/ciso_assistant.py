@@ -106,7 +106,7 @@ def parse_ciso_library(text: str, source: str = "<ciso-assistant>") -> CisoImpor
         raise CatalogError(f"{source}: kein gültiges YAML (Wert nicht lesbar: {detail})") from None
     try:
         return _convert(raw)
-    except (_Refusal, CatalogError) as exc:
+    except _Refusal as exc:
         raise CatalogError(f"{source}: {exc}") from None
 
 
@@ -223,8 +223,14 @@ def _convert(raw: Any) -> CisoImport:
         ],
         "dimensions": dimensions,
     }
-    # The catalog's own checks, with its German messages (e.g. a ref_id ``overall``).
-    catalog = parse_catalog(json.dumps(document), source="objects.framework")
+    # The catalog's own checks, with their German messages (e.g. a ref_id ``overall``).
+    try:
+        catalog = parse_catalog(json.dumps(document))
+    except CatalogError as exc:
+        detail = str(exc).split(": ungültiger Katalog: ", 1)[-1]
+        raise _Refusal(
+            "objects.framework.requirement_nodes", f"ergibt keinen gültigen Katalog ({detail})"
+        ) from None
     return CisoImport(
         catalog=catalog,
         header=_header(raw, urn),
