@@ -4,6 +4,7 @@ catalog, field by field; what is not taken over is named; bad input is refused."
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +211,37 @@ def test_shallow_and_deep_trees() -> None:
     ]
     assert [m.id for m in catalog.dimension("ISMS-anforderungen").measures] == ["ISMS.A0"]
     assert [m.id for m in catalog.dimension("ohne-abschnitt").measures] == ["TOP"]
+
+
+def test_a_requirement_below_a_requirement_is_in_the_section_above_both() -> None:
+    data = library()
+    below = {"assessable": True, "depth": 5, "implementation_groups": ["S"]}
+    nodes(data)[3:3] = [
+        {**below, "urn": NODE + "a1.2", "parent_urn": NODE + "a1.1", "name": "Enkel"},
+        {**below, "urn": NODE + "a1.1", "parent_urn": NODE + "isms.1.a1", "name": "Kind"},
+        {**below, "urn": NODE + "a1.3", "parent_urn": NODE + "a1.1", "name": "Enkelin"},
+    ]
+    catalog = convert(data).catalog
+    assert [(m.id, m.title, m.level) for m in catalog.dimension("ISMS.1").measures] == [
+        ("ISMS.1.A1", "Übernahme der Gesamtverantwortung", 1),
+        ("a1.2", "Enkel", 2),
+        ("a1.1", "Kind", 2),
+        ("a1.3", "Enkelin", 2),
+        ("ISMS.1.A9", "Integration der Sicherheit in Prozesse", 2),
+    ]
+
+
+def test_a_long_chain_of_requirements_is_read_in_linear_time() -> None:
+    data = library()
+    parent = NODE + "isms.1.a1"
+    for i in range(20_000):
+        nodes(data).append({"urn": f"{NODE}k{i}", "assessable": True, "parent_urn": parent})
+        parent = f"{NODE}k{i}"
+    text = yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+    started = time.perf_counter()
+    catalog = parse_ciso_library(text, "lib.yaml").catalog
+    assert time.perf_counter() - started < 10  # walking up the chain per node: minutes
+    assert len(catalog.dimension("ISMS.1").measures) == 20_002
 
 
 def test_round_trip_import_load_export(tmp_path: Path, sqlite_url: str) -> None:

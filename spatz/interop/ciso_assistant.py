@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,27 +133,16 @@ def _convert(raw: Any) -> CisoImport:
         raise _Refusal(
             f"{where}.requirement_nodes", "keine bewertbare Anforderung (assessable: true)"
         )
-    by_urn = {n.urn: n for n in nodes}
-
-    def parent(node: _Node) -> _Node | None:
-        return by_urn[node.parent] if node.parent is not None else None
-
-    def holder(node: _Node) -> _Node | None:
-        """The nearest non-assessable node above ``node``."""
-        up = parent(node)
-        while up is not None and up.assessable:
-            up = parent(up)
-        return up
-
-    holders = {m.urn: holder(m) for m in measures}
+    holder = _holders(nodes)
+    holders = {m.urn: holder[m.urn] for m in measures}
     dimension_nodes = _unique(h for h in holders.values() if h is not None)
-    group_nodes: list[_Node] = []
+    above: dict[str, _Node] = {}
     for section in dimension_nodes:
-        up = holder(section)
-        while up is not None:
-            group_nodes.append(up)
-            up = holder(up)
-    groups = _unique(group_nodes)
+        up = holder[section.urn]
+        while up is not None and up.urn not in above:
+            above[up.urn] = up
+            up = holder[up.urn]
+    groups = _unique(above.values())
     group_urns = {g.urn for g in groups}
     structure_ids = _ids([*groups, *(d for d in dimension_nodes if d.urn not in group_urns)])
     dim_ids = {
@@ -166,21 +156,25 @@ def _convert(raw: Any) -> CisoImport:
     measure_ids = _ids(measures)
 
     def nearest_group(node: _Node) -> str | None:
-        up = holder(node)
+        up = holder[node.urn]
         return structure_ids[up.urn] if up is not None else None
 
+    members: dict[str | None, list[_Node]] = {}
+    for m in measures:
+        held_by = holders[m.urn]
+        members.setdefault(held_by.urn if held_by is not None else None, []).append(m)
+    level_of = {ref: i + 1 for i, ref in enumerate(group_names)}
     dimensions: list[dict[str, Any]] = []
     no_group = 0
     sections: list[_Node | None] = [*dimension_nodes, None]  # None: held by no section
     for dim in sections:
-        members = [m for m in measures if holders[m.urn] is dim]
-        if not members:
+        if dim is None and None not in members:
             continue
         items = []
-        for m in members:
+        for m in members[dim.urn if dim is not None else None]:
             if not m.groups:
                 no_group += 1
-            level = min((group_names.index(g) + 1 for g in m.groups), default=1)
+            level = min((level_of[g] for g in m.groups), default=1)
             items.append(
                 {
                     "id": measure_ids[m.urn],
@@ -338,17 +332,40 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
                 f"übergeordneter Knoten {node.parent!r} kommt in requirement_nodes nicht vor",
             )
     by_urn = {n.urn: n for n in nodes}
+    rooted: set[str] = set()
     for node in nodes:
-        chain = [node.urn]
-        up = node.parent
-        while up is not None:
+        chain: dict[str, None] = {}
+        up: str | None = node.urn
+        while up is not None and up not in rooted:
             if up in chain:
                 raise _Refusal(
                     f"{path}[{node.index}].parent_urn", "Knoten verweisen im Kreis aufeinander"
                 )
-            chain.append(up)
+            chain[up] = None
             up = by_urn[up].parent
+        rooted.update(chain)
     return nodes
+
+
+def _holders(nodes: list[_Node]) -> dict[str, _Node | None]:
+    """Each node's nearest non-assessable node above it (``None``: none), for a tree
+    without cycles."""
+    by_urn = {n.urn: n for n in nodes}
+    holder: dict[str, _Node | None] = {}
+    for node in nodes:
+        chain: list[_Node] = []
+        current = node
+        while current.urn not in holder:
+            chain.append(current)
+            parent = by_urn[current.parent] if current.parent is not None else None
+            if parent is None or not parent.assessable:
+                holder[current.urn] = parent
+                break
+            current = parent
+        found = holder[current.urn]
+        for item in chain:
+            holder[item.urn] = found
+    return holder
 
 
 def _unique(nodes: Iterable[_Node]) -> list[_Node]:
@@ -372,17 +389,18 @@ def _fit_id(text: str) -> str:
 def _ids(nodes: list[_Node]) -> dict[str, str]:
     """Each node's id: its ref_id where that is unique among ``nodes``, else (and without
     ref_id) the last part of its urn, else its whole urn; the same for the same file."""
-    refs = [n.ref_id for n in nodes if n.ref_id is not None]
+    refs = Counter(n.ref_id for n in nodes if n.ref_id is not None)
     ids = {
         n.urn: n.ref_id
         for n in nodes
-        if n.ref_id is not None and refs.count(n.ref_id) == 1 and len(n.ref_id) <= _MAX_ID
+        if n.ref_id is not None and refs[n.ref_id] == 1 and len(n.ref_id) <= _MAX_ID
     }
     taken = set(ids.values())
     rest = [n for n in nodes if n.urn not in ids]
     tails = [_tail(n.urn) for n in rest]
+    tail_counts = Counter(tails)
     for node, tail in zip(rest, tails, strict=True):
-        unique = tail and tails.count(tail) == 1 and tail not in taken
+        unique = tail and tail_counts[tail] == 1 and tail not in taken
         ids[node.urn] = _fit_id(tail if unique else node.urn)
     return ids
 
