@@ -80,6 +80,15 @@ def test_io_imports_no_services(path: Path) -> None:
     assert not used, f"{path.name} imports {sorted(used)}: file formats know no use cases"
 
 
+@pytest.mark.parametrize("path", _modules("interop"), ids=lambda p: p.name)
+def test_importers_of_published_models_read_files_and_no_database(path: Path) -> None:
+    # A published model in, a catalog out: loading it is the catalog service's work.
+    allowed = ("spatz.catalog", "spatz.errors", "spatz.io", "spatz.interop")
+    used = {n for n in _project_imports(path) if not n.startswith(allowed)}
+    used |= {n for n in _imports(path) if n.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
+    assert not used, f"{path.name} imports {sorted(used)}"
+
+
 @pytest.mark.parametrize("path", _modules("scoring"), ids=lambda p: p.name)
 def test_scoring_imports_only_the_catalog_errors_and_itself(path: Path) -> None:
     # The rule is pure: frames and a catalog in, frames out (the catalog's errors with it).
