@@ -114,6 +114,16 @@ def test_the_file_names_source_version_provider_and_licence_and_loads() -> None:
     assert parse_catalog(text) == read_ciso_library(FIXTURE).catalog
 
 
+def test_a_licence_text_with_odd_characters_stays_a_comment() -> None:
+    data = library()
+    data["copyright"] = "Zeile\x85zwei\u2028drei\tvier\x01fünf\ufeff\r\nid: nicht-ich"
+    imported = convert(data)
+    assert imported.header.endswith(
+        "# Urheberrecht und Lizenz:\n# Zeile\n# zwei\n# drei vier fünf\n# id: nicht-ich\n"
+    )
+    assert parse_catalog(imported.to_yaml()).id == "mini-grundschutz"
+
+
 def test_the_summary_names_what_is_taken_and_what_is_not() -> None:
     assert read_ciso_library(FIXTURE).summary() == (
         "übernommen: 2 Stufen (Umsetzungsgruppen), 2 Gruppen, 2 Dimensionen, "
