@@ -153,6 +153,26 @@ def test_mapping_sets_and_other_objects_are_named_as_not_taken() -> None:
     ) in lines
 
 
+def test_an_undefined_implementation_group_is_named_and_gives_no_level() -> None:
+    data = library()
+    nodes(data)[3]["implementation_groups"] = ["X", "S"]
+    nodes(data)[6]["implementation_groups"] = ["Y"]
+    imported = convert(data)
+    assert [(m.id, m.level) for _, m in imported.catalog.measures()] == [
+        ("ISMS.1.A1", 1),
+        ("ISMS.1.A9", 2),
+        ("orp.1.a1", 1),
+    ]
+    assert (
+        "nicht übernommen: 2 Verweise auf Umsetzungsgruppen, die "
+        "implementation_groups_definition nicht nennt ('X', 'Y'), weil sich daraus keine "
+        "Stufe ergibt"
+    ) in imported.not_taken
+    assert imported.notes == (
+        "Hinweis: 1 Anforderung ohne Umsetzungsgruppe auf Stufe 1 (Basis) gelegt",
+    )
+
+
 def test_a_duplicated_ref_id_gives_both_nodes_their_urn_ids() -> None:
     data = library()
     nodes(data)[3]["ref_id"] = "ISMS.1.A1"
@@ -343,12 +363,6 @@ def _mapping_library() -> dict[str, Any]:
             "lib.yaml: objects.framework.requirement_nodes[3].parent_urn: übergeordneter Knoten "
             "'urn:x:unbekannt' kommt in requirement_nodes nicht vor",
             id="unknown-parent",
-        ),
-        pytest.param(
-            yaml.safe_dump(_bad(library(), "implementation_groups", ["B", "X"])),
-            "lib.yaml: objects.framework.requirement_nodes[3].implementation_groups[1]: "
-            "Umsetzungsgruppe 'X' ist in implementation_groups_definition nicht definiert (B, S)",
-            id="unknown-group",
         ),
         pytest.param(
             yaml.safe_dump(_bad(library(), "assessable", "ja")),

@@ -70,6 +70,9 @@ class _Node:
     description: str
     annotation: str
     groups: tuple[str, ...]
+    """The implementation groups of the node that the framework defines."""
+    undefined: tuple[str, ...]
+    """The ones it does not define (published libraries have such typos)."""
     raw: dict[str, Any]
 
 
@@ -303,14 +306,7 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
         groups = data.get("implementation_groups") or []
         if not isinstance(groups, list):
             raise _Refusal(f"{where}.implementation_groups", "Liste erwartet")
-        refs = tuple(str(g) for g in groups)
-        for j, ref in enumerate(refs):
-            if ref not in group_names:
-                raise _Refusal(
-                    f"{where}.implementation_groups[{j}]",
-                    f"Umsetzungsgruppe {ref!r} ist in implementation_groups_definition nicht "
-                    f"definiert ({', '.join(sorted(group_names)) or 'keine'})",
-                )
+        refs = [str(g) for g in groups]
         nodes.append(
             _Node(
                 index=i,
@@ -321,7 +317,8 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
                 name=_text(data, "name", where) or "",
                 description=_text(data, "description", where) or "",
                 annotation=_text(data, "annotation", where) or "",
-                groups=refs,
+                groups=tuple(r for r in refs if r in group_names),
+                undefined=tuple(r for r in refs if r not in group_names),
                 raw=data,
             )
         )
@@ -481,7 +478,16 @@ def _not_taken(
         len(n.raw["questions"]) for n in nodes if isinstance(n.raw.get("questions"), dict | list)
     )
     evidence = sum(1 for n in nodes if n.raw.get("typical_evidence"))
+    undefined = [(n, ref) for n in nodes for ref in n.undefined]
     lines: list[str] = []
+    if undefined:
+        names = ", ".join(sorted({repr(ref) for _, ref in undefined})[:5])
+        lines.append(
+            f"{_counted(len(undefined), 'Verweis', 'Verweise')} auf Umsetzungsgruppen, die "
+            f"implementation_groups_definition nicht nennt ({names}"
+            f"{', …' if len({ref for _, ref in undefined}) > 5 else ''}), weil sich daraus "
+            "keine Stufe ergibt"
+        )
     if empty:
         lines.append(
             f"{_counted(len(empty), 'Knoten', 'Knoten')} ohne bewertbare Anforderung "
