@@ -12,6 +12,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from spatz import open as spatz_open
 from spatz.catalog import load_catalog, parse_catalog
 from spatz.cli import app
 from spatz.errors import CatalogError, DataImportError
@@ -296,6 +297,18 @@ def test_round_trip_import_load_export(tmp_path: Path, sqlite_url: str) -> None:
     code, exported, _ = spatz("--db", sqlite_url, "catalog", "export", "mini-grundschutz@3")
     assert code == 0
     assert parse_catalog(exported) == imported == read_ciso_library(FIXTURE).catalog
+    # Loaded, it is scored like any catalog: Basis of ISMS.1 done, the rest open.
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text("org,name,kind\nA,Stadt A,Stadt\n", encoding="utf-8")
+    progress = tmp_path / "progress.csv"
+    progress.write_text(
+        "org,measure_id,status,date\nA,ISMS.1.A1,umgesetzt,2024-05-01\n", encoding="utf-8"
+    )
+    for kind, file in (("organisations", orgs), ("progress", progress)):
+        assert spatz("--db", sqlite_url, "import", kind, str(file))[0] == 0
+    levels = spatz_open(sqlite_url).score("2024-12-31", catalog="mini-grundschutz")
+    level = dict(zip(levels["dimension_id"], levels["level"], strict=True))
+    assert level == {"ISMS.1": 1, "ORP.1": 0, "ISMS": 1, "ORP": 0, "overall": 0}
 
 
 def test_without_out_the_catalog_goes_to_stdout() -> None:
