@@ -76,7 +76,10 @@ class _Node:
     raw: dict[str, Any]
 
 
-class _Refusal(Exception):
+class _Refusal(CatalogError):
+    """A problem at a key path of the library; :func:`parse_ciso_library`'s callers get it
+    with the file named in front."""
+
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
 
