@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -437,26 +437,36 @@ def _load_json_or_yaml(text: str) -> Any:
         return yaml.safe_load(text)
 
 
-def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
-    """Parse and validate catalog text (YAML or JSON); raise :class:`CatalogError`."""
+def read_document(
+    load: Callable[[str], Any], text: str, source: str, kind: str, *, column: bool = True
+) -> Any:
+    """``load(text)``, a YAML (or JSON) reader; whatever it cannot read becomes a
+    :class:`CatalogError` naming ``source``, the line (and with ``column`` the character)
+    and the problem: ``x.yaml:1: kein gültiges YAML/JSON (Zeichen 5: …)`` (``kind`` is
+    what the file should be, e.g. ``YAML/JSON``)."""
     try:
-        raw = _load_json_or_yaml(text)
+        return load(text)
     except yaml.MarkedYAMLError as exc:
         # PyYAML's own words (English) say what it expected at that place.
         mark = exc.problem_mark
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        at = f"Zeichen {mark.column + 1}: " if mark is not None else ""
+        at = f"Zeichen {mark.column + 1}: " if mark is not None and column else ""
         problem = exc.problem or type(exc).__name__
-        raise CatalogError(f"{where}: kein gültiges YAML/JSON ({at}{problem})") from None
+        raise CatalogError(f"{where}: kein gültiges {kind} ({at}{problem})") from None
     except RecursionError:
-        raise CatalogError(f"{source}: kein gültiges YAML/JSON (zu tief verschachtelt)") from None
+        raise CatalogError(f"{source}: kein gültiges {kind} (zu tief verschachtelt)") from None
     except (yaml.YAMLError, ValueError, TypeError, LookupError, AttributeError) as exc:
         # PyYAML's constructors fail like this on values such as ``2023-13-01`` or
         # ``!!bool maybe``.
         detail = " ".join(str(exc).split()) or type(exc).__name__
         raise CatalogError(
-            f"{source}: kein gültiges YAML/JSON (Wert nicht lesbar: {detail})"
+            f"{source}: kein gültiges {kind} (Wert nicht lesbar: {detail})"
         ) from None
+
+
+def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
+    """Parse and validate catalog text (YAML or JSON); raise :class:`CatalogError`."""
+    raw = read_document(_load_json_or_yaml, text, source, "YAML/JSON")
     if not isinstance(raw, dict):
         raise CatalogError(
             f"{source}: ein Katalog ist ein Abschnitt mit den Schlüsseln id, version, levels …"

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from spatz.catalog import Catalog, parse_catalog
+from spatz.catalog import Catalog, parse_catalog, read_document
 from spatz.errors import CatalogError
 from spatz.io.limits import FileLimits
 from spatz.io.reader import read_file_bytes
@@ -99,18 +99,13 @@ def read_ciso_library(path: str | Path, limits: FileLimits | None = None) -> Cis
 
 def parse_ciso_library(text: str, source: str = "<ciso-assistant>") -> CisoImport:
     """Turn the text of a CISO Assistant framework library into a catalog."""
-    try:
-        raw = yaml.load(text, Loader=_SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = exc.problem or type(exc).__name__
-        raise CatalogError(f"{where}: kein gültiges YAML ({problem})") from None
-    except RecursionError:
-        raise CatalogError(f"{source}: kein gültiges YAML (zu tief verschachtelt)") from None
-    except (yaml.YAMLError, ValueError, TypeError, LookupError, AttributeError) as exc:
-        detail = " ".join(str(exc).split()) or type(exc).__name__
-        raise CatalogError(f"{source}: kein gültiges YAML (Wert nicht lesbar: {detail})") from None
+    raw = read_document(
+        lambda yaml_text: yaml.load(yaml_text, Loader=_SafeLoader),
+        text,
+        source,
+        "YAML",
+        column=False,
+    )
     try:
         return _convert(raw)
     except _Refusal as exc:
