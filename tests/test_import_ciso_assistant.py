@@ -16,7 +16,8 @@ from spatz import open as spatz_open
 from spatz.catalog import load_catalog, parse_catalog
 from spatz.cli import app
 from spatz.errors import CatalogError, DataImportError
-from spatz.interop.ciso_assistant import CisoImport, parse_ciso_library, read_ciso_library
+from spatz.interop.ciso_assistant import parse, read
+from spatz.interop.common import ImportedCatalog
 from spatz.io.limits import FileLimits
 
 FIXTURE = Path(__file__).parent / "data" / "ciso" / "framework.yaml"
@@ -42,12 +43,12 @@ def nodes(data: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def convert(data: dict[str, Any]) -> CisoImport:
-    return parse_ciso_library(yaml.safe_dump(data, allow_unicode=True), "lib.yaml")
+def convert(data: dict[str, Any]) -> ImportedCatalog:
+    return parse(yaml.safe_dump(data, allow_unicode=True), "lib.yaml")
 
 
 def test_levels_come_from_the_implementation_groups_in_their_order() -> None:
-    catalog = read_ciso_library(FIXTURE).catalog
+    catalog = read(FIXTURE).catalog
     assert (catalog.id, catalog.version, catalog.name) == (
         "mini-grundschutz",
         "3",
@@ -62,7 +63,7 @@ def test_levels_come_from_the_implementation_groups_in_their_order() -> None:
 
 
 def test_top_nodes_become_groups_and_their_children_dimensions() -> None:
-    catalog = read_ciso_library(FIXTURE).catalog
+    catalog = read(FIXTURE).catalog
     assert [(g.id, g.name, g.parent) for g in catalog.groups] == [
         ("ISMS", "Sicherheitsmanagement", None),
         ("ORP", "Organisation und Personal", None),
@@ -74,7 +75,7 @@ def test_top_nodes_become_groups_and_their_children_dimensions() -> None:
 
 
 def test_assessable_nodes_become_measures_field_by_field() -> None:
-    catalog = read_ciso_library(FIXTURE).catalog
+    catalog = read(FIXTURE).catalog
     a1, a9, orp = (m for _, m in catalog.measures())
     assert (a1.id, a1.level, a1.title, a1.description, a1.source) == (
         "ISMS.1.A1",
@@ -100,7 +101,7 @@ def test_assessable_nodes_become_measures_field_by_field() -> None:
 
 
 def test_the_file_names_source_version_provider_and_licence_and_loads() -> None:
-    text = read_ciso_library(FIXTURE).to_yaml()
+    text = read(FIXTURE).to_yaml()
     assert text.startswith(
         "# Importiert aus einer Bibliothek von CISO Assistant (--from ciso-assistant)\n"
         "# Quelle: urn:spatz:risk:library:mini-grundschutz\n"
@@ -112,7 +113,7 @@ def test_the_file_names_source_version_provider_and_licence_and_loads() -> None:
         "# Lizenz: CC0 1.0\n"
         "id: mini-grundschutz\n"
     )
-    assert parse_catalog(text) == read_ciso_library(FIXTURE).catalog
+    assert parse_catalog(text) == read(FIXTURE).catalog
 
 
 def test_a_licence_text_with_odd_characters_stays_a_comment() -> None:
@@ -126,7 +127,7 @@ def test_a_licence_text_with_odd_characters_stays_a_comment() -> None:
 
 
 def test_the_summary_names_what_is_taken_and_what_is_not() -> None:
-    assert read_ciso_library(FIXTURE).summary() == (
+    assert read(FIXTURE).summary() == (
         "übernommen: 2 Stufen (Umsetzungsgruppen), 2 Gruppen, 2 Dimensionen, "
         "3 Maßnahmen (bewertbare Anforderungen)",
         "nicht übernommen: 1 Knoten ohne bewertbare Anforderung (Hinweise zum Baustein), "
@@ -270,7 +271,7 @@ def test_a_long_chain_of_requirements_is_read_in_linear_time() -> None:
         parent = f"{NODE}k{i}"
     text = yaml.dump(data, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper))
     started = time.perf_counter()
-    catalog = parse_ciso_library(text, "lib.yaml").catalog
+    catalog = parse(text, "lib.yaml").catalog
     assert time.perf_counter() - started < 10  # walking up the chain per node: minutes
     assert len(catalog.dimension("ISMS.1").measures) == 20_002
 
@@ -296,7 +297,7 @@ def test_round_trip_import_load_export(tmp_path: Path, sqlite_url: str) -> None:
     imported = load_catalog(out)
     code, exported, _ = spatz("--db", sqlite_url, "catalog", "export", "mini-grundschutz@3")
     assert code == 0
-    assert parse_catalog(exported) == imported == read_ciso_library(FIXTURE).catalog
+    assert parse_catalog(exported) == imported == read(FIXTURE).catalog
     # Loaded, it is scored like any catalog: Basis of ISMS.1 done, the rest open.
     orgs = tmp_path / "orgs.csv"
     orgs.write_text("org,name,kind\nA,Stadt A,Stadt\n", encoding="utf-8")
@@ -314,7 +315,7 @@ def test_round_trip_import_load_export(tmp_path: Path, sqlite_url: str) -> None:
 def test_without_out_the_catalog_goes_to_stdout() -> None:
     code, stdout, stderr = spatz("catalog", "import", "--from", "ciso-assistant", str(FIXTURE))
     assert code == 0
-    assert stdout == read_ciso_library(FIXTURE).to_yaml()
+    assert stdout == read(FIXTURE).to_yaml()
     assert "nicht übernommen: 1 Frage (questions)" in stderr
 
 
@@ -411,7 +412,7 @@ def test_bad_input_is_refused_and_nothing_is_written(
     tmp_path: Path, sqlite_url: str, text: str, message: str
 ) -> None:
     with pytest.raises(CatalogError) as caught:
-        parse_ciso_library(text, "lib.yaml")
+        parse(text, "lib.yaml")
     assert str(caught.value) == message
     assert spatz("--db", sqlite_url, "init")[0] == 0
     source = tmp_path / "lib.yaml"
@@ -439,4 +440,4 @@ def test_a_file_above_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (1024 * 1024 + 1))
     with pytest.raises(DataImportError, match="höchstens 1 MB"):
-        read_ciso_library(big, FileLimits(max_file_mb=1))
+        read(big, FileLimits(max_file_mb=1))

@@ -12,6 +12,7 @@ from rich.table import Table as RichTable
 from spatz.cli.common import EXIT_USER_ERROR, cell, echo, out, run, user_errors
 from spatz.cli.export import write_file
 from spatz.cli.german import Typer
+from spatz.interop import FORMATS
 
 catalog_app = Typer(
     help="Kataloge laden, auflisten, exportieren und den Standardkatalog wählen.",
@@ -64,10 +65,6 @@ def catalog_load(
                 echo(f"  {line}", err=True)
 
 
-IMPORT_FORMATS = ("ciso-assistant",)
-"""The published formats ``spatz catalog import --from`` reads."""
-
-
 @catalog_app.command("import")
 def catalog_import(
     source: Annotated[
@@ -75,9 +72,7 @@ def catalog_import(
     ],
     source_format: Annotated[
         str,
-        typer.Option(
-            "--from", metavar="FORMAT", help=f"Format der Quelle: {', '.join(IMPORT_FORMATS)}"
-        ),
+        typer.Option("--from", metavar="FORMAT", help=f"Format der Quelle: {', '.join(FORMATS)}"),
     ],
     out_file: Annotated[
         Path | None,
@@ -91,17 +86,17 @@ def catalog_import(
 
     Auf der Fehlerausgabe steht, was übernommen wurde und was nicht (und warum).
     """
-    from spatz.interop.ciso_assistant import read_ciso_library
+    from spatz.interop import import_model
     from spatz.services.catalogs import load_catalog_version
 
-    if source_format not in IMPORT_FORMATS:
+    if source_format not in FORMATS:
         echo(
-            f"--from {source_format}: unbekanntes Format; möglich: {', '.join(IMPORT_FORMATS)}",
+            f"--from {source_format}: unbekanntes Format; möglich: {', '.join(FORMATS)}",
             err=True,
         )
         raise typer.Exit(EXIT_USER_ERROR)
     with user_errors():
-        imported = read_ciso_library(source)
+        imported = import_model(source_format, source)
         loaded = run(load_catalog_version, catalog=imported.catalog) if load else None
         if out_file is None:
             sys.stdout.write(imported.to_yaml())

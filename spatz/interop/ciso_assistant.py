@@ -6,12 +6,11 @@ A library (YAML) holds one framework under ``objects.framework``: its implementa
 measures (a node in several groups on the lowest of them, one without a group on level 1),
 the non-assessable nodes that hold assessable ones directly the dimensions and the
 non-assessable nodes above those the groups. What the catalog has no place for is counted
-in :attr:`CisoImport.not_taken`. The module reads no database and writes no file.
+in :attr:`ImportedCatalog.not_taken`. The module reads no database and writes no file.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable
@@ -19,44 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from spatz.catalog import Catalog, parse_catalog, read_document
+from spatz.catalog import Catalog, parse_catalog
 from spatz.errors import CatalogError
+from spatz.interop.common import (
+    MAX_ID,
+    ImportedCatalog,
+    Refusal,
+    comment,
+    counted,
+    fit,
+    fit_id,
+    load_yaml,
+    read_text,
+)
 from spatz.io.limits import FileLimits
-from spatz.io.reader import read_file_bytes
-
-FORMAT = "ciso-assistant"
 
 UNSECTIONED_ID = "ohne-abschnitt"
 """The dimension of assessable nodes that no non-assessable node holds."""
-
-_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_MAX_ID = 100
-
-
-@dataclass(frozen=True)
-class CisoImport:
-    """The catalog read from a library, its file header and what was (not) taken over."""
-
-    catalog: Catalog
-    header: str
-    """Comment lines naming the source, its version, provider and copyright."""
-    taken: str
-    """``übernommen: …``: the counts per kind of catalog element."""
-    not_taken: tuple[str, ...]
-    """``nicht übernommen: … weil …``, one line per kind of source element left out."""
-    notes: tuple[str, ...]
-    """Decisions the reader should know, e.g. where requirements without a group went."""
-
-    def to_yaml(self) -> str:
-        """The catalog file: the header, then the catalog (loadable with ``parse_catalog``)."""
-        return self.header + self.catalog.to_yaml()
-
-    def summary(self) -> tuple[str, ...]:
-        """The lines the command prints: taken, not taken, notes."""
-        return (self.taken, *self.not_taken, *self.notes)
 
 
 @dataclass
@@ -76,45 +54,25 @@ class _Node:
     raw: dict[str, Any]
 
 
-class _Refusal(CatalogError):
-    """A problem at a key path of the library; :func:`parse_ciso_library`'s callers get it
-    with the file named in front."""
-
-    def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-
-
-def read_ciso_library(path: str | Path, limits: FileLimits | None = None) -> CisoImport:
+def read(path: str | Path, limits: FileLimits | None = None) -> ImportedCatalog:
     """Read a CISO Assistant framework library file; raise :class:`CatalogError` (or
     :class:`~spatz.errors.DataImportError` for a file above the size limit) naming the file
     and the key path of the first problem."""
-    name = str(path)
-    data = read_file_bytes(path, name, limits or FileLimits.from_environment())
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CatalogError(f"{name}: die Bibliothek ist kein UTF-8-Text") from None
-    return parse_ciso_library(text, name)
+    return parse(read_text(path, limits, "die Bibliothek"), str(path))
 
 
-def parse_ciso_library(text: str, source: str = "<ciso-assistant>") -> CisoImport:
+def parse(text: str, source: str = "<ciso-assistant>") -> ImportedCatalog:
     """Turn the text of a CISO Assistant framework library into a catalog."""
-    raw = read_document(
-        lambda yaml_text: yaml.load(yaml_text, Loader=_SafeLoader),
-        text,
-        source,
-        "YAML",
-        column=False,
-    )
+    raw = load_yaml(text, source)
     try:
         return _convert(raw)
-    except _Refusal as exc:
+    except Refusal as exc:
         raise CatalogError(f"{source}: {exc}") from None
 
 
-def _convert(raw: Any) -> CisoImport:
+def _convert(raw: Any) -> ImportedCatalog:
     if not isinstance(raw, dict):
-        raise _Refusal("Bibliothek", "Abschnitt mit urn, objects … erwartet")
+        raise Refusal("Bibliothek", "Abschnitt mit urn, objects … erwartet")
     objects = raw.get("objects")
     if not isinstance(objects, dict) or "framework" not in objects:
         mapping = isinstance(objects, dict) and any("mapping" in key for key in objects)
@@ -123,7 +81,7 @@ def _convert(raw: Any) -> CisoImport:
             if mapping
             else "die Datei ist keine Framework-Bibliothek von CISO Assistant"
         )
-        raise _Refusal("objects.framework", f"fehlt; {why}")
+        raise Refusal("objects.framework", f"fehlt; {why}")
     framework = _mapping(objects["framework"], "objects.framework")
     where = "objects.framework"
     urn = _text(framework, "urn", where, required=True) or ""
@@ -131,7 +89,7 @@ def _convert(raw: Any) -> CisoImport:
     nodes = _nodes(framework, set(group_names))
     measures = [n for n in nodes if n.assessable]
     if not measures:
-        raise _Refusal(
+        raise Refusal(
             f"{where}.requirement_nodes", "keine bewertbare Anforderung (assessable: true)"
         )
     holder = _holders(nodes)
@@ -148,7 +106,7 @@ def _convert(raw: Any) -> CisoImport:
     structure_ids = _ids([*groups, *(d for d in dimension_nodes if d.urn not in group_urns)])
     dim_ids = {
         d.urn: (
-            _fit_id(f"{structure_ids[d.urn]}-anforderungen")
+            fit_id(f"{structure_ids[d.urn]}-anforderungen")
             if d.urn in group_urns
             else structure_ids[d.urn]
         )
@@ -193,7 +151,7 @@ def _convert(raw: Any) -> CisoImport:
         else:
             entry = {
                 "id": dim_ids[dim.urn],
-                "name": _fit(_node_name(dim), 200),
+                "name": fit(_node_name(dim), 200),
                 "description": dim.description,
             }
             group = structure_ids[dim.urn] if dim.urn in group_urns else nearest_group(dim)
@@ -202,15 +160,15 @@ def _convert(raw: Any) -> CisoImport:
         entry["measures"] = items
         dimensions.append(entry)
     document: dict[str, Any] = {
-        "id": _fit_id(_tail(urn) or "ciso-assistant"),
-        "version": _fit(str(raw.get("version") or "1"), 50),
-        "name": _fit(_text(framework, "name", where) or _tail(urn), 200),
+        "id": fit_id(_tail(urn) or "ciso-assistant"),
+        "version": fit(str(raw.get("version") or "1"), 50),
+        "name": fit(_text(framework, "name", where) or _tail(urn), 200),
         "description": _text(framework, "description", where) or "",
         "levels": levels,
         "groups": [
             {
                 "id": structure_ids[g.urn],
-                "name": _fit(_node_name(g), 200),
+                "name": fit(_node_name(g), 200),
                 "description": g.description,
                 **({"parent": nearest_group(g)} if nearest_group(g) is not None else {}),
             }
@@ -223,10 +181,10 @@ def _convert(raw: Any) -> CisoImport:
         catalog = parse_catalog(json.dumps(document))
     except CatalogError as exc:
         detail = str(exc).split(": ungültiger Katalog: ", 1)[-1]
-        raise _Refusal(
+        raise Refusal(
             "objects.framework.requirement_nodes", f"ergibt keinen gültigen Katalog ({detail})"
         ) from None
-    return CisoImport(
+    return ImportedCatalog(
         catalog=catalog,
         header=_header(raw, urn),
         taken=_taken(catalog),
@@ -237,7 +195,7 @@ def _convert(raw: Any) -> CisoImport:
 
 def _mapping(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _Refusal(path, "Abschnitt mit Schlüsseln erwartet")
+        raise Refusal(path, "Abschnitt mit Schlüsseln erwartet")
     return value
 
 
@@ -246,10 +204,10 @@ def _text(data: dict[str, Any], key: str, path: str, *, required: bool = False) 
     value = data.get(key)
     if value is None or value == "":
         if required:
-            raise _Refusal(f"{path}.{key}", "Angabe fehlt")
+            raise Refusal(f"{path}.{key}", "Angabe fehlt")
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _Refusal(f"{path}.{key}", "Text erwartet")
+        raise Refusal(f"{path}.{key}", "Text erwartet")
     return str(value).strip() or None
 
 
@@ -258,7 +216,7 @@ def _levels(framework: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]
     path = "objects.framework.implementation_groups_definition"
     definition = framework.get("implementation_groups_definition") or []
     if not isinstance(definition, list):
-        raise _Refusal(path, "Liste erwartet")
+        raise Refusal(path, "Liste erwartet")
     levels: list[dict[str, Any]] = []
     names: list[str] = []
     for i, item in enumerate(definition):
@@ -266,12 +224,12 @@ def _levels(framework: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]
         group = _mapping(item, where)
         ref = _text(group, "ref_id", where, required=True) or ""
         if ref in names:
-            raise _Refusal(f"{where}.ref_id", f"{ref!r} kommt doppelt vor")
+            raise Refusal(f"{where}.ref_id", f"{ref!r} kommt doppelt vor")
         names.append(ref)
         levels.append(
             {
                 "level": i + 1,
-                "name": _fit(_text(group, "name", where) or ref, 100),
+                "name": fit(_text(group, "name", where) or ref, 100),
                 "description": _text(group, "description", where) or "",
             }
         )
@@ -286,9 +244,9 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
     path = "objects.framework.requirement_nodes"
     items = framework.get("requirement_nodes")
     if items is None:
-        raise _Refusal(path, "Angabe fehlt")
+        raise Refusal(path, "Angabe fehlt")
     if not isinstance(items, list):
-        raise _Refusal(path, "Liste erwartet")
+        raise Refusal(path, "Liste erwartet")
     nodes: list[_Node] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
@@ -296,14 +254,14 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
         data = _mapping(item, where)
         urn = _text(data, "urn", where, required=True) or ""
         if urn in seen:
-            raise _Refusal(f"{where}.urn", f"{urn!r} kommt doppelt vor")
+            raise Refusal(f"{where}.urn", f"{urn!r} kommt doppelt vor")
         seen.add(urn)
         assessable = data.get("assessable")
         if not isinstance(assessable, bool):
-            raise _Refusal(f"{where}.assessable", "true oder false erwartet")
+            raise Refusal(f"{where}.assessable", "true oder false erwartet")
         groups = data.get("implementation_groups") or []
         if not isinstance(groups, list):
-            raise _Refusal(f"{where}.implementation_groups", "Liste erwartet")
+            raise Refusal(f"{where}.implementation_groups", "Liste erwartet")
         refs = [str(g) for g in groups]
         nodes.append(
             _Node(
@@ -322,7 +280,7 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
         )
     for node in nodes:
         if node.parent is not None and node.parent not in seen:
-            raise _Refusal(
+            raise Refusal(
                 f"{path}[{node.index}].parent_urn",
                 f"übergeordneter Knoten {node.parent!r} kommt in requirement_nodes nicht vor",
             )
@@ -333,7 +291,7 @@ def _nodes(framework: dict[str, Any], group_names: set[str]) -> list[_Node]:
         up: str | None = node.urn
         while up is not None and up not in rooted:
             if up in chain:
-                raise _Refusal(
+                raise Refusal(
                     f"{path}[{node.index}].parent_urn", "Knoten verweisen im Kreis aufeinander"
                 )
             chain[up] = None
@@ -373,14 +331,6 @@ def _tail(urn: str) -> str:
     return urn.rsplit(":", 1)[-1].strip()
 
 
-def _fit_id(text: str) -> str:
-    """An id of at most 100 characters: a longer one shortened and made unique by a hash."""
-    if len(text) <= _MAX_ID:
-        return text
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-    return f"{text[: _MAX_ID - 9]}-{digest}"
-
-
 def _ids(nodes: list[_Node]) -> dict[str, str]:
     """Each node's id: its ref_id where that is unique among ``nodes``, else (and without
     ref_id) the last part of its urn, else its whole urn; the same for the same file."""
@@ -388,7 +338,7 @@ def _ids(nodes: list[_Node]) -> dict[str, str]:
     ids = {
         n.urn: n.ref_id
         for n in nodes
-        if n.ref_id is not None and refs[n.ref_id] == 1 and len(n.ref_id) <= _MAX_ID
+        if n.ref_id is not None and refs[n.ref_id] == 1 and len(n.ref_id) <= MAX_ID
     }
     taken = set(ids.values())
     rest = [n for n in nodes if n.urn not in ids]
@@ -396,36 +346,21 @@ def _ids(nodes: list[_Node]) -> dict[str, str]:
     tail_counts = Counter(tails)
     for node, tail in zip(rest, tails, strict=True):
         unique = tail and tail_counts[tail] == 1 and tail not in taken
-        ids[node.urn] = _fit_id(tail if unique else node.urn)
+        ids[node.urn] = fit_id(tail if unique else node.urn)
     return ids
 
 
-def _fit(text: str, length: int) -> str:
-    """The text's first line, shortened to ``length`` characters with an ellipsis."""
-    lines = text.strip().splitlines()
-    first = lines[0].strip() if lines else ""
-    return first if len(first) <= length else first[: length - 1].rstrip() + "…"
-
-
 def _node_name(node: _Node) -> str:
-    return node.name or node.ref_id or _fit(node.description, 200) or _tail(node.urn)
+    return node.name or node.ref_id or fit(node.description, 200) or _tail(node.urn)
 
 
 def _title(node: _Node) -> str:
     """name, else ref_id, else the start of the description, else the urn's end."""
-    return _fit(_node_name(node), 300)
+    return fit(_node_name(node), 300)
 
 
 def _join(*parts: str) -> str:
     return "\n\n".join(p for p in parts if p)
-
-
-def _comment(text: str) -> list[str]:
-    """Comment lines for a text: each line printable, non-printable characters as spaces."""
-    lines = str(text).splitlines() or [""]
-    return [
-        ("# " + "".join(c if c.isprintable() else " " for c in line)).rstrip() for line in lines
-    ]
 
 
 def _header(raw: dict[str, Any], urn: str) -> str:
@@ -437,25 +372,21 @@ def _header(raw: dict[str, Any], urn: str) -> str:
         ("Anbieter", raw.get("provider")),
     ):
         if value not in (None, ""):
-            lines.extend(_comment(f"{label}: {value}"))
+            lines.extend(comment(f"{label}: {value}"))
     if raw.get("copyright"):
         lines.append("# Urheberrecht und Lizenz:")
-        lines.extend(_comment(str(raw["copyright"])))
+        lines.extend(comment(str(raw["copyright"])))
     return "\n".join(lines) + "\n"
-
-
-def _counted(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"
 
 
 def _taken(catalog: Catalog) -> str:
     levels = [lv for lv in catalog.levels if lv.level >= 1]
     return "übernommen: " + ", ".join(
         [
-            _counted(len(levels), "Stufe", "Stufen") + " (Umsetzungsgruppen)",
-            _counted(len(catalog.groups), "Gruppe", "Gruppen"),
-            _counted(len(catalog.dimensions), "Dimension", "Dimensionen"),
-            _counted(sum(1 for _ in catalog.measures()), "Maßnahme", "Maßnahmen")
+            counted(len(levels), "Stufe", "Stufen") + " (Umsetzungsgruppen)",
+            counted(len(catalog.groups), "Gruppe", "Gruppen"),
+            counted(len(catalog.dimensions), "Dimension", "Dimensionen"),
+            counted(sum(1 for _ in catalog.measures()), "Maßnahme", "Maßnahmen")
             + " (bewertbare Anforderungen)",
         ]
     )
@@ -481,26 +412,26 @@ def _not_taken(
     if undefined:
         names = ", ".join(sorted({repr(ref) for _, ref in undefined})[:5])
         lines.append(
-            f"{_counted(len(undefined), 'Verweis', 'Verweise')} auf Umsetzungsgruppen, die "
+            f"{counted(len(undefined), 'Verweis', 'Verweise')} auf Umsetzungsgruppen, die "
             f"implementation_groups_definition nicht nennt ({names}"
             f"{', …' if len({ref for _, ref in undefined}) > 5 else ''}), weil sich daraus "
             "keine Stufe ergibt"
         )
     if empty:
         lines.append(
-            f"{_counted(len(empty), 'Knoten', 'Knoten')} ohne bewertbare Anforderung "
+            f"{counted(len(empty), 'Knoten', 'Knoten')} ohne bewertbare Anforderung "
             f"({', '.join(_node_name(n) for n in empty[:5])}{', …' if len(empty) > 5 else ''}), "
             "weil eine Dimension mindestens eine Maßnahme braucht"
         )
     if questions:
         lines.append(
-            f"{_counted(questions, 'Frage', 'Fragen')} (questions), weil der Katalog Antworten "
+            f"{counted(questions, 'Frage', 'Fragen')} (questions), weil der Katalog Antworten "
             "mit Anrechnung statt Fragen mit Auswahl kennt"
         )
     if evidence:
         lines.append(
             f"typische Nachweise (typical_evidence) bei "
-            f"{_counted(evidence, 'Anforderung', 'Anforderungen')}, weil der Katalog dafür "
+            f"{counted(evidence, 'Anforderung', 'Anforderungen')}, weil der Katalog dafür "
             "kein Feld hat"
         )
     for key, label in (
@@ -511,7 +442,7 @@ def _not_taken(
         if count:
             lines.append(
                 f"Verweise auf {label} ({key}) bei "
-                f"{_counted(count, 'Anforderung', 'Anforderungen')}, weil der Katalog nur "
+                f"{counted(count, 'Anforderung', 'Anforderungen')}, weil der Katalog nur "
                 "Maßnahmen kennt"
             )
     for key in ("scores_definition", "min_score", "max_score"):
@@ -536,6 +467,6 @@ def _notes(no_group: int, catalog: Catalog) -> tuple[str, ...]:
         return ()
     level = next(lv for lv in catalog.levels if lv.level == 1)
     return (
-        f"Hinweis: {_counted(no_group, 'Anforderung', 'Anforderungen')} ohne "
+        f"Hinweis: {counted(no_group, 'Anforderung', 'Anforderungen')} ohne "
         f"Umsetzungsgruppe auf Stufe 1 ({level.name}) gelegt",
     )
