@@ -50,11 +50,21 @@ For both rules:
     the groups without a parent (without groups: all dimensions, so level = the minimum
     of the dimensions' levels and score = their mean weighted by dimension weight).
 
+Mappings between catalogs (:class:`Cover`: a source catalog, its events and pairs of its
+measures with measures of the catalog scored, relation ``equal`` or ``superset``):
+
+12. A measure y that is not excluded is done via mapping (credit 1) at t when a source
+    measure x paired with it is done at t by its own state in its own catalog (clauses
+    1–3 there, with its own answer scale and expiry). Only the source catalogs' own
+    states count, never what a mapping gave them (not transitive). Pairs with relation
+    ``subset`` or ``intersect`` never change a result.
+
 Results have one row per organisation and dimension (catalog order), then one per group
 (order of ``groups``), then ``overall``.
 """
 
 from spatz.scoring._catalog import STATUSES
+from spatz.scoring._covers import Cover
 from spatz.scoring._engine import TOLERANCE
 from spatz.scoring._events import EventsError
 from spatz.scoring._planning import (
@@ -82,6 +92,7 @@ __all__ = [
     "STATUSES",
     "TARGET_COLUMNS",
     "TOLERANCE",
+    "Cover",
     "EventsError",
     "TargetsError",
     "explain",

@@ -9,6 +9,7 @@ its state (see :mod:`spatz.scoring._catalog`), with expiry already applied.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from spatz.scoring._catalog import (
     FloatArray,
     IntArray,
 )
+from spatz.scoring._covers import Prepared, apply_covers
 from spatz.scoring._events import NO_DAY, EncodedEvents
 
 TOLERANCE = 1e-12
@@ -146,8 +148,10 @@ def last_events(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> tuple[IntAr
 
 def state_codes(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
     """The code grid (O, M) of every organisation of ``ev`` at Stichtag ``day``."""
-    pairs, rows = last_events(cc, ev, day)
     codes = np.full(ev.n_orgs * cc.n_measures, NO_CREDIT, dtype=np.int64)
+    if not ev.n_rows:
+        return codes.reshape(ev.n_orgs, cc.n_measures)
+    pairs, rows = last_events(cc, ev, day)
     codes[pairs] = effective_codes(cc, ev.status[rows], ev.day[rows], ev.measure[rows], day)
     return codes.reshape(ev.n_orgs, cc.n_measures)
 
@@ -269,22 +273,35 @@ def _aggregate(cc: CompiledCatalog, out: Evaluation) -> None:
         out.score[:, aggregate.row] = weighted / sum(aggregate.weights)
 
 
-def evaluate_at(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> Table:
-    """The result table (O, R) of every organisation of ``ev`` at Stichtag ``day``.
-    ``ev`` is not empty."""
-    return evaluate(cc, state_codes(cc, ev, day)).table()
+def evaluate_at(
+    cc: CompiledCatalog, ev: EncodedEvents, day: int, covers: Sequence[Prepared] = ()
+) -> Table:
+    """The result table (O, R) of every organisation of ``ev`` at Stichtag ``day``, with
+    the measures the ``covers`` make done (clause 12; their events numbered like ``ev``'s
+    organisations, see :func:`~spatz.scoring._covers.prepare`)."""
+    codes = state_codes(cc, ev, day)
+    if covers:
+        apply_covers(cc, codes, covers, [state_codes(p.cc, p.ev, day) for p in covers])
+    return evaluate(cc, codes).table()
 
 
-def evaluate_dates(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> Table:
-    """The result tables (len(days), O, R) at each of the sorted ``days``.
+def evaluate_dates(
+    cc: CompiledCatalog, ev: EncodedEvents, days: IntArray, covers: Sequence[Prepared] = ()
+) -> Table:
+    """The result tables (len(days), O, R) at each of the sorted ``days``, with the
+    ``covers`` as in :func:`evaluate_at`.
 
     The code grid is carried from one Stichtag to the next and changed only where an event
-    becomes the state of its pair or an answer expires (:func:`state_changes`); the grids
-    of a block of Stichtage (:data:`BLOCK_ELEMENTS`) are evaluated together. ``ev`` and
-    ``days`` are not empty.
+    becomes the state of its pair or an answer expires (:func:`state_changes`); so is the
+    grid of each cover's source. The grids of a block of Stichtage
+    (:data:`BLOCK_ELEMENTS`) are evaluated together. ``days`` is not empty.
     """
     n_days, n_orgs = len(days), ev.n_orgs
     starts, resets = state_changes(cc, ev, days)
+    sources = [
+        (p, *state_changes(p.cc, p.ev, days), np.full(n_orgs * p.cc.n_measures, NO_CREDIT))
+        for p in covers
+    ]
     code_type = np.int8 if cc.n_keys <= np.iinfo(np.int8).max else np.int64
     grid: npt.NDArray[np.integer[Any]] = np.full(n_orgs * cc.n_measures, NO_CREDIT, dtype=code_type)
     shape = (n_days, n_orgs, cc.n_rows)
@@ -300,16 +317,31 @@ def evaluate_dates(cc: CompiledCatalog, ev: EncodedEvents, days: IntArray) -> Ta
         hi = min(lo + step, n_days)
         block: npt.NDArray[np.integer[Any]] = np.empty((hi - lo, len(grid)), dtype=code_type)
         for j in range(lo, hi):
-            a, b = resets.bounds[j], resets.bounds[j + 1]
-            grid[resets.pair[a:b]] = NO_CREDIT
-            a, b = starts.bounds[j], starts.bounds[j + 1]
-            grid[starts.pair[a:b]] = starts.code[a:b]
+            _step(grid, starts, resets, j)
             block[j - lo] = grid
+            for _, source_starts, source_resets, source_grid in sources:
+                _step(source_grid, source_starts, source_resets, j)
+            if sources:
+                apply_covers(
+                    cc,
+                    block[j - lo].reshape(n_orgs, cc.n_measures),
+                    covers,
+                    [g.reshape(n_orgs, p.cc.n_measures) for p, _, _, g in sources],
+                )
         grids = block.reshape(-1, cc.n_measures)
         result = evaluate(cc, grids, cells if block.size == len(cells) else None).table()
         for target, values in zip(out, result, strict=True):
             target[lo:hi] = values.reshape(hi - lo, n_orgs, cc.n_rows)
     return out
+
+
+def _step(grid: npt.NDArray[np.integer[Any]], starts: Changes, resets: Changes, j: int) -> None:
+    """Carry a code grid to the Stichtag of index ``j``: expired answers reset, then the
+    new states set."""
+    a, b = resets.bounds[j], resets.bounds[j + 1]
+    grid[resets.pair[a:b]] = NO_CREDIT
+    a, b = starts.bounds[j], starts.bounds[j + 1]
+    grid[starts.pair[a:b]] = starts.code[a:b]
 
 
 @dataclass(frozen=True)
@@ -338,7 +370,7 @@ def state_changes(
     """
     n_days = len(days)
     pair, day, status = ev.pair, ev.day, ev.status
-    if int(day.max()) > int(days[-1]):
+    if len(day) and int(day.max()) > int(days[-1]):
         keep = np.flatnonzero(day <= days[-1])
         pair, day, status = pair[keep], day[keep], status[keep]
     if not len(day):

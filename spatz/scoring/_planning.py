@@ -10,6 +10,7 @@ import pandas as pd
 from spatz.catalog import Catalog
 from spatz.errors import ArgumentError, NotFoundError, SpatzError
 from spatz.scoring._catalog import COMPLETED, CompiledCatalog, IntArray, compile_catalog
+from spatz.scoring._covers import Cover, apply_covers, prepare, source_rows
 from spatz.scoring._engine import effective_codes, evaluate, last_events
 from spatz.scoring._events import (
     NO_DAY,
@@ -59,6 +60,7 @@ def roadmap(
     dimension_id: str,
     as_of: DateLike | None = None,
     target_level: int | None = None,
+    covers: Sequence[Cover] = (),
 ) -> pd.DataFrame:
     """The open measures between ``org`` and the next level of ``dimension_id``.
 
@@ -76,7 +78,8 @@ def roadmap(
 
     An organisation without events has every measure open. An unknown dimension raises
     :class:`~spatz.errors.NotFoundError`, a ``target_level`` outside 1..N
-    :class:`~spatz.errors.ArgumentError`.
+    :class:`~spatz.errors.ArgumentError`. A measure that ``covers`` make done (clause 12
+    of :func:`~spatz.scoring.score`) is not open.
     """
     cc = compile_catalog(catalog)
     d = _dimension_index(cc, dimension_id)
@@ -84,7 +87,9 @@ def roadmap(
         raise ArgumentError(f"Zielstufe {target_level!r} ist keine Stufe 1..{cc.n_levels}")
     day = to_day(as_of)
     status, start, due = _org_states(cc, events, [org], day)
-    codes = effective_codes(cc, status, start, _measures(cc, 1), day)
+    codes = _covered(
+        cc, effective_codes(cc, status, start, _measures(cc, 1), day), covers, [org], day
+    )
     current = evaluate(cc, codes)
     credit = cc.credit[cc.m_offset + codes[0]]
     excluded = cc.excluded[cc.m_offset + codes[0]]
@@ -179,6 +184,7 @@ def forecast(
     events: pd.DataFrame,
     targets: pd.DataFrame,
     as_of: DateLike | None = None,
+    covers: Sequence[Cover] = (),
 ) -> pd.DataFrame:
     """Whether each target (org, dimension, group or ``"overall"``, target_level,
     target_date) holds.
@@ -199,7 +205,9 @@ def forecast(
     with :data:`FORECAST_COLUMNS` added: ``current_level`` and ``current_score`` at
     ``as_of``, ``forecast_level`` the level so computed at the target date (for achieved
     and overdue targets the current level). Raises :class:`TargetsError` for invalid
-    targets, :class:`~spatz.scoring.EventsError` for invalid events.
+    targets, :class:`~spatz.scoring.EventsError` for invalid events. The measures that
+    ``covers`` make done at ``as_of`` (clause 12 of :func:`~spatz.scoring.score`) count as
+    done now and at the target dates.
     """
     cc = compile_catalog(catalog)
     day = to_day(as_of)
@@ -208,7 +216,9 @@ def forecast(
     row_org = np.searchsorted(np.array(names, dtype=object), np.array(orgs, dtype=object))
     status, start, due = _org_states(cc, events, names, day)
     measure = _measures(cc, len(names))
-    codes = effective_codes(cc, status, start, measure, day)
+    _, prepared = prepare(cc, None, covers)
+    sources = source_rows(prepared, names, day)
+    codes = apply_covers(cc, effective_codes(cc, status, start, measure, day), prepared, sources)
     level, value, _, _ = evaluate(cc, codes).table()
     current_level = level[row_org, dims]
     achieved = current_level >= wanted
@@ -226,7 +236,7 @@ def forecast(
             measure,
             target_day,
         )
-        then = evaluate(cc, codes_then).table()[0]
+        then = evaluate(cc, apply_covers(cc, codes_then, prepared, sources)).table()[0]
         rows = pending & (target_days == target_day)
         forecast_level[rows] = then[row_org[rows], dims[rows]]
     verdict = np.where(
@@ -240,6 +250,14 @@ def forecast(
     result["forecast_level"] = forecast_level.astype(np.int64)
     result["status"] = pd.array(verdict, dtype="str")
     return result
+
+
+def _covered(
+    cc: CompiledCatalog, codes: IntArray, covers: Sequence[Cover], orgs: Sequence[str], day: int
+) -> IntArray:
+    """The code grid of ``orgs`` with the measures the ``covers`` make done at ``day``."""
+    _, prepared = prepare(cc, None, covers)
+    return apply_covers(cc, codes, prepared, source_rows(prepared, orgs, day))
 
 
 def _dimension_index(cc: CompiledCatalog, dimension_id: str) -> int:

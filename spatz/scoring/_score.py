@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 
 from spatz.catalog import Catalog
 from spatz.scoring._catalog import CompiledCatalog, compile_catalog
+from spatz.scoring._covers import Cover, apply_covers, cover_texts, prepare
 from spatz.scoring._engine import (
     Table,
     effective_codes,
@@ -18,12 +19,14 @@ from spatz.scoring._engine import (
     evaluate_dates,
     expiries,
     last_events,
+    state_codes,
 )
 from spatz.scoring._events import (
     NO_DAY,
     OPEN,
     OPEN_LABEL,
     DateLike,
+    EncodedEvents,
     day_values,
     encode_events,
     to_day,
@@ -51,11 +54,22 @@ EXPLAIN_COLUMNS: tuple[str, ...] = (
     "credit",
     "expires",
     "open_prerequisites",
+    "covered_by",
+    "partly_covered_by",
 )
 """Columns of :func:`explain`."""
 
 
-def score(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
+def _encoded(cc: CompiledCatalog, events: pd.DataFrame) -> EncodedEvents | None:
+    return None if events.empty else encode_events(cc, events)
+
+
+def score(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    as_of: DateLike | None = None,
+    covers: Sequence[Cover] = (),
+) -> pd.DataFrame:
     """Maturity level and score of every organisation in ``events`` at Stichtag ``as_of``.
 
     ``events`` has the columns ``org``, ``measure_id``, ``status`` and ``date`` (more are
@@ -100,7 +114,15 @@ def score(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None)
     11. overall: the same over the top-level members, the dimensions without a group and
         then the groups without a parent (without groups: all dimensions).
 
-    Returns one row per organisation of ``events`` (whatever its event dates) and dimension
+    Mappings (``covers``, :class:`~spatz.scoring.Cover`):
+
+    12. A measure y that is not excluded is done (credit 1) when a measure x of a cover's
+        catalog with a pair (x, y) is done at ``as_of`` by x's own state in its own
+        catalog (clauses 1–3 there). Only the source catalogs' own states count
+        (mappings are not transitive); ``hints`` change nothing.
+
+    Returns one row per organisation of ``events`` or of a cover's events of a paired
+    measure (whatever its event dates) and dimension
     in catalog order, then one per group in the order of ``catalog.groups``, then a row
     with ``dimension_id == "overall"``; columns :data:`RESULT_COLUMNS` (str, str, int64,
     float64, int64, int64), sorted by organisation, index 0..n-1. Raises
@@ -109,13 +131,18 @@ def score(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None)
     """
     cc = compile_catalog(catalog)
     day = to_day(as_of)
-    if events.empty:
+    ev, prepared = prepare(cc, _encoded(cc, events), covers)
+    if ev is None:
         return empty_frame(RESULT_COLUMNS)
-    ev = encode_events(cc, events)
-    return _result_frame(cc, ev.orgs, evaluate_at(cc, ev, day))
+    return _result_frame(cc, ev.orgs, evaluate_at(cc, ev, day, prepared))
 
 
-def trend(catalog: Catalog, events: pd.DataFrame, dates: Iterable[DateLike]) -> pd.DataFrame:
+def trend(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    dates: Iterable[DateLike],
+    covers: Sequence[Cover] = (),
+) -> pd.DataFrame:
     """:func:`score` at each of ``dates``, in the given order, in one pass over the events.
 
     Equals ``pd.concat([score(catalog, events, d).assign(as_of=d) for d in dates])`` with
@@ -125,11 +152,11 @@ def trend(catalog: Catalog, events: pd.DataFrame, dates: Iterable[DateLike]) -> 
     cc = compile_catalog(catalog)
     days = np.array([to_day(d) for d in dates], dtype=np.int64)
     columns = (*RESULT_COLUMNS, "as_of")
-    if events.empty or not len(days):
+    ev, prepared = prepare(cc, _encoded(cc, events), covers)
+    if ev is None or not len(days):
         return empty_frame(columns)
-    ev = encode_events(cc, events)
     unique_days, position = np.unique(days, return_inverse=True)
-    table = evaluate_dates(cc, ev, unique_days)
+    table = evaluate_dates(cc, ev, unique_days, prepared)
     if len(unique_days) < len(days) or (position != np.arange(len(days))).any():
         table = (table[0][position], table[1][position], table[2][position], table[3][position])
     return _result_frame(cc, ev.orgs, table, day_values(days))
@@ -142,7 +169,12 @@ def month_ends(first: DateLike, until: DateLike) -> list[pd.Timestamp]:
     return [*(d for d in pd.date_range(pd.Timestamp(first), end, freq="ME") if d < end), end]
 
 
-def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = None) -> pd.DataFrame:
+def explain(
+    catalog: Catalog,
+    events: pd.DataFrame,
+    as_of: DateLike | None = None,
+    covers: Sequence[Cover] = (),
+) -> pd.DataFrame:
     """The state behind :func:`score`: one row per organisation of ``events`` and measure.
 
     Organisations sorted, measures in catalog order. Columns :data:`EXPLAIN_COLUMNS`:
@@ -153,21 +185,40 @@ def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = Non
     does not expire; a date on or before ``as_of`` means expired), and
     ``open_prerequisites`` the ids of the measure's prerequisites (``depends_on``) that
     are not done while it is done, separated by ", " ("" otherwise): a plausibility note,
-    the rule does not use it.
+    the rule does not use it. With ``covers``, ``done`` and ``credit`` include clause 12;
+    ``covered_by`` names the done source measures that make a measure done where its own
+    state does not (``"STR-3-01 (SPATZ Kommunal)"``, several separated by ", "), and
+    ``partly_covered_by`` the done ones that cover it in part (the ``hints``); "" else.
     """
     cc = compile_catalog(catalog)
     day = to_day(as_of)
-    if events.empty:
+    ev, prepared = prepare(cc, _encoded(cc, events), covers)
+    if ev is None:
         return empty_frame(EXPLAIN_COLUMNS)
-    ev = encode_events(cc, events)
     n_orgs, n_measures = ev.n_orgs, cc.n_measures
-    pairs, rows = last_events(cc, ev, day)
     status = np.full(n_orgs * n_measures, OPEN, dtype=np.int64)
-    status[pairs] = ev.status[rows]
     start = np.full(n_orgs * n_measures, NO_DAY, dtype=np.int64)
-    start[pairs] = ev.day[rows]
+    if ev.n_rows:
+        pairs, rows = last_events(cc, ev, day)
+        status[pairs] = ev.status[rows]
+        start[pairs] = ev.day[rows]
     measure = np.tile(np.arange(n_measures), n_orgs)
-    flat = cc.m_offset[measure] + effective_codes(cc, status, start, measure, day)
+    own = effective_codes(cc, status, start, measure, day)
+    codes = own.reshape(n_orgs, n_measures).copy()
+    via = partly = np.full(n_orgs * n_measures, "", dtype=object)
+    if prepared:
+        sources = [state_codes(p.cc, p.ev, day) for p in prepared]
+        own_flat = cc.m_offset[measure] + own
+        texts = cover_texts(
+            cc,
+            (cc.credit[own_flat] == 1.0).reshape(n_orgs, n_measures),
+            cc.excluded[own_flat].reshape(n_orgs, n_measures),
+            prepared,
+            sources,
+        )
+        via, partly = (t.reshape(-1) for t in texts)
+        apply_covers(cc, codes, prepared, sources)
+    flat = cc.m_offset[measure] + codes.reshape(-1)
     credit = cc.credit[flat]
     done = credit == 1.0
     labels = pd.array([*cc.status_keys, OPEN_LABEL], dtype="str")
@@ -184,6 +235,8 @@ def explain(catalog: Catalog, events: pd.DataFrame, as_of: DateLike | None = Non
             "credit": credit,
             "expires": day_values(expiries(cc, status, start, measure)),
             "open_prerequisites": open_prerequisites(cc, done.reshape(n_orgs, n_measures)),
+            "covered_by": pd.array(via, dtype="str"),
+            "partly_covered_by": pd.array(partly, dtype="str"),
         }
     )
 
@@ -256,6 +309,8 @@ _DTYPES = {
     "excluded": "bool",
     "credit": "float64",
     "open_prerequisites": "str",
+    "covered_by": "str",
+    "partly_covered_by": "str",
     "reason": "str",
     "date": "datetime64[us]",
     "expires": "datetime64[us]",
