@@ -17,7 +17,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -324,9 +324,7 @@ class Catalog(_Strict):
 
     def to_yaml(self) -> str:
         """The catalog in the file format, loadable again with :func:`parse_catalog`."""
-        return yaml.dump(
-            self.document(), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
-        )
+        return dump_yaml(self.document())
 
 
 def _drop_defaults(data: dict[str, Any], kind: str) -> None:
@@ -351,7 +349,13 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
-def _describe(error: dict[str, Any], raw: Any) -> str:
+def dump_yaml(data: dict[str, Any]) -> str:
+    """A document as YAML in the order of its keys, readable again by
+    :func:`load_json_or_yaml`."""
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _describe(error: dict[str, Any], raw: Any, whole: str) -> str:
     """Turn one pydantic error into a sentence that names the offending item by its id."""
     parts: list[str] = []
     node: Any = raw
@@ -367,7 +371,7 @@ def _describe(error: dict[str, Any], raw: Any) -> str:
             continue
         parts.append(str(loc))
         node = node.get(loc) if isinstance(node, dict) else None
-    where = ".".join(parts) or "Katalog"
+    where = ".".join(parts) or whole
     return f"{where}: {_message(error)}"
 
 
@@ -424,7 +428,7 @@ def _message(error: dict[str, Any]) -> str:
     return "ungültiger Wert"
 
 
-def _load_json_or_yaml(text: str) -> Any:
+def load_json_or_yaml(text: str) -> Any:
     """JSON as JSON, anything else as YAML.
 
     PyYAML reads YAML 1.1, which differs from JSON: it decodes an escaped surrogate pair
@@ -466,13 +470,24 @@ def read_document(
 
 def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
     """Parse and validate catalog text (YAML or JSON); raise :class:`CatalogError`."""
-    raw = read_document(_load_json_or_yaml, text, source, "YAML/JSON")
+    raw = read_document(load_json_or_yaml, text, source, "YAML/JSON")
     if not isinstance(raw, dict):
         raise CatalogError(
             f"{source}: ein Katalog ist ein Abschnitt mit den Schlüsseln id, version, levels …"
         )
+    return validated(Catalog, raw, source, "ungültiger Katalog", "Katalog")
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def validated(model: type[_Model], raw: Any, source: str, invalid: str, whole: str) -> _Model:
+    """``model`` validated from the data ``raw`` of the file ``source``; every problem
+    becomes one German sentence naming the item by its id, all in one
+    :class:`CatalogError`: ``x.yaml: ungültiger Katalog: dimensions['a'].weight: …``
+    (``invalid`` is the words after the file, ``whole`` names the document itself)."""
     try:
-        return Catalog.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         errors: list[dict[str, Any]] = [dict(e) for e in exc.errors()]
         # A list whose items failed is also reported as "too short"; that is noise.
@@ -483,8 +498,8 @@ def parse_catalog(text: str, source: str = "<catalog>") -> Catalog:
             for e, loc in zip(errors, locs, strict=True)
             if not (e["type"] == "too_short" and any(d[: len(loc)] == loc for d in deeper))
         ]
-        details = "; ".join(_describe(e, raw) for e in errors)
-        raise CatalogError(f"{source}: ungültiger Katalog: {details}") from None
+        details = "; ".join(_describe(e, raw, whole) for e in errors)
+        raise CatalogError(f"{source}: {invalid}: {details}") from None
 
 
 def load_catalog(path: str | Path) -> Catalog:

@@ -108,13 +108,38 @@ def catalog_import(
         echo(f"Katalog {imported.catalog.key}: {LOAD_WORDS[loaded.outcome.value]}", err=True)
 
 
+@catalog_app.command("map")
+def catalog_map(
+    file: Annotated[
+        Path, typer.Argument(metavar="DATEI", help="Zuordnung zwischen zwei Katalogen (YAML)")
+    ],
+) -> None:
+    """Eine Zuordnung laden: Maßnahmen eines Katalogs, die Maßnahmen eines anderen abdecken.
+
+    Eine umgesetzte Maßnahme des Quellkatalogs zählt dann für die Maßnahmen des
+    Zielkatalogs, denen sie entspricht (equal) oder die sie umfasst (superset).
+    """
+    from spatz.mapping import load_mapping
+    from spatz.services.mappings import load_mapping_set
+
+    with user_errors():
+        mapping = load_mapping(file)
+        outcome = run(load_mapping_set, mapping=mapping)
+    echo(
+        f"Zuordnung {mapping.key} ({mapping.source} → {mapping.target}): "
+        f"{LOAD_WORDS[outcome.value]}, {len(mapping.pairs)} Paare"
+    )
+
+
 @catalog_app.command("list")
 def catalog_list() -> None:
-    """Die geladenen Katalogversionen auflisten."""
+    """Die geladenen Katalogversionen und Zuordnungen auflisten."""
     from spatz.services.catalogs import list_catalogs
+    from spatz.services.mappings import list_mappings
 
     with user_errors():
         infos = run(list_catalogs)
+        mappings = run(list_mappings)
     table = RichTable(
         "ID", "Version", "Name", "Maßnahmen", "geladen", "von", "in Gebrauch", "Standard"
     )
@@ -130,6 +155,23 @@ def catalog_list() -> None:
             "ja" if info.default else "",
         )
     out.print(table)
+    if not mappings:
+        return
+    mapping_table = RichTable(
+        "Zuordnung", "Version", "Name", "Quelle → Ziel", "Paare", "geladen", "von", "gilt"
+    )
+    for mapping in mappings:
+        mapping_table.add_row(
+            cell(mapping.id),
+            cell(mapping.version),
+            cell(mapping.name),
+            cell(f"{mapping.source} → {mapping.target}"),
+            str(mapping.pairs),
+            mapping.loaded_at,
+            cell(mapping.loaded_by),
+            "ja" if mapping.in_force else "nein",
+        )
+    out.print(mapping_table)
 
 
 @catalog_app.command("export")

@@ -1,6 +1,12 @@
 """SQLModel tables and the pydantic schemas around them (Base / table / Create / Public)."""
 
-from spatz.model.catalog import CatalogDimension, CatalogLevel, CatalogMeasure, CatalogVersion
+from spatz.model.catalog import (
+    CatalogDimension,
+    CatalogLevel,
+    CatalogMapping,
+    CatalogMeasure,
+    CatalogVersion,
+)
 from spatz.model.common import STATUS_LABELS, OrgKind, Status
 from spatz.model.event import MeasureEvent, MeasureEventCreate, MeasureEventPublic
 from spatz.model.land import LandRow, LandRowBase
@@ -26,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "CatalogDimension",
     "CatalogLevel",
+    "CatalogMapping",
     "CatalogMeasure",
     "CatalogVersion",
     "LandRow",

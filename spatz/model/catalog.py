@@ -70,3 +70,23 @@ class CatalogMeasure(SQLModel, table=True):
     valid_for_months: int | None = None
     source: str = Field(default="", sa_type=sa.Text)
     position: int
+
+
+class CatalogMapping(SQLModel, table=True):
+    """A loaded version of a mapping set (:class:`spatz.mapping.MappingSet`); the version
+    loaded last of each id is in force."""
+
+    __tablename__ = "catalog_mapping"
+    __table_args__ = (sa.UniqueConstraint("key", "version", name="uq_catalog_mapping_key_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=100, index=True)
+    version: str = Field(max_length=50)
+    name: str = Field(max_length=200)
+    source_catalog: str = Field(max_length=100)
+    target_catalog: str = Field(max_length=100, index=True)
+    content_hash: str = Field(max_length=64)
+    loaded_by: str = Field(max_length=100)
+    loaded_at: datetime = Field(default_factory=utcnow, sa_type=tz_datetime())
+    document: str = Field(sa_type=sa.Text)
+    """The set as the file format's data in JSON (:meth:`spatz.mapping.MappingSet.document`)."""

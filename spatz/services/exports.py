@@ -71,8 +71,8 @@ def workbook(
     return WorkbookData(
         as_of=day.date(),
         overview=overview,
-        measures=_measure_states(catalog, events, details, selected, names, day),
-        trend=_monthly_trend(catalog, events, selected, names, dim_names, day),
+        measures=_measure_states(catalog, events, reading.covers, details, selected, names, day),
+        trend=_monthly_trend(catalog, events, reading.covers, selected, names, dim_names, day),
         projects=pd.DataFrame(
             [
                 p.model_dump() | {"organisation": names[o], "measures": " | ".join(p.measures)}
@@ -172,7 +172,7 @@ def _report_data(
     if org not in names.index:
         raise NotFoundError(f"Organisation {org!r} gibt es nicht")
     events = reading.planned_events
-    scores = scoring.score(catalog, events, day)
+    scores = scoring.score(catalog, events, day, reading.covers)
     targets = target_status_of(reading, day)
     levels = scores[scores["org"] == org]
     by_dim = dict(zip(levels["dimension_id"], levels["level"], strict=True))
@@ -183,7 +183,10 @@ def _report_data(
     }
     own = events[events["org"] == org]
     trend = scoring.trend(
-        catalog, own, scoring.month_ends(own["date"].min() if len(own) else day, day)
+        catalog,
+        own,
+        scoring.month_ends(own["date"].min() if len(own) else day, day),
+        reading.covers,
     )
     return ReportData(
         catalog=catalog,
@@ -202,6 +205,7 @@ def _report_data(
 def _measure_states(
     catalog: Catalog,
     events: pd.DataFrame,
+    covers: list[scoring.Cover],
     details: pd.DataFrame,
     orgs: list[str],
     names: dict[str, str],
@@ -211,12 +215,24 @@ def _measure_states(
     was recorded) and what was written down with the event behind it; in between, in the
     order of the levels, each level of a dimension without measures, without a state. A
     measure recorded as done while a prerequisite is open names that prerequisite
-    (``open_prerequisites``): shown, never corrected."""
+    (``open_prerequisites``): shown, never corrected. A measure done via a mapping set
+    names the measures that make it done (``covered_by``), one covered in part those
+    (``partly_covered_by``)."""
     grid = pd.DataFrame({"org": pd.Series(orgs, dtype="str")}).merge(
         _catalog_lines(catalog), how="cross"
     )
-    states = scoring.explain(catalog, events, stichtag)[
-        ["org", "measure_id", "status", "date", "done", "expires", "open_prerequisites"]
+    states = scoring.explain(catalog, events, stichtag, covers)[
+        [
+            "org",
+            "measure_id",
+            "status",
+            "date",
+            "done",
+            "expires",
+            "open_prerequisites",
+            "covered_by",
+            "partly_covered_by",
+        ]
     ]
     rows = grid.merge(states, on=["org", "measure_id"], how="left")
     measure = rows["measure_id"].notna()
@@ -279,6 +295,7 @@ def _catalog_lines(catalog: Catalog) -> pd.DataFrame:
 def _monthly_trend(
     catalog: Catalog,
     events: pd.DataFrame,
+    covers: list[scoring.Cover],
     orgs: list[str],
     names: dict[str, str],
     dim_names: dict[str, str],
@@ -287,7 +304,7 @@ def _monthly_trend(
     """The score at every month's end from the first event to the Stichtag (and at the
     Stichtag itself), one column per date; organisations without events stand at 0."""
     dates = scoring.month_ends(events["date"].min() if len(events) else stichtag, stichtag)
-    scores = scoring.trend(catalog, events, dates)
+    scores = scoring.trend(catalog, events, dates, covers)
     wide = scores.pivot(index=["org", "dimension_id"], columns="as_of", values="score")
     wide.columns = pd.DatetimeIndex(wide.columns).as_unit("us")
     grid = pd.DataFrame(

@@ -264,7 +264,7 @@ def land_rows(reading: Reading, day: pd.Timestamp, orgs: list[str] | None) -> pd
     organisations = reading.organisations
     if orgs is not None:
         organisations = organisations[organisations["org"].isin(orgs)]
-    scores = scoring.score(catalog, reading.events, day)
+    scores = scoring.score(catalog, reading.events, day, reading.covers)
     kinds = [(d.id, d.name, DIMENSION) for d in catalog.dimensions]
     kinds += [(g.id, g.name, GROUP) for g in catalog.groups]
     kinds.append((OVERALL, "Gesamt", OVERALL))
@@ -514,7 +514,7 @@ def adopters(
         ) from None
     # A measure's state depends on its own events only.
     events = named.events[named.events["measure_id"] == measure_id]
-    states = scoring.explain(named.catalog, events, named.day(as_of))
+    states = scoring.explain(named.catalog, events, named.day(as_of), named.covers)
     done = states[(states["measure_id"] == measure_id) & states["done"]]
     result = pd.DataFrame(
         {

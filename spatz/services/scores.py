@@ -22,11 +22,13 @@ from spatz import scoring
 from spatz.catalog import OVERALL, Catalog
 from spatz.db import begin_snapshot
 from spatz.errors import NotFoundError
+from spatz.mapping import MappingSet, Pair
 from spatz.model import MeasureEvent, Organisation
 from spatz.queries.events import events_frame, filters_in_database, last_event_date
 from spatz.services.auth import Permission, authorize
 from spatz.services.catalogs import get_catalog, loaded_catalog_ids
 from spatz.services.common import Actor
+from spatz.services.mappings import mappings_into
 from spatz.services.planning import linked_due_dates, with_planned_due_dates
 from spatz.services.progress import list_events
 from spatz.services.states import state_details as state_details_frame
@@ -120,6 +122,40 @@ class Reading:
         return self.in_scope(frame)
 
     @cached_property
+    def _mapped(self) -> list[tuple[MappingSet, Catalog, list[Pair], list[Pair]]]:
+        """The mapping sets in force into the catalog, each with its source catalog (its
+        version loaded last), the pairs of measures both versions contain, and those
+        that name a measure one of them lacks (left out)."""
+        found = []
+        target_ids = self._measures
+        for mapping in mappings_into(self.session, self.catalog.id):
+            source = get_catalog(session=self.session, ref=mapping.source)
+            source_ids = {m.id for _, m in source.measures()}
+            usable = [p for p in mapping.pairs if p.source in source_ids and p.target in target_ids]
+            lacking = [p for p in mapping.pairs if p not in usable]
+            found.append((mapping, source, usable, lacking))
+        return found
+
+    @cached_property
+    def covers(self) -> list[scoring.Cover]:
+        """What the mapping sets into the catalog let count (clause 12 of the rule): per
+        set, its source catalog with that catalog's events of :attr:`wanted`."""
+        covers = []
+        for _, source, usable, _ in self._mapped:
+            if not usable:
+                continue
+            events = events_frame(self.session, catalog_key=source.id, orgs=self.wanted)
+            covers.append(
+                scoring.Cover(
+                    catalog=source,
+                    events=self.in_scope(events),
+                    pairs=[(p.source, p.target) for p in usable if p.counts],
+                    hints=[(p.source, p.target) for p in usable if not p.counts],
+                )
+            )
+        return covers
+
+    @cached_property
     def planned_events(self) -> pd.DataFrame:
         """The events with due dates filled from linked projects and milestones."""
         linked = linked_due_dates(self.session.connection(), self._few())
@@ -179,6 +215,16 @@ class Reading:
                 f"{'bleibt' if number == 1 else 'bleiben'} unberücksichtigt: "
                 f"{_named(sorted(set(dropped['dimension_id'])))}"
             )
+        for mapping, source, _, lacking in self._mapped:
+            if lacking:
+                number = len(lacking)
+                found.append(
+                    f"{number} {'Paar' if number == 1 else 'Paare'} der Zuordnung "
+                    f"{mapping.key} {'nennt' if number == 1 else 'nennen'} Maßnahmen, die "
+                    f"Katalog {source.key} oder {self.catalog.key} nicht enthält, und "
+                    f"{'bleibt' if number == 1 else 'bleiben'} unberücksichtigt: "
+                    f"{_named([f'{p.source} → {p.target}' for p in lacking])}"
+                )
         return found
 
     @cached_property
@@ -312,7 +358,7 @@ def score(
     :func:`spatz.score`."""
     authorize(actor, Permission.view_overview, org)
     reading = Reading(session, actor, catalog_id, _about(org))
-    return scoring.score(reading.catalog, reading.events, reading.day(as_of))
+    return scoring.score(reading.catalog, reading.events, reading.day(as_of), reading.covers)
 
 
 def trend(
@@ -326,7 +372,7 @@ def trend(
     """:func:`score` for each date (of ``org`` only, if given), computed in one pass."""
     authorize(actor, Permission.view_overview, org)
     reading = Reading(session, actor, catalog_id, _about(org))
-    return scoring.trend(reading.catalog, reading.events, dates)
+    return scoring.trend(reading.catalog, reading.events, dates, reading.covers)
 
 
 def explain(
@@ -341,7 +387,7 @@ def explain(
     given)."""
     authorize(actor, Permission.view_detail, org)
     reading = Reading(session, actor, catalog_id, _about(org))
-    return scoring.explain(reading.catalog, reading.events, reading.day(as_of))
+    return scoring.explain(reading.catalog, reading.events, reading.day(as_of), reading.covers)
 
 
 def roadmap_of(reading: Reading, org: str, dimension_id: str, day: pd.Timestamp) -> pd.DataFrame:
@@ -350,7 +396,13 @@ def roadmap_of(reading: Reading, org: str, dimension_id: str, day: pd.Timestamp)
     wanted = targets[(targets["org"] == org) & (targets["dimension_id"] == dimension_id)]
     target_level = int(wanted["target_level"].iloc[0]) if len(wanted) else None
     return scoring.roadmap(
-        reading.catalog, reading.planned_events, org, dimension_id, day, target_level
+        reading.catalog,
+        reading.planned_events,
+        org,
+        dimension_id,
+        day,
+        target_level,
+        reading.covers,
     )
 
 
@@ -370,7 +422,9 @@ def roadmap(
 
 
 def target_status_of(reading: Reading, day: pd.Timestamp) -> pd.DataFrame:
-    return scoring.forecast(reading.catalog, reading.planned_events, reading.targets, day)
+    return scoring.forecast(
+        reading.catalog, reading.planned_events, reading.targets, day, reading.covers
+    )
 
 
 def target_status(
