@@ -238,6 +238,7 @@ class _Model:
                     f"der Strom {stream.id!r} zur Praxis {stream_practice[stream.id].id!r}",
                 )
             placed[activity.id] = (stream, level)
+        activities.sort(key=lambda a: (placed[a.id][1], _rank(a)))  # a stream's by level
         questions = self._questions()
         scales, scale_ids = self._scales(questions)
         codes = _unique_ids(
