@@ -542,6 +542,13 @@ def test_a_file_instead_of_a_folder_is_refused() -> None:
     )
 
 
+def test_hidden_files_and_other_files_in_the_folders_are_not_read(tmp_path: Path) -> None:
+    _write(tmp_path / "model", files())
+    (tmp_path / "model" / "streams" / "._G-SM-A.yml").write_bytes(b"\x00\x05\x16\x07\xff")
+    (tmp_path / "model" / "streams" / "README.md").write_text("# Ströme\n", encoding="utf-8")
+    assert read(tmp_path).catalog == read(ROOT).catalog
+
+
 def test_a_file_above_the_size_limit_is_refused(tmp_path: Path) -> None:
     _write(tmp_path / "model", files())
     (tmp_path / "model" / "streams" / "big.yml").write_bytes(b"#" * (1024 * 1024 + 1))

@@ -113,7 +113,8 @@ def read(path: str | Path, limits: FileLimits | None = None) -> ImportedCatalog:
         found: list[str] = []
         with os.scandir(directory) as entries:
             for entry in entries:
-                if not entry.name.endswith((".yml", ".yaml")) or not entry.is_file():
+                hidden = entry.name.startswith(".")  # e.g. ._Design.yml of a Mac archive
+                if hidden or not entry.name.endswith((".yml", ".yaml")) or not entry.is_file():
                     continue
                 count += 1
                 if count > MAX_FILES:
