@@ -244,17 +244,17 @@ class _Model:
         scales, scale_ids = self._scales(questions)
         codes = _unique_ids(
             {
-                **{f.id: _slug(f.text("name")) for f in functions.values()},
+                **{("f", f.id): _slug(f.text("name")) for f in functions.values()},
                 **{
-                    p.id: self._practice_code(p, practice_of)
+                    ("p", p.id): self._practice_code(p, practice_of)
                     for p in self.kinds["security_practices"].values()
                 },
                 **{
-                    s.id: self._stream_code(s, stream_practice, practice_of)
+                    ("s", s.id): self._stream_code(s, stream_practice, practice_of)
                     for s in self.kinds["streams"].values()
                 },
                 **{
-                    a.id: self._activity_code(a, placed, stream_practice, practice_of)
+                    ("a", a.id): self._activity_code(a, placed, stream_practice, practice_of)
                     for a in activities
                 },
             }
@@ -265,7 +265,7 @@ class _Model:
             stream, level = placed[activity.id]
             question = questions.get(activity.id)
             measure: dict[str, Any] = {
-                "id": codes[activity.id],
+                "id": codes["a", activity.id],
                 "level": level,
                 "title": fit(activity.text("title", required=True), 300),
                 "description": _join(
@@ -278,7 +278,7 @@ class _Model:
             if question is not None:
                 measure["answers"] = scale_ids[question.text("answerSet")]
             if prerequisites[activity.id]:
-                measure["depends_on"] = [codes[i] for i in prerequisites[activity.id]]
+                measure["depends_on"] = [codes["a", i] for i in prerequisites[activity.id]]
             measures_of.setdefault(stream.id, []).append(measure)
         streams = [s for s in self.kinds["streams"].values() if s.id in measures_of]
         practices = [
@@ -316,7 +316,7 @@ class _Model:
             "groups": [
                 *(
                     {
-                        "id": codes[f.id],
+                        "id": codes["f", f.id],
                         "name": fit(f.text("name", required=True), 200),
                         "description": f.text("description"),
                     }
@@ -324,10 +324,10 @@ class _Model:
                 ),
                 *(
                     {
-                        "id": codes[p.id],
+                        "id": codes["p", p.id],
                         "name": fit(p.text("name", required=True), 200),
                         "description": _join(p.text("shortDescription"), p.text("longDescription")),
-                        "parent": codes[practice_of[p.id].id],
+                        "parent": codes["f", practice_of[p.id].id],
                     }
                     for p in _by_function(practices, used_functions)
                 ),
@@ -335,10 +335,10 @@ class _Model:
             "answer_scales": scales,
             "dimensions": [
                 {
-                    "id": codes[s.id],
+                    "id": codes["s", s.id],
                     "name": fit(s.text("name", required=True), 200),
                     "description": s.text("description"),
-                    "group": codes[stream_practice[s.id].id],
+                    "group": codes["p", stream_practice[s.id].id],
                     "measures": measures_of[s.id],
                 }
                 for s in streams
@@ -655,12 +655,13 @@ def _answers(answer_set: _Element) -> list[dict[str, Any]]:
     return answers
 
 
-def _unique_ids(codes: dict[str, str]) -> dict[str, str]:
-    """Each element's code where no other element has it, else its own id (uuid)."""
+def _unique_ids(codes: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+    """Each element's code (by kind and id) where no other element has it, else its own id
+    (the uuid)."""
     counts = Counter(codes.values())
     return {
-        element: fit_id(code if code and counts[code] == 1 else element)
-        for element, code in codes.items()
+        (kind, element): fit_id(code if code and counts[code] == 1 else element)
+        for (kind, element), code in codes.items()
     }
 
 
