@@ -320,11 +320,11 @@ def test_without_out_the_catalog_goes_to_stdout() -> None:
 
 
 def test_an_unknown_format_is_refused_with_the_allowed_ones() -> None:
-    code, stdout, stderr = spatz("catalog", "import", "--from", "samm", str(FIXTURE))
+    code, stdout, stderr = spatz("catalog", "import", "--from", "xyz", str(FIXTURE))
     assert (code, stdout, stderr) == (
         2,
         "",
-        "--from samm: unbekanntes Format; möglich: ciso-assistant\n",
+        "--from xyz: unbekanntes Format; möglich: ciso-assistant, samm\n",
     )
 
 

@@ -68,7 +68,10 @@ def catalog_load(
 @catalog_app.command("import")
 def catalog_import(
     source: Annotated[
-        Path, typer.Argument(metavar="QUELLE", help="die veröffentlichte Datei des Modells")
+        Path,
+        typer.Argument(
+            metavar="QUELLE", help="die veröffentlichte Datei (oder der Ordner) des Modells"
+        ),
     ],
     source_format: Annotated[
         str,
