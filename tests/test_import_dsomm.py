@@ -132,6 +132,22 @@ def test_activities_become_measures_field_by_field() -> None:
     )
 
 
+def test_references_that_fit_no_catalog_reference_stay_text() -> None:
+    meta, data = documents()
+    long_id = "x" * 201
+    activity(data, *BUILD, "Pinned artifacts")["references"] = {
+        "samm2": "I-SB-B-1",  # one entry without a list
+        "": ["ohne Art"],
+        "bsi": [long_id, None],
+    }
+    measure = convert(meta, data).catalog.measure(UUID + "2")
+    assert measure.references == (
+        Reference(catalog="samm2", id="I-SB-B-1"),
+        "ohne Art",
+        f"bsi: {long_id}",
+    )
+
+
 def test_depends_on_names_the_activity_by_uuid_or_by_name() -> None:
     catalog = read(FIXTURE).catalog
     assert {m.title: m.depends_on for _, m in catalog.measures()} == {
@@ -380,6 +396,22 @@ PINNED = "Build and Deployment.Build.Pinned artifacts"
             dump({"A": {"B": {}}}, {"C": {}}),
             "model.yaml: Modell: das erste von zwei YAML-Dokumenten muss nur meta enthalten",
             id="first-document-not-meta",
+        ),
+        pytest.param(
+            dump({"Build and Deployment": {"Build": {"Defined build process": "level 1"}}}),
+            "model.yaml: Build and Deployment.Build.Defined build process: Abschnitt mit "
+            "uuid, level … erwartet",
+            id="activity-not-a-mapping",
+        ),
+        pytest.param(
+            dump({"A": {"B": {" ": {"uuid": "u-1", "level": 1}}}}),
+            "model.yaml: A.B: eine Aktivität ohne Namen",
+            id="activity-without-name",
+        ),
+        pytest.param(
+            _changed("Pinned artifacts", "references", ["samm2"]),
+            f"model.yaml: {PINNED}.references: Abschnitt mit Verweisarten erwartet",
+            id="references-not-a-mapping",
         ),
         pytest.param(
             _without("Pinned artifacts", "level"),

@@ -243,20 +243,29 @@ def _tree(data: Any) -> dict[str, dict[str, list[_Activity]]]:
         )
     tree: dict[str, dict[str, list[_Activity]]] = {}
     for dim_key, subs in data.items():
-        dim = str(dim_key)
+        dim = _name(dim_key, "Modell", "eine Dimension")
         subs = _mapping(subs or {}, dim, "Unterdimensionen")
         tree[dim] = {}
         for sub_key, acts in subs.items():
-            sub = str(sub_key)
+            sub = _name(sub_key, dim, "eine Unterdimension")
             where = f"{dim}.{sub}"
             acts = _mapping(acts or {}, where, "Aktivitäten")
-            tree[dim][sub] = [
-                _activity(dim, sub, str(name), _mapping(raw, f"{where}.{name}", "uuid, level …"))
-                for name, raw in acts.items()
-            ]
+            tree[dim][sub] = []
+            for name_key, raw in acts.items():
+                name = _name(name_key, where, "eine Aktivität")
+                data_of = _mapping(raw, f"{where}.{name}", "uuid, level …")
+                tree[dim][sub].append(_activity(dim, sub, name, data_of))
     if not any(acts for subs in tree.values() for acts in subs.values()):
         raise Refusal("Modell", "keine Aktivität")
     return tree
+
+
+def _name(key: Any, parent: str, what: str) -> str:
+    """A key of the file as the name of a dimension, sub-dimension or activity."""
+    name = str(key).strip() if key is not None else ""
+    if not name:
+        raise Refusal(parent, f"{what} ohne Namen")
+    return name
 
 
 def _activity(dim: str, sub: str, name: str, raw: dict[str, Any]) -> _Activity:
@@ -381,15 +390,17 @@ def _references(activity: _Activity) -> list[Any]:
     raw = _mapping(activity.raw.get("references") or {}, where, "Verweisarten")
     found: list[Any] = []
     for key, values in raw.items():
-        items = values if isinstance(values, list) else [values]
-        for value in items:
+        kind = _text(key)
+        for value in values if isinstance(values, list) else [values]:
             text = _text(value)
             if not text:
                 continue
-            if re.match(r"https?://", text) or len(text) > 200 or len(str(key)) > 100:
-                found.append(text if re.match(r"https?://", text) else f"{key}: {text}")
+            if re.match(r"https?://", text):
+                found.append(text)
+            elif kind and len(kind) <= 100 and len(text) <= 200:
+                found.append({"catalog": kind, "id": text})
             else:
-                found.append({"catalog": str(key), "id": text})
+                found.append(f"{kind}: {text}" if kind else text)
     return found
 
 
