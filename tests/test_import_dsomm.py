@@ -3,7 +3,6 @@ what is not taken over is named; bad input is refused."""
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -337,7 +336,7 @@ def test_without_out_the_catalog_goes_to_stdout() -> None:
 
 
 def _changed(name: str, key: str, value: Any, where: tuple[str, str] = BUILD) -> str:
-    meta, data = copy.deepcopy(documents())
+    meta, data = documents()
     activity(data, *where, name)[key] = value
     return dump(meta, data)
 
@@ -497,6 +496,21 @@ def test_bad_input_is_refused_and_nothing_is_written(
     assert stderr == message.replace("model.yaml", str(source), 1) + "\n"
     assert not out.exists()
     assert spatz("--db", sqlite_url, "catalog", "list")[1].count("dsomm") == 0
+
+
+def test_a_cycle_is_named_from_its_first_activity_in_the_file() -> None:
+    # Defined build process → Signed releases → Pinned artifacts → Signed releases: the
+    # search starts outside the circle and meets Signed releases first; the circle's first
+    # activity in the file is Pinned artifacts.
+    meta, data = documents()
+    activity(data, *BUILD, "Defined build process")["dependsOn"] = ["Signed releases"]
+    activity(data, *BUILD, "Pinned artifacts")["dependsOn"] = [UUID + "3"]
+    with pytest.raises(CatalogError) as caught:
+        convert(meta, data)
+    assert str(caught.value) == (
+        "model.yaml: Build and Deployment.Build.Pinned artifacts.dependsOn: Voraussetzungen "
+        "verweisen im Kreis aufeinander: Pinned artifacts → Signed releases → Pinned artifacts"
+    )
 
 
 def test_an_ambiguous_name_in_depends_on_is_refused() -> None:

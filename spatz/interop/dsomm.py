@@ -350,8 +350,10 @@ def _refuse_cycles(
                 stack.pop()
                 finished.add(path.pop())
             elif nxt in path:
-                cycle = [*path[path.index(nxt) :], nxt]
-                start = min((by_uuid[u] for u in cycle), key=activities.index)
+                ring = path[path.index(nxt) :]
+                start = min((by_uuid[u] for u in ring), key=activities.index)
+                at = ring.index(start.uuid)
+                cycle = [*ring[at:], *ring[:at], start.uuid]
                 names = " → ".join(by_uuid[u].name for u in cycle)
                 raise Refusal(
                     f"{start.path}.dependsOn",
@@ -469,6 +471,7 @@ def _taken(catalog: Catalog) -> str:
 
 
 def _has_value(value: Any) -> bool:
+    """Whether a key holds something; DSOMM writes ``tags: [none]`` for no tags."""
     return value not in (None, "", False, [], {}, ["none"])
 
 
