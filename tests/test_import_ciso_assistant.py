@@ -324,7 +324,7 @@ def test_an_unknown_format_is_refused_with_the_allowed_ones() -> None:
     assert (code, stdout, stderr) == (
         2,
         "",
-        "--from xyz: unbekanntes Format; möglich: ciso-assistant, samm\n",
+        "--from xyz: unbekanntes Format; möglich: ciso-assistant, dsomm, samm\n",
     )
 
 

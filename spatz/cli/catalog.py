@@ -120,7 +120,7 @@ def catalog_map(
     """Eine Zuordnung laden: Maßnahmen eines Katalogs, die Maßnahmen eines anderen abdecken.
 
     Eine umgesetzte Maßnahme des Quellkatalogs zählt dann für die Maßnahmen des
-    Zielkatalogs, denen sie entspricht (equal) oder die sie umfasst (superset).
+    Zielkatalogs, denen sie entspricht oder die sie ganz umfasst.
     """
     from spatz.mapping import load_mapping
     from spatz.services.mappings import load_mapping_set

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the command line reads FORMATS without loading the importer
 
 FORMATS: dict[str, str] = {
     "ciso-assistant": "spatz.interop.ciso_assistant",
+    "dsomm": "spatz.interop.dsomm",
     "samm": "spatz.interop.samm",
 }
 """The formats :func:`import_model` reads, each with the module whose ``read`` reads it."""
