@@ -16,6 +16,7 @@ from spatz.io.catalog_text import EMPTY_LEVEL as EMPTY_LEVEL
 from spatz.io.catalog_text import answer_choices as answer_choices
 from spatz.io.catalog_text import answer_label as answer_label
 from spatz.io.catalog_text import answers_text as answers_text
+from spatz.io.catalog_text import covered_state as covered_state
 from spatz.io.catalog_text import dimension_path_text as dimension_path_text
 from spatz.io.catalog_text import dimensions_below as dimensions_below
 from spatz.io.catalog_text import group_path_text as group_path_text

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from spatz.io.land import Dialect, land_csv, read_land
     from spatz.io.reader import read_table_bytes
     from spatz.land import MIN_GROUP, land_summary
+    from spatz.mapping import MappingSet, load_mapping
     from spatz.model.common import (
         MEASURE_STATUS_LABELS,
         OPEN,
@@ -36,7 +37,16 @@ if TYPE_CHECKING:
     )
     from spatz.model.event import MAX_TEXT_LENGTH, MeasureEventCreate
     from spatz.model.target import TargetCreate
-    from spatz.scoring import EventsError, TargetsError, explain, forecast, roadmap, score, trend
+    from spatz.scoring import (
+        Cover,
+        EventsError,
+        TargetsError,
+        explain,
+        forecast,
+        roadmap,
+        score,
+        trend,
+    )
     from spatz.services.auth import Permission
     from spatz.store import Store, open
 
@@ -46,6 +56,9 @@ _LAZY = {
     "load_catalog": "spatz.catalog",
     "MIN_GROUP": "spatz.land",
     "land_summary": "spatz.land",
+    "MappingSet": "spatz.mapping",
+    "load_mapping": "spatz.mapping",
+    "Cover": "spatz.scoring",
     "EventsError": "spatz.scoring",
     "TargetsError": "spatz.scoring",
     "explain": "spatz.scoring",
@@ -80,9 +93,11 @@ __all__ = [
     "TARGET_STATUS_LABELS",
     "Catalog",
     "CatalogError",
+    "Cover",
     "DataImportError",
     "Dialect",
     "EventsError",
+    "MappingSet",
     "MeasureEventCreate",
     "NotFoundError",
     "Permission",
@@ -97,6 +112,7 @@ __all__ = [
     "land_csv",
     "land_summary",
     "load_catalog",
+    "load_mapping",
     "open",
     "read_land",
     "read_table_bytes",

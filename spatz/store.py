@@ -34,6 +34,7 @@ from spatz.services import projects as planning
 from spatz.services import targets as goals
 from spatz.services.catalogs import CatalogInfo, get_catalog, list_catalogs
 from spatz.services.common import Actor, ImportSummary
+from spatz.services.mappings import MappingInfo, list_mappings
 from spatz.services.scores import DateLike
 
 _R = TypeVar("_R")
@@ -83,6 +84,12 @@ class Store:
         with Session(self.engine) as session:
             newest = {info.id: info for info in list_catalogs(session=session)}
         return list(newest.values())
+
+    def mappings(self) -> list[MappingInfo]:
+        """The loaded versions of the mapping sets between catalogs, in loading order
+        (``in_force``: the version loaded last of its id)."""
+        with Session(self.engine) as session:
+            return list_mappings(session=session)
 
     def data_version(self) -> str:
         """A token that changes with every write to the data the reads show, made by any

@@ -4,16 +4,22 @@ the roadmap)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from apptest import dashboard_as
 from clirun import spatz_cli
+from openpyxl import load_workbook
+from rendered import visible
 
 import spatz
+from spatz.cli import common as cli_common
 from spatz.errors import CatalogError
 from spatz.mapping import parse_mapping
+from spatz.services.common import Actor
 
 DATA = Path(__file__).parent / "data"
 
@@ -140,7 +146,7 @@ def test_the_roadmap_does_not_ask_for_what_the_mapping_covers(
 def test_catalog_list_shows_the_mapping_sets(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(cli_common.out, "width", 200)
     mapped(sqlite_url, tmp_path)
     code, out, _ = spatz_cli(sqlite_url, "catalog", "list")
     assert code == 0
@@ -160,7 +166,7 @@ def test_loading_the_same_set_again_changes_nothing(sqlite_url: str, tmp_path: P
 def test_a_new_version_replaces_the_pairs_in_force(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(cli_common.out, "width", 200)
     mapped(sqlite_url, tmp_path)
     second = MAPPING.replace('version: "1"', 'version: "2"').replace(
         "target: SEC-1, relation: equal", "target: SEC-1, relation: intersect"
@@ -262,3 +268,96 @@ def test_a_mapping_set_round_trips_through_its_file_format() -> None:
 def test_a_mapping_set_needs_pairs() -> None:
     with pytest.raises(CatalogError, match="pairs: Angabe fehlt"):
         parse_mapping("id: a\nversion: '1'\nname: A\nsource: x\ntarget: y\n", "m.yaml")
+
+
+def test_the_workbook_says_where_a_state_comes_from(sqlite_url: str, tmp_path: Path) -> None:
+    mapped(sqlite_url, tmp_path)
+    path = tmp_path / "sec.xlsx"
+    code, _, err = spatz_cli(
+        sqlite_url, "export", "xlsx", str(path), "--catalog", "sec", "--as-of", "30.06.2024"
+    )
+    assert code == 0, err
+    sheet = load_workbook(path)["Maßnahmen"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    a = {r["Maßnahme"]: r for r in rows if r["Schlüssel"] == "A"}
+    assert a["SEC-1"]["umgesetzt über"] == "ISM-1-01 (Mini-Katalog)"
+    assert a["SEC-1"]["zählt als umgesetzt"] == "ja"
+    assert a["SEC-3"]["umgesetzt über"] is None
+    assert a["SEC-3"]["teilweise abgedeckt durch"] == "ISM-3-01 (Mini-Katalog)"
+
+
+def test_a_workbook_without_mappings_has_no_mapping_columns(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    prepared(sqlite_url, tmp_path)
+    path = tmp_path / "mini.xlsx"
+    assert spatz_cli(sqlite_url, "export", "xlsx", str(path))[0] == 0
+    header = [c.value for c in load_workbook(path)["Maßnahmen"][1]]
+    assert "umgesetzt über" not in header
+    assert "teilweise abgedeckt durch" not in header
+
+
+def test_the_report_lists_what_mappings_count(sqlite_url: str, tmp_path: Path) -> None:
+    mapped(sqlite_url, tmp_path)
+    path = tmp_path / "a.html"
+    code, _, err = spatz_cli(
+        sqlite_url,
+        "export",
+        "report",
+        str(path),
+        "--org",
+        "A",
+        "--catalog",
+        "sec",
+        "--as-of",
+        "30.06.2024",
+    )
+    assert code == 0, err
+    text = path.read_text(encoding="utf-8")
+    assert "<h3>Über Zuordnungen angerechnet</h3>" in text
+    assert "SEC-1 Verantwortung festgelegt</td><td>ISM-1-01 (Mini-Katalog)" in text
+
+
+def test_the_dimension_page_says_where_a_state_comes_from(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mapped(sqlite_url, tmp_path)
+    at = dashboard_as(
+        sqlite_url,
+        monkeypatch,
+        Actor.operator("tester"),
+        "A",
+        dt.date(2024, 6, 30),
+        catalog="sec",
+        dimension="isms",
+    )
+    at.switch_page("views/dimension.py").run()
+    assert not at.exception
+    shown = {
+        row["ID"]: row["Stand"]
+        for frame in at.dataframe
+        if "Stand" in frame.value.columns and "ID" in frame.value.columns
+        for row in frame.value.to_dict("records")
+    }
+    assert shown == {
+        "SEC-1": "umgesetzt über ISM-1-01 (Mini-Katalog)",
+        "SEC-2": "umgesetzt über ISM-2-01 (Mini-Katalog)",
+        "SEC-3": "offen (teilweise abgedeckt durch ISM-3-01 (Mini-Katalog))",
+    }
+    labels = [visible(e.label) for e in at.expander if visible(e.label).startswith("Stufe 1")]
+    assert labels == ["Stufe 1 – Basis: erreicht · 2 von 2 umgesetzt"]
+
+
+def test_the_store_lists_the_mapping_sets(sqlite_url: str, tmp_path: Path) -> None:
+    mapped(sqlite_url, tmp_path)
+    [info] = spatz.open(sqlite_url).mappings()
+    assert (info.id, info.version, info.source, info.target, info.pairs, info.in_force) == (
+        "mini-sec",
+        "1",
+        "mini",
+        "sec",
+        3,
+        True,
+    )
+    assert spatz.load_mapping(tmp_path / "m.yaml") == parse_mapping(MAPPING)

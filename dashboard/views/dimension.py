@@ -169,7 +169,11 @@ for lv in reversed([lv for lv in catalog.levels if lv.level >= 1]):
             {
                 "ID": m.id,
                 "Maßnahme": m.title + (" (Pflicht)" if m.mandatory else ""),
-                "Stand": fmt.answer_label(catalog, m, str(state["status"])),
+                "Stand": fmt.covered_state(
+                    fmt.answer_label(catalog, m, str(state["status"])),
+                    str(state.get("covered_by", "")),
+                    str(state.get("partly_covered_by", "")),
+                ),
                 "seit": fmt.date(state["date"]),
                 "gültig bis": fmt.date(state["expires"]),
                 "Nachweis": detail.get("evidence", ""),
@@ -179,7 +183,7 @@ for lv in reversed([lv for lv in catalog.levels if lv.level >= 1]):
                 "Bezüge": fmt.references_text(m),
             }
         )
-    done = sum(1 for r in rows if r["Stand"] == "umgesetzt")
+    done = sum(1 for m in measures if state_by_measure.get(m.id, {}).get("done", False))
     reached = "erreicht" if lv.level <= level else "noch nicht erreicht"
     with st.expander(
         f"Stufe {lv.level} – {fmt.plain(lv.name)}: {reached} · {done} von {len(rows)} umgesetzt",

@@ -64,6 +64,17 @@ def state_labels(catalog: Catalog, measure_ids: Iterable[str], keys: Iterable[st
     ]
 
 
+def covered_state(label: str, covered_by: str, partly_covered_by: str) -> str:
+    """How a measure's state reads when a mapping set covers it (clause 12 of the rule):
+    ``umgesetzt über STR-3-01 (SPATZ Kommunal)`` when its sources make it done, else its
+    own ``label``, with ``(teilweise abgedeckt durch …)`` for sources that cover a part."""
+    if covered_by:
+        return f"umgesetzt über {covered_by}"
+    if partly_covered_by:
+        return f"{label} (teilweise abgedeckt durch {partly_covered_by})"
+    return label
+
+
 def prerequisites_text(catalog: Catalog, measure: Measure) -> str:
     """The measures that should be done before ``measure``, by id and title."""
     return "; ".join(f"{other} {catalog.measure(other).title}" for other in measure.depends_on)

@@ -84,6 +84,8 @@ class ReportData:
     :func:`spatz.forecast`, ``roadmaps`` per dimension id the rows of :func:`spatz.roadmap`,
     ``trend`` its rows of :func:`spatz.trend` (``dimension_id``, ``as_of``, ``score``) from
     the first event to the Stichtag; ``created`` is the day the report is made.
+    ``covered`` are the measures a mapping set makes done (clause 12 of the rule): their
+    id and the sources, as :func:`spatz.explain`'s ``covered_by``.
     """
 
     catalog: Catalog
@@ -96,6 +98,7 @@ class ReportData:
     created: dt.date
     projects: list[ProjectPublic] = field(default_factory=list)
     milestones: list[MilestonePublic] = field(default_factory=list)
+    covered: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _esc(value: object) -> str:
@@ -269,6 +272,11 @@ def report_html(data: ReportData) -> str:
             )
         )
     plans = "".join(plan_parts) or "<p>Keine offenen Maßnahmen bis zur nächsten Stufe.</p>"
+    if data.covered:
+        plans += "<h3>Über Zuordnungen angerechnet</h3>" + _table(
+            ["Maßnahme", "umgesetzt über"],
+            [[_esc(f"{m} {titles[m]}"), _esc(via)] for m, via in data.covered],
+        )
 
     title = f"Digitale Reife – {data.org_name}"
     stichtag = f"{data.as_of:%d.%m.%Y}"

@@ -40,6 +40,8 @@ class Column:
     kind: Kind = "text"
     labels: Mapping[Any, str] | None = None
     """Shown instead of the stored code (statuses)."""
+    optional: bool = False
+    """Left out of the sheet when no row has a value in it (or the frame lacks it)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ MEASURES = Sheet(
         Column("status", "Status", labels=MEASURE_STATUS_LABELS),
         Column("date", "Datum", "date"),
         Column("done", "zählt als umgesetzt", "bool"),
+        Column("covered_by", "umgesetzt über", optional=True),
+        Column("partly_covered_by", "teilweise abgedeckt durch", optional=True),
         Column("expires", "gilt bis", "date"),
         Column("due_date", "fällig", "date"),
         Column("note", "Notiz / Begründung"),
@@ -208,10 +212,20 @@ _FORMATS: dict[Kind, str | None] = {
 }
 
 
+def _shown_columns(sheet: Sheet, frame: pd.DataFrame) -> list[Column]:
+    """The sheet's columns without the optional ones no row of ``frame`` has a value in."""
+    return [
+        c
+        for c in sheet.columns
+        if not c.optional or (c.key in frame.columns and frame[c.key].fillna("").astype(bool).any())
+    ]
+
+
 def write_sheet(workbook: Workbook, sheet: Sheet, frame: pd.DataFrame) -> None:
     ws = workbook.create_sheet(sheet.title)
-    widths = [len(str(c.header)) + 2 for c in sheet.columns]
-    for index, column in enumerate(sheet.columns, start=1):
+    columns = _shown_columns(sheet, frame)
+    widths = [len(str(c.header)) + 2 for c in columns]
+    for index, column in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=index, value=column.header)
         if isinstance(column.header, str):
             cell.data_type = "s"
@@ -219,9 +233,9 @@ def write_sheet(workbook: Workbook, sheet: Sheet, frame: pd.DataFrame) -> None:
             cell.number_format = DATE_FORMAT
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
-    keys = [c.key for c in sheet.columns]
+    keys = [c.key for c in columns]
     for row_index, record in enumerate(frame[keys].itertuples(index=False), start=2):
-        for index, (column, value) in enumerate(zip(sheet.columns, record, strict=True), start=1):
+        for index, (column, value) in enumerate(zip(columns, record, strict=True), start=1):
             if is_missing(value):
                 continue
             shown, width = _display(column, value)
@@ -238,7 +252,7 @@ def write_sheet(workbook: Workbook, sheet: Sheet, frame: pd.DataFrame) -> None:
     for index, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(index)].width = min(width, MAX_WIDTH)
     ws.freeze_panes = "A2"
-    last = get_column_letter(len(sheet.columns))
+    last = get_column_letter(len(columns))
     ws.auto_filter.ref = f"A1:{last}{max(frame.shape[0] + 1, 2)}"
 
 

@@ -199,7 +199,20 @@ def _report_data(
         created=dt.datetime.now(BERLIN).date(),
         projects=list_projects(session=session, actor=actor, org=org),
         milestones=list_milestones(session=session, actor=actor, org=org),
+        covered=_covered(catalog, own, reading.covers, day),
     )
+
+
+def _covered(
+    catalog: Catalog, events: pd.DataFrame, covers: list[scoring.Cover], day: pd.Timestamp
+) -> list[tuple[str, str]]:
+    """The measures the mapping sets make done at ``day`` (events of one organisation):
+    (measure id, the sources that make it done)."""
+    if not covers:
+        return []
+    states = scoring.explain(catalog, events, day, covers)
+    covered = states[states["covered_by"] != ""]
+    return list(zip(covered["measure_id"], covered["covered_by"], strict=True))
 
 
 def _measure_states(
