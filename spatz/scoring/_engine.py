@@ -121,29 +121,60 @@ def expiries(cc: CompiledCatalog, status: IntArray, start: IntArray, measure: In
 
 
 def _last(
-    cc: CompiledCatalog, ev: EncodedEvents, day: int, payload: IntArray, size: int
+    cc: CompiledCatalog, ev: EncodedEvents, day: int, payload: IntArray, size: int, first: int
 ) -> tuple[IntArray, IntArray]:
     """The pairs (``org * M + measure``) that have an event on or before ``day``, and the
-    payload of their last such event: greatest date, among equal dates the greater row.
+    key ``(date - first) * size + payload`` of their last such event: greatest date, among
+    equal dates the greater row.
 
-    ``payload`` (in ``[0, size)``) must increase with the row. A scatter-max of
-    ``(date - first date) * size + payload`` over the pair; no sort. The key fits in int64
-    (pandas dates span less than 2**28 days; ``size`` is a few times the row count).
-    ``ev`` is not empty.
+    ``payload`` (in ``[0, size)``) must increase with the row; ``first`` is the earliest
+    date of ``ev``. A scatter-max of the key over the pair; no sort. The caller sees to it
+    that the key fits in int64. ``ev`` is not empty.
     """
-    key = ev.day - ev.day.min()
+    key = ev.day - first
     key *= size
     key += payload
-    key[ev.day > day] = -1
+    if int(ev.day.max()) > day:
+        key[ev.day > day] = -1
     best = np.full(ev.n_orgs * cc.n_measures, -1, dtype=np.int64)
     np.maximum.at(best, ev.pair, key)
     pairs = np.flatnonzero(best >= 0)
-    return pairs, best[pairs] % size
+    return pairs, best[pairs]
 
 
 def last_events(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> tuple[IntArray, IntArray]:
-    """The pairs with a state at ``day`` (clause 1) and the row of their state event."""
-    return _last(cc, ev, day, np.arange(ev.n_rows), ev.n_rows)
+    """The pairs with a state at ``day`` (clause 1) and the row of their state event.
+
+    (pandas dates span less than 2**28 days, so the key of :func:`_last` with the row as
+    payload fits in int64 for fewer than 2**35 rows.)"""
+    first = int(ev.day.min())
+    pairs, key = _last(cc, ev, day, np.arange(ev.n_rows), ev.n_rows, first)
+    return pairs, key % ev.n_rows
+
+
+def last_states(
+    cc: CompiledCatalog, ev: EncodedEvents, day: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """The pairs with a state at ``day`` (clause 1), and the status and the date of their
+    state event.
+
+    Where the key of :func:`_last` can hold them, the status and the date are taken from
+    the winning key itself (the status packed below the row), which spares reading them
+    at the rows of the state events, scattered over the whole events arrays."""
+    first = int(ev.day.min())
+    span = int(ev.day.max()) - first + 1
+    n, k = ev.n_rows, cc.n_keys
+    if span * n * k >= 1 << SORT_KEY_BITS:
+        pairs, rows = last_events(cc, ev, day)
+        return pairs, ev.status[rows], ev.day[rows]
+    payload = np.arange(n, dtype=np.int64)
+    payload *= k
+    payload += ev.status
+    pairs, key = _last(cc, ev, day, payload, n * k, first)
+    status = key % k
+    key //= n * k
+    key += first
+    return pairs, status, key
 
 
 def state_codes(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
@@ -151,8 +182,8 @@ def state_codes(cc: CompiledCatalog, ev: EncodedEvents, day: int) -> IntArray:
     codes = np.full(ev.n_orgs * cc.n_measures, NO_CREDIT, dtype=np.int64)
     if not ev.n_rows:
         return codes.reshape(ev.n_orgs, cc.n_measures)
-    pairs, rows = last_events(cc, ev, day)
-    codes[pairs] = effective_codes(cc, ev.status[rows], ev.day[rows], ev.measure[rows], day)
+    pairs, status, start = last_states(cc, ev, day)
+    codes[pairs] = effective_codes(cc, status, start, pairs % cc.n_measures, day)
     return codes.reshape(ev.n_orgs, cc.n_measures)
 
 

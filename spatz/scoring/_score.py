@@ -18,7 +18,7 @@ from spatz.scoring._engine import (
     evaluate_at,
     evaluate_dates,
     expiries,
-    last_events,
+    last_states,
     state_codes,
 )
 from spatz.scoring._events import (
@@ -199,9 +199,9 @@ def explain(
     status = np.full(n_orgs * n_measures, OPEN, dtype=np.int64)
     start = np.full(n_orgs * n_measures, NO_DAY, dtype=np.int64)
     if ev.n_rows:
-        pairs, rows = last_events(cc, ev, day)
-        status[pairs] = ev.status[rows]
-        start[pairs] = ev.day[rows]
+        pairs, state_status, state_start = last_states(cc, ev, day)
+        status[pairs] = state_status
+        start[pairs] = state_start
     measure = np.tile(np.arange(n_measures), n_orgs)
     own = effective_codes(cc, status, start, measure, day)
     codes = own.reshape(n_orgs, n_measures).copy()

@@ -167,6 +167,16 @@ def test_trend_without_packed_sort_keys(monkeypatch: pytest.MonkeyPatch) -> None
     pd.testing.assert_frame_equal(trend(CATALOG, events, DATES), expected, check_exact=True)
 
 
+def test_score_and_explain_without_packed_state_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The status and date of a state are then read at the state event's row.
+    events = frame(ROWS)
+    expected = [score(CATALOG, events, d) for d in DATES], explain(CATALOG, events, DATES[-1])
+    monkeypatch.setattr("spatz.scoring._engine.SORT_KEY_BITS", 4)
+    for day, result in zip(DATES, expected[0], strict=True):
+        pd.testing.assert_frame_equal(score(CATALOG, events, day), result, check_exact=True)
+    pd.testing.assert_frame_equal(explain(CATALOG, events, DATES[-1]), expected[1])
+
+
 @pytest.mark.parametrize("dtype", ["str", "string[python]"])
 def test_repeated_string_columns(dtype: str) -> None:
     values = DTYPES[dtype](pd.Series(["p", "q", "r"])).array
