@@ -30,14 +30,17 @@ from spatz.errors import BackupError, PermissionDenied
 from spatz.io.land import land_csv, read_land_tables
 from spatz.io.reader import Table, read_table_bytes
 from spatz.io.xlsx import WorkbookData
+from spatz.mapping import load_mapping
 from spatz.model import MeasureEventCreate, Role, Status, TargetCreate
+from spatz.resources import resource_dir
 from spatz.services.audit import list_audit
 from spatz.services.auth import PERMISSIONS, Permission
 from spatz.services.backup import restore_backup, write_backup
 from spatz.services.catalogs import load_catalog_version, set_default_catalog, store_catalog
 from spatz.services.common import Actor
-from spatz.services.demo import DEMO_ACCOUNTS, HALLE
+from spatz.services.demo import DEMO_ACCOUNTS, DEMO_MAPPINGS, HALLE
 from spatz.services.land import import_land
+from spatz.services.mappings import load_mapping_set
 from spatz.services.organisations import list_organisations
 from spatz.services.users import (
     add_user,
@@ -59,6 +62,7 @@ NAMED_IN_COMPARISON = frozenset(
 )
 """The demo organisations that agreed to be named to others as having done a measure."""
 GA = "15002000-GA"  # a unit of Halle
+DEMO_MAPPING = resource_dir("sample_data") / DEMO_MAPPINGS[0]
 ALL = frozenset(Role)
 DETAIL = frozenset({Role.admin, Role.leitung, Role.bearbeiter})
 ADMIN = frozenset({Role.admin})
@@ -312,6 +316,15 @@ CASES = [
         "catalogs.set_default_catalog",
         ADMIN,
         with_session(set_default_catalog, key="spatz-kommunal"),
+    ),
+    Case(
+        "load a mapping set",
+        "mappings.load_mapping_set",
+        ADMIN,
+        with_session(
+            load_mapping_set,
+            mapping=load_mapping(DEMO_MAPPING).model_copy(update={"version": "2099.1"}),
+        ),
     ),
     Case("import land", "land.import_land", LAND, land_file),
     Case(

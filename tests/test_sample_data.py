@@ -367,8 +367,14 @@ def test_the_demo_assesses_three_kommunen_against_the_security_catalog_too(
     levels = store.score("2024-12-31", org="15002000", catalog="bsi-kompakt")
     level = dict(zip(levels["dimension_id"], levels["level"], strict=True))
     # Basis in three process Bausteine, Standard for networks, the top for malware (a
-    # Baustein without Erhöht); a half-done Basis requirement keeps Datensicherung at 0.
+    # Baustein without Erhöht); the half-done Basis requirement of Datensicherung counts
+    # as done through the demo's mapping set: Halle's backups are done in spatz-kommunal.
     assert (level["isms"], level["schulung"], level["identitaet"]) == (1, 1, 1)
-    assert (level["netz"], level["schadprogramme"], level["datensicherung"]) == (2, 3, 0)
+    assert (level["netz"], level["schadprogramme"], level["datensicherung"]) == (2, 3, 1)
+    states = store.explain("2024-12-31", org="15002000", catalog="bsi-kompakt")
+    backup = states[states["measure_id"] == "CON.3.A5"].iloc[0]
+    assert (backup["status"], backup["covered_by"]) == ("teilweise", "ISM-1-03 (SPATZ Kommunal)")
+    [mapping] = store.mappings()
+    assert (mapping.source, mapping.target) == ("spatz-kommunal", "bsi-kompakt")
     targets = store.targets(catalog="bsi-kompakt")
     assert set(targets["org"]) == {"15002000", "15003000"}

@@ -13,10 +13,12 @@ from sqlalchemy.engine import Engine
 from spatz.catalog import Catalog, default_catalog, load_catalog
 from spatz.db import session_scope
 from spatz.io.reader import read_table
+from spatz.mapping import load_mapping
 from spatz.model import Role
 from spatz.resources import resource_dir
 from spatz.services.catalogs import store_catalog
 from spatz.services.common import Actor, ImportSummary
+from spatz.services.mappings import load_mapping_set
 from spatz.services.organisations import import_organisations
 from spatz.services.progress import import_progress
 from spatz.services.projects import import_milestones, import_projects
@@ -39,6 +41,8 @@ class DemoStep:
 
 
 DEMO_CATALOGS = ("bsi-kompakt.yaml",)
+DEMO_MAPPINGS = ("mapping_kommunal_bsi_kompakt.yaml",)
+"""Mapping sets of the demo (:mod:`spatz.mapping`), loaded after its catalogs."""
 """Catalogs loaded after the default catalog, which stays the default catalog."""
 
 DEMO_STEPS = (
@@ -99,8 +103,8 @@ def load_demo(
     data_dir: Path | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> DemoOutcome:
-    """Load the default catalog, the :data:`DEMO_CATALOGS`, every sample file and the demo
-    accounts in one transaction; safe to repeat."""
+    """Load the default catalog, the :data:`DEMO_CATALOGS` and :data:`DEMO_MAPPINGS`, every
+    sample file and the demo accounts in one transaction; safe to repeat."""
     data_dir = data_dir or resource_dir("sample_data")
     summaries: list[ImportSummary] = []
     created: list[DemoAccount] = []
@@ -110,6 +114,8 @@ def load_demo(
         for name in DEMO_CATALOGS:
             catalogs[name] = load_catalog(data_dir / name)
             store_catalog(session=session, actor=actor, catalog=catalogs[name])
+        for name in DEMO_MAPPINGS:
+            load_mapping_set(session=session, actor=actor, mapping=load_mapping(data_dir / name))
         for step in DEMO_STEPS:
             if on_step:
                 on_step(step.label)
