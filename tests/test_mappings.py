@@ -361,3 +361,20 @@ def test_the_store_lists_the_mapping_sets(sqlite_url: str, tmp_path: Path) -> No
         True,
     )
     assert spatz.load_mapping(tmp_path / "m.yaml") == parse_mapping(MAPPING)
+
+
+def test_the_record_page_says_when_a_mapping_covers_the_measure(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mapped(sqlite_url, tmp_path)
+    at = dashboard_as(
+        sqlite_url, monkeypatch, Actor.operator("tester"), "A", dt.date(2024, 6, 30), catalog="sec"
+    )
+    at.switch_page("views/record.py").run()
+    assert not at.exception
+    assert next(visible(i.value) for i in at.info) == (
+        "Zählt am 30.06.2024 als umgesetzt über ISM-1-01 (Mini-Katalog) (Zuordnung zwischen "
+        "Katalogen); ein eigener Eintrag ist dafür nicht nötig."
+    )
+    at.selectbox[1].select("SEC-3").run()
+    assert not any("Zählt am" in visible(i.value) for i in at.info)

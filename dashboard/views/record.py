@@ -41,6 +41,14 @@ st.caption(
     + (f" Quelle: {fmt.plain(measure.source)}" if measure.source else "")
 )
 
+covering = data.explain(sel.as_of, sel.org).query("measure_id == @measure_id")
+if len(covering) and covering["covered_by"].iloc[0]:
+    st.info(
+        f"Zählt am {fmt.date(sel.as_of)} als umgesetzt über "
+        f"{fmt.plain(covering['covered_by'].iloc[0])} (Zuordnung zwischen Katalogen); ein "
+        "eigener Eintrag ist dafür nicht nötig."
+    )
+
 history = data.history(sel.org)
 own = history[history["measure_id"] == measure_id]
 # The newest recorded event (the highest id, whatever its date): what the check compares.
