@@ -22,7 +22,7 @@ import pandas as pd
 
 from spatz.catalog import Catalog
 from spatz.errors import ArgumentError
-from spatz.scoring._catalog import COMPLETED, NO_CREDIT, CompiledCatalog, IntArray, compile_catalog
+from spatz.scoring._catalog import COMPLETED, CompiledCatalog, IntArray, compile_catalog
 from spatz.scoring._events import EncodedEvents, encode_events
 
 
@@ -190,20 +190,3 @@ def cover_texts(
                 for o in np.flatnonzero(rows).tolist():
                     texts[o, y] = f"{texts[o, y]}, {label}" if texts[o, y] else label
     return via, partly
-
-
-def source_rows(prepared: Sequence[Prepared], orgs: Sequence[str], day: int) -> list[IntArray]:
-    """Each source's code grid at ``day`` for ``orgs`` (in that order): (len(orgs), M of
-    the source), open where an organisation has no events of the source."""
-    from spatz.scoring._engine import state_codes
-
-    wanted = np.array(list(orgs), dtype=object)
-    grids: list[IntArray] = []
-    for p in prepared:
-        grid = np.full((len(wanted), p.cc.n_measures), NO_CREDIT, dtype=np.int64)
-        if p.ev.n_orgs and len(wanted):
-            position = np.minimum(np.searchsorted(p.ev.orgs, wanted), p.ev.n_orgs - 1)
-            found = p.ev.orgs[position] == wanted
-            grid[found] = state_codes(p.cc, p.ev, day)[position[found]]
-        grids.append(grid)
-    return grids

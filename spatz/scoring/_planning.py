@@ -9,9 +9,9 @@ import pandas as pd
 
 from spatz.catalog import Catalog
 from spatz.errors import ArgumentError, NotFoundError, SpatzError
-from spatz.scoring._catalog import COMPLETED, CompiledCatalog, IntArray, compile_catalog
-from spatz.scoring._covers import Cover, apply_covers, prepare, source_rows
-from spatz.scoring._engine import effective_codes, evaluate, last_events
+from spatz.scoring._catalog import COMPLETED, NO_CREDIT, CompiledCatalog, IntArray, compile_catalog
+from spatz.scoring._covers import Cover, Prepared, apply_covers, prepare
+from spatz.scoring._engine import effective_codes, evaluate, last_events, state_codes
 from spatz.scoring._events import (
     NO_DAY,
     OPEN,
@@ -217,7 +217,7 @@ def forecast(
     status, start, due = _org_states(cc, events, names, day)
     measure = _measures(cc, len(names))
     _, prepared = prepare(cc, None, covers)
-    sources = source_rows(prepared, names, day)
+    sources = _source_rows(prepared, names, day)
     codes = apply_covers(cc, effective_codes(cc, status, start, measure, day), prepared, sources)
     level, value, _, _ = evaluate(cc, codes).table()
     current_level = level[row_org, dims]
@@ -257,7 +257,22 @@ def _covered(
 ) -> IntArray:
     """The code grid of ``orgs`` with the measures the ``covers`` make done at ``day``."""
     _, prepared = prepare(cc, None, covers)
-    return apply_covers(cc, codes, prepared, source_rows(prepared, orgs, day))
+    return apply_covers(cc, codes, prepared, _source_rows(prepared, orgs, day))
+
+
+def _source_rows(prepared: Sequence[Prepared], orgs: Sequence[str], day: int) -> list[IntArray]:
+    """Each source's code grid at ``day`` for ``orgs`` (in that order): (len(orgs), M of
+    the source), open where an organisation has no events of the source."""
+    wanted = np.array(list(orgs), dtype=object)
+    grids: list[IntArray] = []
+    for p in prepared:
+        grid = np.full((len(wanted), p.cc.n_measures), NO_CREDIT, dtype=np.int64)
+        if p.ev.n_orgs and len(wanted):
+            position = np.minimum(np.searchsorted(p.ev.orgs, wanted), p.ev.n_orgs - 1)
+            found = p.ev.orgs[position] == wanted
+            grid[found] = state_codes(p.cc, p.ev, day)[position[found]]
+        grids.append(grid)
+    return grids
 
 
 def _dimension_index(cc: CompiledCatalog, dimension_id: str) -> int:
